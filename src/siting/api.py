@@ -1,0 +1,85 @@
+"""The Python entry point: ``solve(instance, problem) -> Result``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from .backends import get_backend
+from .errors import SpecError
+from .formulations import Context, get_formulation
+from .instance import Instance
+from .options import SolveOptions
+from .problems import Problem
+from .result import Result, Timings
+from .verify import check
+
+_PROBLEM = TypeAdapter(Problem)
+
+
+def make_problem(problem: Problem | str | dict[str, Any], **params: Any) -> Problem:
+    """Build a validated problem spec from a spec, a kind name plus parameters, or a dict."""
+    if isinstance(problem, str):
+        data = {"kind": problem, **{k: v for k, v in params.items() if v is not None}}
+    elif isinstance(problem, dict):
+        data = {**problem, **params}
+    else:
+        if params:
+            return problem.model_copy(update=params)
+        return problem
+    try:
+        return _PROBLEM.validate_python(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"] if p != data.get("kind")) or "problem"
+        raise SpecError(f"{where}: {err['msg']}") from None
+
+
+def solve(
+    instance: Instance,
+    problem: Problem | str,
+    *,
+    formulation: str | None = None,
+    backend: str | None = None,
+    options: SolveOptions | None = None,
+    verify: bool = True,
+    **params: Any,
+) -> Result:
+    """Solve ``problem`` on ``instance`` and verify the answer independently.
+
+    ``problem`` is a spec (``PMedian(p=5)``) or a kind name with its parameters
+    (``solve(inst, "p-median", p=5)``). Infeasible and time-limited outcomes are returned as
+    values; a verification mismatch raises :class:`~siting.errors.VerificationError`.
+    """
+    t0 = time.perf_counter()
+    spec = make_problem(problem, **params)
+    options = options or SolveOptions()
+    solver = get_backend(backend)
+    form = get_formulation(spec.kind, formulation)
+    ctx = Context(instance=instance, problem=spec, backend=solver, options=options)
+    outcome = form.run(ctx)
+    verification = None
+    if outcome.decision is not None and verify:
+        verification = check(instance, spec, outcome.decision, outcome.objective)
+    total = time.perf_counter() - t0
+    return Result(
+        problem=spec,
+        instance=instance,
+        formulation=form.name,
+        backend=solver.name,
+        backend_version=outcome.backend_version or solver.version(),
+        status=outcome.status,
+        termination=outcome.termination,
+        objective=outcome.objective,
+        bound=outcome.bound,
+        decision=outcome.decision,
+        verification=verification,
+        timings=Timings(read=0.0, build=outcome.build_seconds, solve=outcome.solve_seconds,
+                        total=total),
+        nodes=outcome.nodes,
+        native_status=outcome.native_status,
+        messages=outcome.messages,
+        model_size=outcome.model_size,
+    )

@@ -1,0 +1,185 @@
+"""HiGHS through highspy: the model is passed in one call from CSC arrays."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..milp import MilpProblem
+from ..options import SolveOptions
+from ..solution import MilpSolution, Status, Termination
+from .base import Backend, effective_abs_gap, proven_optimal, round_bound
+
+_banner_shown = False
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence fd 1 (HiGHS prints a licence banner from C++ at the first Highs())."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _new_highs(verbose: bool):  # type: ignore[no-untyped-def]
+    global _banner_shown
+    import highspy
+
+    if verbose or _banner_shown:
+        return highspy.Highs()
+    with _quiet_stdout():
+        h = highspy.Highs()
+    _banner_shown = True
+    return h
+
+
+class HighsBackend(Backend):
+    name = "highs"
+    requires = ("highspy",)
+    distribution = "highspy"
+    extra = "highs"
+    supports_mip_start = True
+
+    def solve(
+        self,
+        problem: MilpProblem,
+        options: SolveOptions,
+        start: np.ndarray | None = None,
+    ) -> MilpSolution:
+        import highspy
+
+        h = _new_highs(options.verbose)
+        h.setOptionValue("output_flag", bool(options.verbose))
+        if options.time_limit is not None:
+            h.setOptionValue("time_limit", float(options.time_limit))
+        h.setOptionValue("mip_rel_gap", float(options.rel_gap))
+        h.setOptionValue("mip_abs_gap", float(effective_abs_gap(problem, options)))
+        if options.threads is not None:
+            h.setOptionValue("threads", int(options.threads))
+        h.setOptionValue("random_seed", int(options.seed))
+        for key, value in options.backend_options.items():
+            status = h.setOptionValue(key, value)
+            if status != highspy.HighsStatus.kOk:
+                raise ValueError(f"HiGHS rejected option {key}={value!r}")
+
+        inf = highspy.kHighsInf
+        lp = highspy.HighsLp()
+        lp.num_col_ = problem.n_cols
+        lp.num_row_ = problem.n_rows
+        lp.col_cost_ = problem.c
+        lp.col_lower_ = np.where(np.isneginf(problem.col_lower), -inf, problem.col_lower)
+        lp.col_upper_ = np.where(np.isposinf(problem.col_upper), inf, problem.col_upper)
+        lp.row_lower_ = np.where(np.isneginf(problem.row_lower), -inf, problem.row_lower)
+        lp.row_upper_ = np.where(np.isposinf(problem.row_upper), inf, problem.row_upper)
+        lp.offset_ = problem.offset
+        lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
+        csc = problem.A.tocsc()
+        csc.sort_indices()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_ = problem.n_cols
+        lp.a_matrix_.num_row_ = problem.n_rows
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data
+        h.passModel(lp)
+        int_cols = np.flatnonzero(problem.integrality).astype(np.int32)
+        if int_cols.size:
+            h.changeColsIntegrality(
+                int_cols.size, int_cols, np.full(int_cols.size, 1, dtype=np.uint8)
+            )
+        if start is not None and int_cols.size:
+            sol = highspy.HighsSolution()
+            sol.col_value = np.asarray(start, dtype=float)
+            sol.value_valid = True
+            h.setSolution(sol)
+
+        t0 = time.perf_counter()
+        h.HandleKeyboardInterrupt = True
+        try:
+            h.run()
+        except KeyboardInterrupt:
+            pass
+        seconds = time.perf_counter() - t0
+        return self._collect(h, problem, options, seconds, mip=bool(int_cols.size))
+
+    def _collect(self, h, problem: MilpProblem, options: SolveOptions, seconds: float,
+                 mip: bool) -> MilpSolution:  # type: ignore[no-untyped-def]
+        import highspy
+
+        ms = h.getModelStatus()
+        info = h.getInfo()
+        native = h.modelStatusToString(ms)
+        S = highspy.HighsModelStatus
+        termination = {
+            S.kOptimal: Termination.OPTIMAL,
+            S.kInfeasible: Termination.INFEASIBLE,
+            S.kUnbounded: Termination.UNBOUNDED,
+            S.kUnboundedOrInfeasible: Termination.INFEASIBLE_OR_UNBOUNDED,
+            S.kTimeLimit: Termination.TIME_LIMIT,
+            S.kIterationLimit: Termination.ITERATION_LIMIT,
+            S.kSolutionLimit: Termination.ITERATION_LIMIT,
+            S.kInterrupt: Termination.INTERRUPTED,
+            S.kHighsInterrupt: Termination.INTERRUPTED,
+            S.kModelEmpty: Termination.OPTIMAL,
+        }.get(ms, Termination.ERROR if ms in (S.kSolveError, S.kLoadError, S.kModelError,
+                                               S.kPresolveError, S.kPostsolveError,
+                                               S.kMemoryLimit) else Termination.OTHER)
+        has_x = info.primal_solution_status == 2 or (ms == S.kModelEmpty)
+        x = None
+        objective = None
+        if has_x:
+            x = np.asarray(h.getSolution().col_value, dtype=float)
+            if x.shape[0] != problem.n_cols:
+                x = None
+            else:
+                objective = float(info.objective_function_value)
+        if mip:
+            bound = float(info.mip_dual_bound)
+            if not np.isfinite(bound):
+                bound = None
+        else:
+            bound = objective if termination is Termination.OPTIMAL else None
+        if ms == S.kModelEmpty:
+            objective = problem.offset
+            x = np.clip(np.zeros(problem.n_cols), problem.col_lower, problem.col_upper)
+            bound = objective
+        bound = round_bound(problem, bound)
+        if termination is Termination.INFEASIBLE:
+            status = Status.INFEASIBLE
+        elif termination is Termination.UNBOUNDED:
+            status = Status.UNBOUNDED
+        elif x is None:
+            status = Status.NO_SOLUTION
+        elif termination is Termination.OPTIMAL or proven_optimal(problem, objective, bound, options):
+            status = Status.OPTIMAL
+        else:
+            status = Status.FEASIBLE
+        nodes = int(info.mip_node_count) if mip else 0
+        return MilpSolution(
+            backend=self.name,
+            backend_version=self.version(),
+            termination=termination,
+            status=status,
+            objective=objective,
+            bound=bound,
+            x=x,
+            solve_seconds=seconds,
+            nodes=nodes,
+            native_status=native,
+        )

@@ -1,0 +1,57 @@
+"""Command-line front end. Holds no logic: parse flags, call the library, print, exit.
+
+Exit codes: 0 a solution was found (optimal or feasible); 1 the solve ended without a solution
+(infeasible, no solution in the time limit); 2 bad input or usage (one line on stderr);
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from ..errors import SitingError
+
+# one module per command; each exposes add_parser(subparsers) and run(args) -> int
+COMMANDS = ["solve", "backends"]
+
+EXIT_OK, EXIT_NO_SOLUTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        self.exit(EXIT_USAGE, f"siting: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="siting", description="Exact facility siting.")
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"siting {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMANDS:
+        import_module(f".{name}", __name__).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SitingError as exc:
+        print(f"siting: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("siting: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Formulation registry: (problem kind, name) -> formulation class; first listed is the default."""
+
+from __future__ import annotations
+
+from ..errors import SpecError
+from .base import Context, Formulation, Outcome, SingleMilp
+from .covering import LSCPCover, MCLPCover
+from .facility import CFLPStrong, FacilityLocation
+from .p_center import PCenterClassic, PCenterSearch
+from .p_median import PMedianClassic, PMedianRadius
+
+FORMULATIONS: dict[str, dict[str, type[Formulation]]] = {}
+
+
+def register(cls: type[Formulation]) -> type[Formulation]:
+    FORMULATIONS.setdefault(cls.kind, {})
+    if cls.name in FORMULATIONS[cls.kind] and FORMULATIONS[cls.kind][cls.name] is not cls:
+        raise ValueError(f"formulation {cls.kind}/{cls.name} is already registered")
+    FORMULATIONS[cls.kind][cls.name] = cls
+    return cls
+
+
+for _cls in (PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPCover, MCLPCover,
+             FacilityLocation, CFLPStrong):
+    register(_cls)
+
+
+def get_formulation(kind: str, name: str | None = None) -> Formulation:
+    table = FORMULATIONS.get(kind)
+    if not table:
+        raise SpecError(f"no formulation for problem {kind!r}")
+    if name is None:
+        return next(iter(table.values()))()
+    if name not in table:
+        raise SpecError(f"unknown formulation {name!r} for {kind}; choose from: "
+                        + ", ".join(table))
+    return table[name]()
+
+
+__all__ = ["Context", "FORMULATIONS", "Formulation", "Outcome", "SingleMilp", "get_formulation",
+           "register"]

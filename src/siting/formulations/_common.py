@@ -1,0 +1,52 @@
+"""Shared vectorized pieces: site variables, cardinality rows, level structure of distances."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InfeasibleSpecError, SpecError
+from ..instance import Instance
+from ..milp import Block, MilpBuilder
+
+
+def add_site_vars(b: MilpBuilder, instance: Instance, cost: float | np.ndarray = 0.0) -> Block:
+    """Binary y_j: required sites fixed to 1, forbidden sites fixed to 0."""
+    lower = instance.required.astype(float)  # type: ignore[union-attr]
+    upper = (~instance.forbidden).astype(float)  # type: ignore[operator]
+    return b.add_vars("y", instance.n_sites, lower=lower, upper=upper, integer=True, cost=cost,
+                      index=(np.arange(instance.n_sites),))
+
+
+def add_cardinality(b: MilpBuilder, y: Block, *, equal: int | None = None,
+                    at_most: int | None = None, name: str = "cardinality") -> None:
+    lo = float(equal) if equal is not None else -np.inf
+    hi = float(equal if equal is not None else at_most)  # type: ignore[arg-type]
+    b.add_rows(name, 1, np.zeros(y.size, np.int64), y.start + np.arange(y.size), 1.0,
+               lower=lo, upper=hi)
+
+
+def check_p(instance: Instance, p: int) -> None:
+    """p must fit the allowed sites and cover the required ones."""
+    allowed = int((~instance.forbidden).sum())  # type: ignore[operator]
+    if p > instance.n_sites:
+        raise SpecError(f"p = {p} is larger than the number of candidate sites ({instance.n_sites})")
+    if p > allowed:
+        raise InfeasibleSpecError(f"p = {p} but only {allowed} sites are not forbidden")
+    req = int(instance.required.sum())  # type: ignore[union-attr]
+    if req > p:
+        raise InfeasibleSpecError(f"{req} sites are required (already open) but p = {p}")
+
+
+def unreachable_demand(instance: Instance, max_cost: float | None = None) -> np.ndarray:
+    """Indices of demand points with no allowed site within ``max_cost`` (or at all)."""
+    i, j, _ = instance.pairs(max_cost=max_cost)
+    ok = ~instance.forbidden[j]  # type: ignore[index]
+    reach = np.zeros(instance.n_demand, bool)
+    reach[i[ok]] = True
+    return np.flatnonzero(~reach)
+
+
+def describe_ids(ids: np.ndarray, limit: int = 8) -> str:
+    shown = ", ".join(str(x) for x in ids[:limit])
+    more = f" and {len(ids) - limit} more" if len(ids) > limit else ""
+    return shown + more

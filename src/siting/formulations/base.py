@@ -1,0 +1,156 @@
+"""The formulation contract: turn (instance, problem) into answers through a backend.
+
+Most formulations are one MILP (:class:`SingleMilp`: build, optional MIP start, solve, decode).
+Algorithms that solve a sequence of MILPs (p-center radius search, Benders) implement
+:meth:`Formulation.run` directly and share the wall-clock deadline in :class:`Context`.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from ..backends.base import Backend
+from ..decision import Decision
+from ..instance import Instance
+from ..milp import MilpProblem
+from ..options import SolveOptions
+from ..problems import Problem
+from ..solution import MilpSolution, Status, Termination
+
+
+@dataclass
+class Context:
+    """Everything a formulation needs to run, plus the shared deadline."""
+
+    instance: Instance
+    problem: Problem
+    backend: Backend
+    options: SolveOptions
+    started: float = field(default_factory=time.perf_counter)
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def deadline(self) -> float | None:
+        if self.options.time_limit is None:
+            return None
+        return self.started + self.options.time_limit
+
+    def remaining(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(self.deadline - time.perf_counter(), 0.0)
+
+    def out_of_time(self) -> bool:
+        left = self.remaining()
+        return left is not None and left <= 0.0
+
+    def solve(self, milp: MilpProblem, start: np.ndarray | None = None,
+              **overrides: object) -> MilpSolution:
+        """Solve one MILP within what is left of the time limit."""
+        update: dict[str, object] = dict(overrides)
+        left = self.remaining()
+        if left is not None:
+            update["time_limit"] = max(left, 0.01)
+        options = self.options.model_copy(update=update) if update else self.options
+        if not options.warm_start:
+            start = None
+        return self.backend.solve(milp, options, start=start)
+
+    def note(self, message: str) -> None:
+        self.log.append(message)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A formulation's answer in model terms (objective in the model's units)."""
+
+    status: Status
+    termination: Termination
+    objective: float | None
+    bound: float | None
+    decision: Decision | None
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    nodes: int | None = None
+    native_status: str = ""
+    backend_version: str = ""
+    messages: tuple[str, ...] = ()
+    model_size: dict[str, int] = field(default_factory=dict)
+    milp_solves: int = 1
+
+
+class Formulation(ABC):
+    """A way to solve one problem kind. Registered by (kind, name)."""
+
+    kind: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str] = ""
+    #: the models/ document that states its math
+    doc: ClassVar[str] = ""
+
+    @abstractmethod
+    def run(self, ctx: Context) -> Outcome:
+        """Solve ``ctx.problem`` on ``ctx.instance``."""
+
+
+class SingleMilp(Formulation):
+    """One MILP: :meth:`build`, optional :meth:`start`, solve, :meth:`decode`."""
+
+    @abstractmethod
+    def build(self, instance: Instance, problem: Problem) -> MilpProblem:
+        """The whole model as a solver-neutral MILP, built with array operations only."""
+
+    @abstractmethod
+    def decode(self, instance: Instance, problem: Problem, milp: MilpProblem,
+               x: np.ndarray) -> Decision:
+        """Read the decision (open sites, allocations) off a solution vector."""
+
+    def start(self, instance: Instance, problem: Problem, milp: MilpProblem,
+              seed: int) -> np.ndarray | None:
+        """A feasible solution vector to use as a MIP start, or None."""
+        return None
+
+    def run(self, ctx: Context) -> Outcome:
+        t0 = time.perf_counter()
+        milp = self.build(ctx.instance, ctx.problem)
+        start = None
+        if ctx.options.warm_start:
+            start = self.start(ctx.instance, ctx.problem, milp, ctx.options.seed)
+        build = time.perf_counter() - t0
+        sol = ctx.solve(milp, start=start)
+        decision = None
+        if sol.x is not None and sol.status in (Status.OPTIMAL, Status.FEASIBLE):
+            decision = self.decode(ctx.instance, ctx.problem, milp, sol.x)
+        return Outcome(
+            status=sol.status,
+            termination=sol.termination,
+            objective=sol.objective if decision is not None else None,
+            bound=sol.bound,
+            decision=decision,
+            build_seconds=build,
+            solve_seconds=sol.solve_seconds,
+            nodes=sol.nodes,
+            native_status=sol.native_status,
+            backend_version=sol.backend_version,
+            messages=sol.notes,
+            model_size={"rows": milp.n_rows, "cols": milp.n_cols, "nnz": milp.nnz},
+        )
+
+
+def open_mask_from(x: np.ndarray, milp: MilpProblem, block: str = "y") -> np.ndarray:
+    return milp.values(x, block) > 0.5
+
+
+def granularity(*arrays: np.ndarray) -> float:
+    """1.0 when every array holds integers (objective steps by whole units), else 0."""
+    for a in arrays:
+        a = np.asarray(a, dtype=float)
+        a = a[np.isfinite(a)]
+        if not np.all(a == np.round(a)):
+            return 0.0
+    return 1.0

@@ -1,0 +1,11 @@
+"""Fast incumbents: greedy construction plus swap interchange, fully vectorized.
+
+They serve as MIP starts, as upper bounds for the p-center search, and as the answer when an
+exact solve runs out of time.
+"""
+
+from .center import farthest_first, pcenter_swap
+from .cover import greedy_max_cover
+from .median import greedy_swap_median
+
+__all__ = ["farthest_first", "greedy_max_cover", "greedy_swap_median", "pcenter_swap"]

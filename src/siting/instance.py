@@ -1,0 +1,205 @@
+"""Instance: the arrays every model reads (demand points, candidate sites, travel costs).
+
+Geo work ends before this point: readers and the geo layer produce an Instance, formulations
+and the verifier only ever see these arrays. Travel costs are either a dense ``(n, m)`` array
+(``inf`` = unreachable) or a :class:`SparseCosts` holding only reachable pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError, SpecError
+
+
+@dataclass(frozen=True, eq=False)
+class SparseCosts:
+    """Reachable (demand, site) pairs in CSR order by demand point; absent pairs are unreachable.
+
+    Unlike scipy.sparse this never drops stored zeros (a site at a demand point costs 0).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def from_pairs(cls, i: np.ndarray, j: np.ndarray, d: np.ndarray,
+                   shape: tuple[int, int]) -> SparseCosts:
+        i = np.asarray(i, dtype=np.int64)
+        j = np.asarray(j, dtype=np.int64)
+        d = np.asarray(d, dtype=float)
+        order = np.lexsort((j, i))
+        i, j, d = i[order], j[order], d[order]
+        if i.size > 1:
+            dup = (np.diff(i) == 0) & (np.diff(j) == 0)
+            if dup.any():
+                k = int(np.flatnonzero(dup)[0])
+                raise DataError(f"travel costs list the pair (demand {i[k]}, site {j[k]}) twice")
+        indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+        np.add.at(indptr, i + 1, 1)
+        return cls(np.cumsum(indptr), j, d, shape)
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.size)
+
+    def rows(self) -> np.ndarray:
+        return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
+
+    def to_dense(self) -> np.ndarray:
+        out = np.full(self.shape, np.inf)
+        out[self.rows(), self.indices] = self.data
+        return out
+
+
+Costs = np.ndarray | SparseCosts
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """Demand points i = 0..n-1 and candidate sites j = 0..m-1, with their data.
+
+    ``weight`` multiplies travel cost in median-type objectives and counts in coverage;
+    ``demand`` is the quantity that uses site capacity (defaults to ``weight``).
+    """
+
+    cost: Costs
+    weight: np.ndarray
+    demand_ids: np.ndarray
+    site_ids: np.ndarray
+    demand: np.ndarray | None = None
+    fixed_cost: np.ndarray | None = None
+    capacity: np.ndarray | None = None
+    required: np.ndarray | None = None
+    forbidden: np.ndarray | None = None
+    name: str = "instance"
+    default_p: int | None = None
+    source: str = ""
+    integral_costs: bool = field(default=False)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n, m = self.n_demand, self.n_sites
+        if self.cost.shape != (n, m):
+            raise DataError(f"{self._where()}travel costs have shape {self.cost.shape}, "
+                            f"expected ({n} demand points, {m} sites)")
+        if n == 0:
+            raise DataError(f"{self._where()}there are no demand points")
+        if m == 0:
+            raise DataError(f"{self._where()}there are no candidate sites")
+        object.__setattr__(self, "weight", _vector(self.weight, n, "weight", self._where()))
+        if self.demand is None:
+            object.__setattr__(self, "demand", self.weight)
+        else:
+            object.__setattr__(self, "demand", _vector(self.demand, n, "demand", self._where()))
+        for name in ("fixed_cost", "capacity"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _vector(value, m, name, self._where()))
+        for name in ("required", "forbidden"):
+            value = getattr(self, name)
+            mask = np.zeros(m, dtype=bool) if value is None else np.asarray(value, dtype=bool)
+            if mask.shape != (m,):
+                raise DataError(f"{self._where()}{name} mask has shape {mask.shape}, expected ({m},)")
+            object.__setattr__(self, name, mask)
+        both = self.required & self.forbidden  # type: ignore[operator]
+        if both.any():
+            raise SpecError(f"site {self.site_ids[np.flatnonzero(both)[0]]} is both required "
+                            "and forbidden; drop one of the two flags")
+        values = self.cost.data if isinstance(self.cost, SparseCosts) else self.cost
+        if np.isnan(values).any():
+            raise DataError(f"{self._where()}travel costs contain NaN")
+        if (values < 0).any():
+            raise DataError(f"{self._where()}travel costs contain negative values")
+        if isinstance(self.cost, SparseCosts) and np.isinf(values).any():
+            raise DataError(f"{self._where()}sparse travel costs contain infinite values")
+        _unique(self.demand_ids, "demand", self._where())
+        _unique(self.site_ids, "site", self._where())
+        finite = values[np.isfinite(values)]
+        object.__setattr__(self, "integral_costs", bool(np.all(finite == np.round(finite))))
+
+    def _where(self) -> str:
+        return f"{self.source}: " if self.source else ""
+
+    @property
+    def n_demand(self) -> int:
+        return int(len(self.demand_ids))
+
+    @property
+    def n_sites(self) -> int:
+        return int(len(self.site_ids))
+
+    @property
+    def is_sparse(self) -> bool:
+        return isinstance(self.cost, SparseCosts)
+
+    def dense_cost(self) -> np.ndarray:
+        """The full (n, m) travel-cost array with ``inf`` where unreachable."""
+        if isinstance(self.cost, SparseCosts):
+            return self.cost.to_dense()
+        return self.cost
+
+    def pairs(self, max_cost: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reachable (i, j, cost) triples, optionally only those with cost <= max_cost."""
+        if isinstance(self.cost, SparseCosts):
+            i, j, d = self.cost.rows(), self.cost.indices, self.cost.data
+            if max_cost is not None:
+                keep = d <= max_cost
+                i, j, d = i[keep], j[keep], d[keep]
+            return i, j, d
+        mask = np.isfinite(self.cost)
+        if max_cost is not None:
+            mask &= self.cost <= max_cost
+        i, j = np.nonzero(mask)
+        return i, j, self.cost[i, j]
+
+    def site_index(self, ids: list[Any] | tuple[Any, ...]) -> np.ndarray:
+        """Positions of the given site ids (compared as text), or a SpecError naming the unknown."""
+        lookup = {str(s): k for k, s in enumerate(self.site_ids)}
+        out = []
+        for sid in ids:
+            if str(sid) not in lookup:
+                raise SpecError(f"unknown site id {sid!r}")
+            out.append(lookup[str(sid)])
+        return np.asarray(out, dtype=np.int64)
+
+    def with_flags(self, required: list[Any] | None = None,
+                   forbidden: list[Any] | None = None) -> Instance:
+        """A copy with extra sites marked required (already open) and/or forbidden."""
+        req = self.required.copy()  # type: ignore[union-attr]
+        forb = self.forbidden.copy()  # type: ignore[union-attr]
+        if required:
+            req[self.site_index(required)] = True
+        if forbidden:
+            forb[self.site_index(forbidden)] = True
+        return replace(self, required=req, forbidden=forb)
+
+    def with_capacity(self, capacity: np.ndarray | float) -> Instance:
+        cap = np.broadcast_to(np.asarray(capacity, dtype=float), (self.n_sites,)).copy()
+        return replace(self, capacity=cap)
+
+
+def _vector(value: Any, size: int, name: str, where: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if arr.shape != (size,):
+        raise DataError(f"{where}{name} has {arr.size} values, expected {size}")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise DataError(f"{where}{name} value #{int(np.flatnonzero(bad)[0]) + 1} is not a finite number")
+    if (arr < 0).any():
+        raise DataError(f"{where}{name} value #{int(np.flatnonzero(arr < 0)[0]) + 1} is negative "
+                        f"({arr[arr < 0][0]:g})")
+    return arr
+
+
+def _unique(ids: np.ndarray, what: str, where: str) -> None:
+    seen: dict[str, int] = {}
+    for k, v in enumerate(map(str, ids)):
+        if v in seen:
+            raise DataError(f"{where}duplicate {what} id {v!r} (entries {seen[v] + 1} and {k + 1})")
+        seen[v] = k

@@ -1,0 +1,215 @@
+"""Independent verifier: recompute feasibility and objective from a decision, with no MILP.
+
+This module deliberately shares no code with ``formulations/``: it reads the instance arrays
+and the decision (open sites, allocations) and evaluates the model's definition directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .decision import Decision
+from .errors import VerificationError
+from .instance import Instance, SparseCosts
+from .problems import CFLP, LSCP, MCLP, UFL, PCenter, PMedian, Problem
+
+FEAS_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Recomputed objective, feasibility and the violations found (empty when feasible)."""
+
+    feasible: bool
+    objective: float
+    violations: tuple[str, ...] = ()
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, objective: float | None, rel_tol: float = 1e-6, abs_tol: float = 1e-6) -> bool:
+        if objective is None:
+            return False
+        return abs(self.objective - objective) <= max(abs_tol, rel_tol * max(1.0, abs(objective)))
+
+
+def nearest_open(instance: Instance, open_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per demand point: the cheapest open site's index (-1 if none reachable) and its cost."""
+    n = instance.n_demand
+    cost = instance.cost
+    if isinstance(cost, SparseCosts):
+        rows = cost.rows()
+        keep = open_mask[cost.indices]
+        r, j, d = rows[keep], cost.indices[keep], cost.data[keep]
+        best = np.full(n, np.inf)
+        np.minimum.at(best, r, d)
+        arg = np.full(n, -1, dtype=np.int64)
+        hit = d == best[r]
+        # first (lowest site index) among ties: iterate in reverse so the smallest wins
+        arg[r[hit][::-1]] = j[hit][::-1]
+        return arg, best
+    cols = np.flatnonzero(open_mask)
+    if cols.size == 0:
+        return np.full(n, -1, dtype=np.int64), np.full(n, np.inf)
+    sub = cost[:, cols]
+    k = np.argmin(sub, axis=1)
+    best = sub[np.arange(n), k]
+    arg = np.where(np.isfinite(best), cols[k], -1)
+    return arg, best
+
+
+def _site_rules(instance: Instance, open_mask: np.ndarray, out: list[str]) -> None:
+    req = instance.required
+    forb = instance.forbidden
+    missing = np.flatnonzero(req & ~open_mask)  # type: ignore[operator]
+    if missing.size:
+        out.append(f"required site {instance.site_ids[missing[0]]} is not open")
+    bad = np.flatnonzero(forb & open_mask)  # type: ignore[operator]
+    if bad.size:
+        out.append(f"forbidden site {instance.site_ids[bad[0]]} is open")
+
+
+def _site_costs(instance: Instance) -> np.ndarray:
+    if instance.fixed_cost is None:
+        return np.ones(instance.n_sites)
+    return instance.fixed_cost
+
+
+def verify(instance: Instance, problem: Problem, decision: Decision) -> Verification:
+    """Evaluate ``decision`` for ``problem`` on ``instance`` from first principles."""
+    open_mask = np.asarray(decision.open, dtype=bool)
+    v: list[str] = []
+    if open_mask.shape != (instance.n_sites,):
+        return Verification(False, float("nan"), (f"decision has {open_mask.size} site flags, "
+                                                  f"instance has {instance.n_sites} sites",))
+    _site_rules(instance, open_mask, v)
+    n_open = int(open_mask.sum())
+    metrics: dict[str, Any] = {"n_open": n_open}
+    w = instance.weight
+
+    if isinstance(problem, (PMedian, PCenter)):
+        if n_open != problem.p:
+            v.append(f"{n_open} sites open, the model asks for exactly p = {problem.p}")
+        arg, best = nearest_open(instance, open_mask)
+        if np.any(arg < 0):
+            v.append(f"demand point {instance.demand_ids[np.flatnonzero(arg < 0)[0]]} "
+                     "reaches no open site")
+        if isinstance(problem, PMedian):
+            objective = float(np.sum(w * best))
+        else:
+            served = w * best if problem.weighted else best
+            objective = float(np.max(served))
+        metrics["max_cost"] = float(np.max(best))
+        metrics["weighted_mean_cost"] = float(np.sum(w * best) / max(np.sum(w), 1e-300))
+    elif isinstance(problem, (LSCP, MCLP)):
+        _, best = nearest_open(instance, open_mask)
+        covered = best <= problem.radius
+        costs = _site_costs(instance)
+        spent = float(costs[open_mask].sum())
+        metrics["covered_weight"] = float(w[covered].sum())
+        metrics["covered_count"] = int(covered.sum())
+        metrics["site_cost"] = spent
+        if isinstance(problem, LSCP):
+            objective = spent
+            reachable = _coverable(instance, problem.radius)
+            must = reachable if problem.drop_unreachable else np.ones(instance.n_demand, bool)
+            uncovered = np.flatnonzero(must & ~covered)
+            if uncovered.size:
+                v.append(f"demand point {instance.demand_ids[uncovered[0]]} is not covered "
+                         f"within {problem.radius:g} ({uncovered.size} uncovered)")
+        else:
+            objective = metrics["covered_weight"]
+            if problem.p is not None and n_open > problem.p:
+                v.append(f"{n_open} sites open, more than p = {problem.p}")
+            if problem.budget is not None and spent > problem.budget * (1 + FEAS_TOL) + FEAS_TOL:
+                v.append(f"site cost {spent:g} exceeds the budget {problem.budget:g}")
+    elif isinstance(problem, (UFL, CFLP)):
+        objective, alloc_v = _allocation_cost(instance, problem, decision, open_mask)
+        v.extend(alloc_v)
+    else:  # pragma: no cover - exhaustive over Problem
+        raise TypeError(f"no verifier for {type(problem).__name__}")
+    return Verification(not v, objective, tuple(v), metrics)
+
+
+def _coverable(instance: Instance, radius: float) -> np.ndarray:
+    i, j, _ = instance.pairs(max_cost=radius)
+    ok = ~instance.forbidden[j]  # type: ignore[index]
+    mask = np.zeros(instance.n_demand, dtype=bool)
+    mask[i[ok]] = True
+    return mask
+
+
+def _allocation_cost(instance: Instance, problem: UFL | CFLP, decision: Decision,
+                     open_mask: np.ndarray) -> tuple[float, list[str]]:
+    v: list[str] = []
+    fixed = instance.fixed_cost if instance.fixed_cost is not None else np.zeros(instance.n_sites)
+    opening = float(fixed[open_mask].sum())
+    w = instance.weight
+    if isinstance(problem, UFL) and not decision.has_allocation:
+        arg, best = nearest_open(instance, open_mask)
+        if np.any(arg < 0):
+            v.append(f"demand point {instance.demand_ids[np.flatnonzero(arg < 0)[0]]} "
+                     "reaches no open site")
+        return opening + float(np.sum(w * best)), v
+    if not decision.has_allocation:
+        return float("nan"), ["capacitated decision carries no allocation"]
+    ai, aj, af = decision.alloc_i, decision.alloc_j, decision.alloc_frac
+    assert ai is not None and aj is not None and af is not None
+    if np.any(af < -FEAS_TOL):
+        v.append("negative allocation fraction")
+    served = np.bincount(ai, weights=af, minlength=instance.n_demand)
+    off = np.flatnonzero(np.abs(served - 1.0) > 1e-6)
+    if off.size:
+        v.append(f"demand point {instance.demand_ids[off[0]]} is allocated "
+                 f"{served[off[0]]:.6g} of its demand, not all of it")
+    closed = np.flatnonzero((af > FEAS_TOL) & ~open_mask[aj])
+    if closed.size:
+        v.append(f"demand point {instance.demand_ids[ai[closed[0]]]} is allocated to closed "
+                 f"site {instance.site_ids[aj[closed[0]]]}")
+    cost = _pair_cost(instance, ai, aj)
+    if np.any(~np.isfinite(cost) & (af > FEAS_TOL)):
+        v.append("allocation uses a pair with no travel cost (unreachable)")
+    cost = np.where(np.isfinite(cost), cost, 0.0)
+    if isinstance(problem, CFLP):
+        if instance.capacity is None:
+            v.append("cflp needs site capacities")
+        else:
+            q = instance.demand
+            load = np.bincount(aj, weights=q[ai] * af, minlength=instance.n_sites)  # type: ignore[index]
+            over = np.flatnonzero(load > instance.capacity * (1 + FEAS_TOL) + FEAS_TOL)
+            if over.size:
+                j = over[0]
+                v.append(f"site {instance.site_ids[j]} carries {load[j]:g}, above its "
+                         f"capacity {instance.capacity[j]:g}")
+        if problem.single_source and np.any((af > FEAS_TOL) & (af < 1 - FEAS_TOL)):
+            v.append("single-source model splits a demand point between sites")
+    return opening + float(np.sum(w[ai] * cost * af)), v
+
+
+def _pair_cost(instance: Instance, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    cost = instance.cost
+    if not isinstance(cost, SparseCosts):
+        return cost[i, j]
+    m = instance.n_sites
+    keys = cost.rows() * m + cost.indices
+    query = np.asarray(i, dtype=np.int64) * m + np.asarray(j, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(keys, query), max(keys.size - 1, 0))
+    out = np.full(query.shape, np.inf)
+    if keys.size:
+        hit = keys[pos] == query
+        out[hit] = cost.data[pos[hit]]
+    return out
+
+
+def check(instance: Instance, problem: Problem, decision: Decision, objective: float | None,
+          *, rel_tol: float = 1e-6) -> Verification:
+    """Verify and raise :class:`VerificationError` on infeasibility or an objective mismatch."""
+    ver = verify(instance, problem, decision)
+    if not ver.feasible:
+        raise VerificationError("solver answer is infeasible on re-verification: "
+                                + "; ".join(ver.violations))
+    if objective is not None and not ver.matches(objective, rel_tol=rel_tol):
+        raise VerificationError(f"solver reported objective {objective!r} but the decision "
+                                f"re-costs to {ver.objective!r}")
+    return ver

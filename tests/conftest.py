@@ -1,0 +1,34 @@
+"""Shared fixtures: the benchmark folder (skip cleanly when absent, fail under CI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def instances_dir() -> Path | None:
+    env = os.environ.get("SITING_INSTANCES")
+    path = Path(env) if env else ROOT.parent / "shared" / "instances"
+    return path if path.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared_instances() -> Path:
+    path = instances_dir()
+    if path is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("the shared benchmark instances are missing under CI "
+                        "(expected ../shared/instances or $SITING_INSTANCES)")
+        pytest.skip("shared benchmark instances not found (set SITING_INSTANCES)")
+    return path
+
+
+def read_optima(folder: Path) -> dict[str, float]:
+    import csv
+
+    with open(folder / "optima.csv", newline="") as fh:
+        return {row["instance"]: float(row["objective"]) for row in csv.DictReader(fh)}
