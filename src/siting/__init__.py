@@ -30,16 +30,15 @@ from .verify import Verification, verify
 __version__ = "0.1.0"
 
 __all__ = [
-    "CFLP",
-    "LSCP",
-    "MCLP",
-    "UFL",
     "BackendError",
     "BackendUnavailableError",
+    "CFLP",
     "DataError",
     "Decision",
     "InfeasibleSpecError",
     "Instance",
+    "LSCP",
+    "MCLP",
     "MilpBuilder",
     "MilpProblem",
     "MilpSolution",
@@ -54,6 +53,7 @@ __all__ = [
     "Status",
     "Termination",
     "Timings",
+    "UFL",
     "Verification",
     "VerificationError",
     "available_backends",

@@ -61,8 +61,11 @@ def solve(
     ctx = Context(instance=instance, problem=spec, backend=solver, options=options)
     outcome = form.run(ctx)
     verification = None
+    objective = outcome.objective
     if outcome.decision is not None and verify:
         verification = check(instance, spec, outcome.decision, outcome.objective)
+        # report the exact re-costed value (the solver's float carries round-off)
+        objective = verification.objective
     total = time.perf_counter() - t0
     return Result(
         problem=spec,
@@ -72,7 +75,7 @@ def solve(
         backend_version=outcome.backend_version or solver.version(),
         status=outcome.status,
         termination=outcome.termination,
-        objective=outcome.objective,
+        objective=objective,
         bound=outcome.bound,
         decision=outcome.decision,
         verification=verification,
