@@ -14,6 +14,7 @@ from .instance import Instance
 from .options import SolveOptions
 from .problems import Problem
 from .result import Result, Timings
+from .solution import Termination
 from .verify import check
 
 _PROBLEM = TypeAdapter(Problem)
@@ -74,7 +75,7 @@ def solve(
         backend=solver.name,
         backend_version=outcome.backend_version or solver.version(),
         status=outcome.status,
-        termination=outcome.termination,
+        termination=Termination.INTERRUPTED if ctx.interrupted else outcome.termination,
         objective=objective,
         bound=outcome.bound,
         decision=outcome.decision,

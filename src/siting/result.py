@@ -104,8 +104,10 @@ class Result:
 
     def summary(self) -> str:
         """A short human summary for the terminal."""
+        stopped = "" if self.termination.value in ("optimal", "infeasible") else \
+            f", stopped: {self.termination.value.replace('_', ' ')}"
         lines = [f"{self.problem.kind} on {self.instance.name}: {self.status.value}"
-                 f" ({self.backend}, {self.formulation})"]
+                 f" ({self.backend}, {self.formulation}{stopped})"]
         if self.objective is not None:
             gap = self.gap
             gap_s = "" if gap is None else f", gap {gap:.4%}"

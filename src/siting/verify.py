@@ -59,6 +59,12 @@ def nearest_open(instance: Instance, open_mask: np.ndarray) -> tuple[np.ndarray,
     return arg, best
 
 
+def _weighted_sum(w: np.ndarray, cost: np.ndarray) -> float:
+    """sum_i w_i c_i with 0 * inf = 0 (a zero-weight point contributes nothing)."""
+    return float(np.sum(np.where(w > 0, w * np.where(np.isfinite(cost), cost, 0.0), 0.0))
+                 + (np.inf if np.any((w > 0) & ~np.isfinite(cost)) else 0.0))
+
+
 def _site_rules(instance: Instance, open_mask: np.ndarray, out: list[str]) -> None:
     req = instance.required
     forb = instance.forbidden
@@ -96,12 +102,12 @@ def verify(instance: Instance, problem: Problem, decision: Decision) -> Verifica
             v.append(f"demand point {instance.demand_ids[np.flatnonzero(arg < 0)[0]]} "
                      "reaches no open site")
         if isinstance(problem, PMedian):
-            objective = float(np.sum(w * best))
+            objective = _weighted_sum(w, best)
         else:
             served = w * best if problem.weighted else best
             objective = float(np.max(served))
         metrics["max_cost"] = float(np.max(best))
-        metrics["weighted_mean_cost"] = float(np.sum(w * best) / max(np.sum(w), 1e-300))
+        metrics["weighted_mean_cost"] = _weighted_sum(w, best) / max(float(np.sum(w)), 1e-300)
     elif isinstance(problem, (LSCP, MCLP)):
         _, best = nearest_open(instance, open_mask)
         covered = best <= problem.radius
@@ -151,7 +157,7 @@ def _allocation_cost(instance: Instance, problem: UFL | CFLP, decision: Decision
         if np.any(arg < 0):
             v.append(f"demand point {instance.demand_ids[np.flatnonzero(arg < 0)[0]]} "
                      "reaches no open site")
-        return opening + float(np.sum(w * best)), v
+        return opening + _weighted_sum(w, best), v
     if not decision.has_allocation:
         return float("nan"), ["capacitated decision carries no allocation"]
     ai, aj, af = decision.alloc_i, decision.alloc_j, decision.alloc_frac

@@ -33,6 +33,8 @@ class Context:
     options: SolveOptions
     started: float = field(default_factory=time.perf_counter)
     log: list[str] = field(default_factory=list)
+    #: set when a solve was interrupted (Ctrl-C): multi-solve algorithms stop at once
+    interrupted: bool = False
 
     @property
     def deadline(self) -> float | None:
@@ -46,6 +48,8 @@ class Context:
         return max(self.deadline - time.perf_counter(), 0.0)
 
     def out_of_time(self) -> bool:
+        if self.interrupted:
+            return True
         left = self.remaining()
         return left is not None and left <= 0.0
 
@@ -59,7 +63,10 @@ class Context:
         options = self.options.model_copy(update=update) if update else self.options
         if not options.warm_start:
             start = None
-        return self.backend.solve(milp, options, start=start)
+        sol = self.backend.solve(milp, options, start=start)
+        if sol.termination is Termination.INTERRUPTED:
+            self.interrupted = True
+        return sol
 
     def note(self, message: str) -> None:
         self.log.append(message)
