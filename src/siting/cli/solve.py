@@ -1,4 +1,9 @@
-"""`siting solve PATH --problem ...`: solve a benchmark instance file."""
+"""`siting solve`: a benchmark instance file, a scenario file, or GIS layers given by flags.
+
+    siting solve PATH [--problem ...]                 OR-Library/SJC/Swain file (as before)
+    siting solve SCENARIO.toml [--out DIR]            scenario file (siting.scenario)
+    siting solve --demand F --sites F --problem P ... the same pipeline from flags
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 from .. import api
 from ..errors import SpecError
@@ -18,15 +24,43 @@ PROBLEMS = ["p-median", "p-center", "lscp", "mclp", "ufl", "cflp"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("solve", help="solve a siting problem on an instance file",
-                       description="Solve a siting problem. PATH is an OR-Library p-median or "
-                       "capacitated warehouse file, an SJC file or Swain's data (format "
-                       "detected from content).")
-    p.add_argument("path", metavar="PATH", help="instance file")
+    p = sub.add_parser("solve", help="solve a siting problem (instance file, scenario or GIS layers)",
+                       description="Solve a siting problem. PATH is a scenario .toml file, or "
+                       "an OR-Library p-median or capacitated warehouse file, an SJC file or "
+                       "Swain's data (format detected from content). Without PATH, give GIS "
+                       "layers with --demand and --sites.")
+    p.add_argument("path", metavar="PATH", nargs="?", help="scenario .toml or instance file")
     add_problem_args(p)
     add_solver_args(p)
+    add_layer_args(p)
     p.add_argument("--json", metavar="FILE", help="write the result as one JSON object")
+    p.add_argument("--out", metavar="DIR", help="write result.gpkg, summary.json, CSV tables, "
+                   "map.html and PNG figures into DIR (scenario/layers only)")
+    p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
     p.set_defaults(run=run)
+
+
+def add_layer_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("GIS layers (instead of PATH)")
+    g.add_argument("--demand", metavar="FILE", help="demand points: GeoPackage, GeoJSON, "
+                   "Shapefile, GeoParquet or CSV with lon/lat or x/y columns")
+    g.add_argument("--sites", metavar="FILE", help="candidate sites (same formats)")
+    g.add_argument("--demand-id", metavar="COL", help="demand id column")
+    g.add_argument("--weight", metavar="COL", help="demand weight column (default 1 each)")
+    g.add_argument("--site-id", metavar="COL", help="site id column")
+    g.add_argument("--site-cost", metavar="COL", help="site cost column")
+    g.add_argument("--capacity-col", metavar="COL", help="site capacity column")
+    g.add_argument("--metric", choices=["euclidean", "haversine", "network"],
+                   help="travel cost (default euclidean; network with --network)")
+    g.add_argument("--network", metavar="FILE", help="road network: .osm.pbf, .graphml or "
+                   "edge-list .csv")
+    g.add_argument("--cutoff", type=float, metavar="C", help="ignore pairs costing more "
+                   "(default: the radius for lscp/mclp)")
+    g.add_argument("--costs", metavar="FILE", help="OD table (CSV/Parquet, long format)")
+    g.add_argument("--cost-site", metavar="COL", help="OD table site id column (default site_id)")
+    g.add_argument("--cost-demand", metavar="COL", help="OD table demand id column "
+                   "(default demand_id)")
+    g.add_argument("--cost-value", metavar="COL", help="OD table cost column (default cost)")
 
 
 def add_problem_args(p: argparse.ArgumentParser) -> None:
@@ -103,7 +137,83 @@ def problem_params(args: argparse.Namespace, kind: str, default_p: int | None) -
     return params
 
 
+_LAYER_FLAGS = ("demand_id", "weight", "site_id", "site_cost", "capacity_col", "metric",
+                "network", "cutoff", "costs", "cost_site", "cost_demand", "cost_value")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.demand is not None or args.sites is not None:
+        if args.path is not None:
+            raise SpecError(f"give either PATH ({args.path}) or --demand/--sites, not both")
+        if args.demand is None or args.sites is None:
+            raise SpecError("GIS input needs both --demand and --sites")
+        return run_layers(args)
+    if args.path is None:
+        raise SpecError("give an instance file, a scenario .toml, or --demand and --sites")
+    if args.path.lower().endswith(".toml"):
+        return run_scenario(args)
+    used = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("out",)
+            if getattr(args, f) is not None]
+    if used:
+        raise SpecError(f"{used[0]} applies to GIS layers or scenarios, not instance files")
+    return run_instance(args)
+
+
+def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from ..outputs.progress import make_progress
+
+    return make_progress(quiet=args.quiet, verbose=args.verbose)
+
+
+def _report(outcome) -> int:  # type: ignore[no-untyped-def]
+    print(outcome.text, file=sys.stdout)
+    if outcome.out_dir is not None:
+        print(f"  outputs: {outcome.out_dir} ({', '.join(outcome.files)})", file=sys.stdout)
+    return EXIT_OK if outcome.has_solution else EXIT_NO_SOLUTION
+
+
+def run_scenario(args: argparse.Namespace) -> int:
+    from .. import pipeline
+    from ..scenario import load_scenario
+
+    given = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("problem", "p", "radius",
+             "budget", "capacity", "required", "forbidden", "formulation", "backend",
+             "time_limit", "threads", "gap") if getattr(args, f) is not None]
+    if given:
+        raise SpecError(f"{given[0]} is not used with a scenario file; set it in the scenario")
+    scenario = load_scenario(args.path)
+    outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
+                           json_path=Path(args.json) if args.json else None,
+                           progress=_progress(args))
+    return _report(outcome)
+
+
+def run_layers(args: argparse.Namespace) -> int:
+    from .. import pipeline
+    from ..scenario import scenario_from_flags
+
+    if args.problem is None:
+        raise SpecError("GIS input needs --problem")
+    params = problem_params(args, args.problem, None)
+    options = solve_options(args).model_dump()
+    options.update({k: getattr(args, k) for k in ("backend", "formulation")
+                    if getattr(args, k) is not None})
+    scenario = scenario_from_flags(
+        demand=args.demand, sites=args.sites,
+        problem={"kind": args.problem, **{k: v for k, v in params.items() if v is not None}},
+        demand_id=args.demand_id, weight=args.weight, site_id=args.site_id,
+        site_cost=args.site_cost, capacity_col=args.capacity_col, capacity=args.capacity,
+        required=split_ids(args.required), forbidden=split_ids(args.forbidden),
+        metric=args.metric, cutoff=args.cutoff, network=args.network, costs=args.costs,
+        cost_site=args.cost_site, cost_demand=args.cost_demand, cost_value=args.cost_value,
+        solver=options, out=args.out)
+    outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
+                           json_path=Path(args.json) if args.json else None,
+                           progress=_progress(args))
+    return _report(outcome)
+
+
+def run_instance(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     options = solve_options(args)
     fmt = sniff_format(args.path)

@@ -1,0 +1,226 @@
+"""Read one point layer (GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV) into a GeoDataFrame.
+
+The result always holds one valid point per row (polygons and lines are reduced to a
+representative point, with a note), a 0..n-1 index, and ``attrs["where"]`` telling how to name
+a row in messages (CSV: the file line; GIS files: the feature number).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+
+LON_NAMES = ("lon", "long", "longitude", "lng", "x_lon")
+LAT_NAMES = ("lat", "latitude", "y_lat")
+X_NAMES = ("x", "easting", "xcoord", "x_coord", "coord_x", "point_x")
+Y_NAMES = ("y", "northing", "ycoord", "y_coord", "coord_y", "point_y")
+
+# geometry families: mixing two of them in one layer is an error
+_FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+           "MultiLineString": "line", "LinearRing": "line", "Polygon": "polygon",
+           "MultiPolygon": "polygon"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where a layer lives and how to find its coordinates (x/y only matter for CSV)."""
+
+    path: Path
+    layer: str | None = None
+    x: str | None = None
+    y: str | None = None
+    crs: str | None = None
+    role: str = "layer"
+
+
+def row_name(gdf: Any, k: int) -> str:
+    """How messages name row ``k`` (0-based) of a layer read by :func:`read_layer`."""
+    kind, offset = gdf.attrs.get("where", ("row", 1))
+    return f"{kind} {k + offset}"
+
+
+def fail(gdf: Any, k: int, column: str | None, message: str) -> DataError:
+    """A DataError naming the layer's file, the row and the column."""
+    col = f", column {column!r}" if column else ""
+    return DataError(f"{gdf.attrs.get('source', 'layer')}: {row_name(gdf, k)}{col}: {message}")
+
+
+def read_layer(spec: LayerSpec, notes: list[str]) -> Any:
+    """Read ``spec`` into a point GeoDataFrame; problems raise one DataError naming file/row/column."""
+    path = Path(spec.path)
+    if not path.is_file():
+        raise DataError(f"{path}: {spec.role} file not found")
+    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        gdf = _read_csv(path, spec)
+    elif suffix in (".parquet", ".geoparquet"):
+        gdf = _read_geoparquet(path)
+    else:
+        gdf = _read_gis(path, spec)
+    gdf.attrs["source"] = str(path)
+    if len(gdf) == 0:
+        raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
+    return _to_points(gdf, spec, notes)
+
+
+def _read_csv(path: Path, spec: LayerSpec) -> Any:
+    import geopandas as gpd
+    import pandas as pd
+
+    df = read_text_table(path, "\t" if path.suffix.lower() == ".tsv" else None)
+    df.attrs["where"] = ("line", 2)
+    df.attrs["source"] = str(path)
+    if len(df) == 0:
+        raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
+    xcol, ycol, geographic = _coordinate_columns(df, spec, path)
+    xy = np.empty((len(df), 2))
+    for c, col in enumerate((xcol, ycol)):
+        values = pd.to_numeric(df[col].str.strip(), errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise fail(df, k, col, f"coordinate {df[col].iloc[k]!r} is not a finite number")
+        xy[:, c] = values
+    crs = spec.crs or ("EPSG:4326" if geographic else None)
+    if geographic and spec.crs is None:
+        out_of_range = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+        if out_of_range.any():
+            k = int(np.flatnonzero(out_of_range)[0])
+            raise fail(df, k, xcol if abs(xy[k, 0]) > 180 else ycol,
+                       "longitude/latitude out of range (give x/y columns and a crs for "
+                       "projected coordinates)")
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs)
+    gdf.attrs["where"] = ("line", 2)
+    return gdf
+
+
+def read_text_table(path: Path, sep: str | None = None) -> Any:
+    """A CSV with every column as text (ids such as "060750479.01" survive unchanged).
+
+    The separator is ``,`` unless the header line has none and has ``;`` or a tab instead.
+
+    Rows whose field count differs from the header are an error naming the line: pandas would
+    otherwise shift columns silently (an extra field turns the first column into an index).
+    """
+    import csv
+
+    import pandas as pd
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            if sep is None:
+                first = fh.readline()
+                sep = next((c for c in (",", ";", "\t") if c in first), ",")
+                fh.seek(0)
+            reader = csv.reader(fh, delimiter=sep)
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{path}: the file is empty (no header line)")
+            for row in reader:
+                if row and len(row) != len(header):
+                    raise DataError(f"{path}: line {reader.line_num}: {len(row)} fields, the "
+                                    f"header has {len(header)}")
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], sep=sep,
+                         index_col=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
+            csv.Error) as exc:
+        raise DataError(f"{path}: cannot read as CSV: {_first_line(exc)}") from None
+    return df
+
+
+def _coordinate_columns(df: Any, spec: LayerSpec, path: Path) -> tuple[str, str, bool]:
+    lower = {c.strip().lower(): c for c in df.columns}
+    for given in (spec.x, spec.y):
+        if given is not None and given not in df.columns:
+            raise DataError(f"{path}: no column {given!r} (columns: {', '.join(df.columns)})")
+    if spec.x and spec.y:
+        geographic = spec.x.lower() in LON_NAMES and spec.y.lower() in LAT_NAMES
+        return spec.x, spec.y, geographic
+    for xs, ys, geographic in ((LON_NAMES, LAT_NAMES, True), (X_NAMES, Y_NAMES, False)):
+        xcol = spec.x or next((lower[n] for n in xs if n in lower), None)
+        ycol = spec.y or next((lower[n] for n in ys if n in lower), None)
+        if xcol and ycol:
+            return xcol, ycol, geographic
+    raise DataError(f"{path}: cannot find coordinate columns (looked for lon/lat or x/y; "
+                    f"columns: {', '.join(df.columns)}); name them with x= and y=")
+
+
+def _read_gis(path: Path, spec: LayerSpec) -> Any:
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception as exc:  # noqa: BLE001 - pyogrio raises driver-specific types
+        raise DataError(f"{path}: cannot read as a GIS layer: {_first_line(exc)}") from None
+    names = [str(row[0]) for row in layers]
+    if spec.layer is not None and spec.layer not in names:
+        raise DataError(f"{path}: no layer {spec.layer!r} (layers: {', '.join(names)})")
+    if spec.layer is None and len(names) > 1:
+        raise DataError(f"{path}: holds several layers ({', '.join(names)}); choose one with layer=")
+    try:
+        gdf = gpd.read_file(path, layer=spec.layer, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - GDAL drivers raise many types
+        raise DataError(f"{path}: cannot read as a GIS layer: {_first_line(exc)}") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise DataError(f"{path}: the {spec.role} layer has no geometry")
+    if spec.crs is not None:
+        if gdf.crs is not None:
+            gdf = gdf.to_crs(spec.crs)
+        else:
+            gdf = gdf.set_crs(spec.crs)
+    gdf.attrs["where"] = ("feature", 1)
+    return gdf
+
+
+def _read_geoparquet(path: Path) -> Any:
+    import geopandas as gpd
+
+    try:
+        gdf = gpd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - arrow raises many types
+        raise DataError(f"{path}: cannot read as GeoParquet: {_first_line(exc)}") from None
+    gdf.attrs["where"] = ("row", 1)
+    return gdf
+
+
+def _to_points(gdf: Any, spec: LayerSpec, notes: list[str]) -> Any:
+    gdf = gdf.reset_index(drop=True)
+    geom = gdf.geometry
+    missing = (geom.isna() | geom.is_empty).to_numpy()
+    if missing.any():
+        raise fail(gdf, int(np.flatnonzero(missing)[0]), geom.name, "geometry is missing or empty")
+    types = geom.geom_type.to_numpy()
+    family = np.array([_FAMILY.get(t, "other") for t in types])
+    other = np.flatnonzero(family == "other")
+    if other.size:
+        raise fail(gdf, int(other[0]), geom.name, f"unsupported geometry type {types[other[0]]}")
+    kinds = list(dict.fromkeys(family))
+    if len(kinds) > 1:
+        k = int(np.flatnonzero(family != family[0])[0])
+        raise fail(gdf, k, geom.name, f"mixed geometry types in one layer ({types[0]} in "
+                   f"{row_name(gdf, 0)}, {types[k]} here); use one type per layer")
+    multi = (types == "MultiPoint") & (geom.apply(lambda g: len(g.geoms)).to_numpy() > 1
+                                       if (types == "MultiPoint").any() else False)
+    if kinds[0] != "point" or np.any(multi):
+        notes.append(f"{gdf.attrs['source']}: {spec.role} layer has {kinds[0]} geometries; "
+                     "using a representative point of each")
+        gdf = gdf.set_geometry(geom.representative_point())
+    elif (types == "MultiPoint").any():
+        gdf = gdf.set_geometry(geom.representative_point())
+    xy = np.column_stack([gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()])
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        raise fail(gdf, int(np.flatnonzero(bad)[0]), gdf.geometry.name,
+                   "coordinates are not finite numbers")
+    return gdf
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

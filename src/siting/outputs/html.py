@@ -1,0 +1,174 @@
+"""map.html: an interactive map that works offline (inline JavaScript + SVG, no tiles, no CDN).
+
+The page embeds our own GeoJSON (sites, demand, assignment lines, in the run's CRS) in a
+``<script type="application/json">`` block and draws it as SVG. User-supplied text (ids,
+scenario name) only reaches the page through ``textContent`` or ``html.escape``, and the JSON
+block escapes ``<``, ``>`` and ``&`` so no id can close the script element.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# perceptually ordered ramp (viridis endpoints and midpoints) for travel cost
+_RAMP = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
+
+
+def _ramp(values: np.ndarray) -> list[str]:
+    ok = np.isfinite(values)
+    out = ["#9e9e9e"] * len(values)
+    if not ok.any():
+        return out
+    lo, hi = float(values[ok].min()), float(values[ok].max())
+    t = np.zeros(len(values)) if hi <= lo else (values - lo) / (hi - lo)
+    for k in np.flatnonzero(ok):
+        out[k] = _RAMP[min(int(t[k] * (len(_RAMP) - 1) + 0.5), len(_RAMP) - 1)]
+    return out
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, (np.floating, float)):
+        return None if not np.isfinite(v) else round(float(v), 6)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def _features(gdf: Any, props: list[str], extra: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+    feats = []
+    geoms = gdf.geometry.to_numpy()
+    cols = {p: gdf[p].to_numpy() for p in props}
+    for k, g in enumerate(geoms):
+        coords = [[round(float(x), 7), round(float(y), 7)] for x, y in g.coords]
+        geometry = ({"type": "Point", "coordinates": coords[0]} if g.geom_type == "Point"
+                    else {"type": "LineString", "coordinates": coords})
+        p = {name: _num(cols[name][k]) for name in props}
+        for name, vals in (extra or {}).items():
+            p[name] = vals[k]
+        feats.append({"type": "Feature", "geometry": geometry, "properties": p})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def map_data(frames: dict[str, Any], summary: dict[str, Any], geographic: bool) -> dict[str, Any]:
+    demand = frames["demand"]
+    colors = _ramp(demand["travel_cost"].to_numpy(dtype=float))
+    colors = [c if cov else "#9e9e9e" for c, cov in zip(colors, demand["covered"].to_numpy())]
+    cost = demand["travel_cost"].to_numpy(dtype=float)
+    finite = cost[np.isfinite(cost)]
+    return {
+        "meta": {"geographic": geographic, "crs": summary.get("crs", ""),
+                 "status": summary.get("status"), "objective": summary.get("objective"),
+                 "problem": summary.get("problem", {}).get("kind"),
+                 "units": summary.get("distance", {}).get("units", ""),
+                 "cost_min": float(finite.min()) if finite.size else None,
+                 "cost_max": float(finite.max()) if finite.size else None,
+                 "ramp": _RAMP},
+        "sites": _features(frames["sites"], ["site_id", "open", "required", "load",
+                                             "utilization"]),
+        "demand": _features(demand, ["demand_id", "weight", "assigned_site", "travel_cost",
+                                     "covered"], {"color": colors}),
+        "assignments": _features(frames["assignments"], ["demand_id", "site_id", "fraction",
+                                                         "travel_cost"]),
+    }
+
+
+def _json_for_script(data: Any) -> str:
+    text = json.dumps(data, allow_nan=False, separators=(",", ":"))
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def write_map(path: Path, frames: dict[str, Any], summary: dict[str, Any], title: str,
+              geographic: bool) -> None:
+    data = map_data(frames, summary, geographic)
+    page = (_TEMPLATE.replace("__TITLE__", html.escape(title))
+            .replace("__DATA__", _json_for_script(data)))
+    Path(path).write_text(page, encoding="utf-8")
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>__TITLE__ · siting</title>
+<style>
+html,body{margin:0;height:100%;font:13px system-ui,sans-serif;color:#222}
+#wrap{display:flex;height:100%}
+#side{width:260px;padding:12px;box-sizing:border-box;border-right:1px solid #ddd;overflow:auto}
+#side h1{font-size:15px;margin:0 0 8px;overflow-wrap:anywhere}
+dd{overflow-wrap:anywhere}
+#map{flex:1;position:relative;background:#f7f7f5}
+svg{width:100%;height:100%;cursor:grab;display:block}
+.assignment{stroke:#555;stroke-opacity:.35;vector-effect:non-scaling-stroke}
+.demand{stroke:#333;stroke-width:.5;vector-effect:non-scaling-stroke}
+.site{stroke:#000;vector-effect:non-scaling-stroke}
+.site.open{fill:#d62728;stroke-width:1.5}
+.site.closed{fill:#fff;stroke:#888;stroke-width:1}
+.site.required{stroke:#000;stroke-width:2.5}
+#tip{position:absolute;pointer-events:none;background:#fff;border:1px solid #aaa;padding:4px 6px;
+ font-size:12px;display:none;white-space:pre}
+.legend span{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
+dl{margin:6px 0;display:grid;grid-template-columns:auto 1fr;gap:2px 8px}
+dt{color:#666}dd{margin:0}
+label{display:block;margin:2px 0}
+</style></head>
+<body><div id="wrap"><div id="side"><h1>__TITLE__</h1><dl id="facts"></dl>
+<div><b>Layers</b>
+<label><input type="checkbox" data-layer="assignments" checked> assignment lines</label>
+<label><input type="checkbox" data-layer="demand" checked> demand points</label>
+<label><input type="checkbox" data-layer="sites" checked> candidate sites</label></div>
+<div class="legend"><b>Legend</b>
+<div><span style="background:#d62728;border:1px solid #000"></span>open site</div>
+<div><span style="background:#fff;border:1px solid #888"></span>closed site</div>
+<div><span style="background:#9e9e9e"></span>demand not covered / unassigned</div>
+<div id="ramp"></div></div>
+<p style="color:#666">Scroll to zoom, drag to pan, hover for details.</p></div>
+<div id="map"><svg id="svg" xmlns="http://www.w3.org/2000/svg"></svg><div id="tip"></div></div></div>
+<script type="application/json" id="siting-data">__DATA__</script>
+<script>
+(function(){
+"use strict";
+var D=JSON.parse(document.getElementById("siting-data").textContent);
+var NS="http://www.w3.org/2000/svg", svg=document.getElementById("svg"), tip=document.getElementById("tip");
+function el(tag,attrs,parent){var e=document.createElementNS(NS,tag);for(var k in attrs)e.setAttribute(k,attrs[k]);if(parent)parent.appendChild(e);return e;}
+function fmt(v){if(v===null||v===undefined)return "–";if(typeof v==="number")return Math.abs(v)>=1e4?v.toFixed(0):String(Math.round(v*1000)/1000);return String(v);}
+var pts=[];["sites","demand"].forEach(function(k){D[k].features.forEach(function(f){pts.push(f.geometry.coordinates);});});
+var lat0=0;if(D.meta.geographic){pts.forEach(function(p){lat0+=p[1];});lat0=lat0/Math.max(pts.length,1)*Math.PI/180;}
+var kx=D.meta.geographic?Math.cos(lat0):1;
+function P(c){return [c[0]*kx,-c[1]];}
+var xs=pts.map(function(p){return P(p)[0];}), ys=pts.map(function(p){return P(p)[1];});
+var x0=Math.min.apply(null,xs),x1=Math.max.apply(null,xs),y0=Math.min.apply(null,ys),y1=Math.max.apply(null,ys);
+var span=Math.max(x1-x0,y1-y0)||1, pad=span*0.05;
+var vb=[x0-pad,y0-pad,(x1-x0)+2*pad||span,(y1-y0)+2*pad||span];
+function setVB(){svg.setAttribute("viewBox",vb.join(" "));}
+setVB();
+var r=span/250;
+var groups={};
+["assignments","demand","sites"].forEach(function(k){groups[k]=el("g",{id:"layer-"+k},svg);});
+function hover(node,lines){node.addEventListener("mousemove",function(ev){tip.textContent=lines.join("\\n");tip.style.display="block";var b=document.getElementById("map").getBoundingClientRect();tip.style.left=(ev.clientX-b.left+12)+"px";tip.style.top=(ev.clientY-b.top+12)+"px";});node.addEventListener("mouseleave",function(){tip.style.display="none";});var t=el("title",{},node);t.textContent=lines.join("\\n");}
+D.assignments.features.forEach(function(f){var a=P(f.geometry.coordinates[0]),b=P(f.geometry.coordinates[1]);el("line",{"class":"assignment",x1:a[0],y1:a[1],x2:b[0],y2:b[1]},groups.assignments);});
+D.demand.features.forEach(function(f){var p=P(f.geometry.coordinates),q=f.properties;var c=el("circle",{"class":"demand "+(q.covered?"covered":"uncovered"),cx:p[0],cy:p[1],r:r,fill:q.color},groups.demand);
+ hover(c,["demand "+q.demand_id,"weight "+fmt(q.weight),"site "+fmt(q.assigned_site),"travel cost "+fmt(q.travel_cost)+" "+D.meta.units,q.covered?"covered":"not covered"]);});
+D.sites.features.sort(function(a,b){return (a.properties.open?1:0)-(b.properties.open?1:0);}).forEach(function(f){var p=P(f.geometry.coordinates),q=f.properties,s=r*(q.open?2.6:1.8);
+ var cls="site "+(q.open?"open":"closed")+(q.required?" required":"");
+ var n=el("rect",{"class":cls,x:p[0]-s,y:p[1]-s,width:2*s,height:2*s},groups.sites);
+ hover(n,["site "+q.site_id,q.open?"open":"closed",q.required?"required":"","load "+fmt(q.load),"utilization "+fmt(q.utilization)].filter(function(x){return x;}));});
+var facts=document.getElementById("facts");
+[["problem",D.meta.problem],["status",D.meta.status],["objective",D.meta.objective],["open sites",D.sites.features.filter(function(f){return f.properties.open;}).length+" of "+D.sites.features.length],["demand points",D.demand.features.length],["CRS",D.meta.crs]].forEach(function(kv){var dt=document.createElement("dt");dt.textContent=kv[0];var dd=document.createElement("dd");dd.textContent=fmt(kv[1]);facts.appendChild(dt);facts.appendChild(dd);});
+var ramp=document.getElementById("ramp");
+if(D.meta.cost_min!==null){var h=document.createElement("div");h.textContent="travel cost ("+D.meta.units+")";ramp.appendChild(h);D.meta.ramp.forEach(function(c,i){var d=document.createElement("div"),sw=document.createElement("span");sw.style.background=c;d.appendChild(sw);var v=D.meta.cost_min+(D.meta.cost_max-D.meta.cost_min)*i/(D.meta.ramp.length-1);d.appendChild(document.createTextNode("≈ "+fmt(v)));ramp.appendChild(d);});}
+document.querySelectorAll("input[data-layer]").forEach(function(cb){cb.addEventListener("change",function(){groups[cb.getAttribute("data-layer")].style.display=cb.checked?"":"none";});});
+svg.addEventListener("wheel",function(ev){ev.preventDefault();var b=svg.getBoundingClientRect();var f=ev.deltaY>0?1.2:1/1.2;var s=Math.max(vb[2]/b.width,vb[3]/b.height);var cx=vb[0]+vb[2]/2+(ev.clientX-b.left-b.width/2)*s,cy=vb[1]+vb[3]/2+(ev.clientY-b.top-b.height/2)*s;vb=[cx-(cx-vb[0])*f,cy-(cy-vb[1])*f,vb[2]*f,vb[3]*f];setVB();},{passive:false});
+var drag=null;svg.addEventListener("mousedown",function(ev){drag=[ev.clientX,ev.clientY];svg.style.cursor="grabbing";});
+window.addEventListener("mouseup",function(){drag=null;svg.style.cursor="grab";});
+window.addEventListener("mousemove",function(ev){if(!drag)return;var b=svg.getBoundingClientRect();var s=Math.max(vb[2]/b.width,vb[3]/b.height);vb[0]-=(ev.clientX-drag[0])*s;vb[1]-=(ev.clientY-drag[1])*s;drag=[ev.clientX,ev.clientY];setVB();});
+document.body.setAttribute("data-rendered",String(D.sites.features.length+D.demand.features.length));
+})();
+</script></body></html>
+"""

@@ -1,0 +1,53 @@
+"""summary.json: the JSON contract of ``Result.to_dict`` plus run metrics, CRS and distances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..result import Result
+from .tables import assign, metrics
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: numpy scalars to Python, NaN/inf to None, arrays dropped."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items() if not isinstance(v, np.ndarray)}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def build_summary(prepared: Any, result: Result, notes: list[str]) -> dict[str, Any]:
+    out = result.to_dict()
+    sc = prepared.layers.scenario
+    out["scenario"] = sc.name
+    out["crs"] = prepared.layers.crs_label
+    out["distance"] = _clean(prepared.distance)
+    out["metrics"] = _clean(metrics(result, assign(result)))
+    out["inputs"] = {"demand": str(sc.demand.path), "sites": str(sc.sites.path)}
+    out["notes"] = list(notes)
+    return out
+
+
+def summary_text(prepared: Any, result: Result, summary: dict[str, Any]) -> str:
+    m = summary["metrics"]
+    units = summary["distance"].get("units", "")
+    dist = summary["distance"]
+    lines = [result.summary(),
+             (f"  CRS: {summary['crs']}; travel costs: {dist['metric']} ({units}), "
+              f"{dist['pairs']} reachable pairs stored {dist['stored']}")]
+    if result.has_solution:
+        mean = m["weighted_mean_cost"]
+        mean_s = "n/a" if mean is None else f"{mean:.6g}"
+        mx = "n/a" if m["max_cost"] is None else f"{m['max_cost']:.6g}"
+        pct = m["covered_weight_pct"]
+        pct_s = "n/a" if pct is None else f"{pct:.2f}%"
+        lines.append(f"  weighted mean travel cost {mean_s}, max {mx}; covered {pct_s} of "
+                     f"weight, {m['covered_count_pct']:.2f}% of points")
+    return "\n".join(lines)

@@ -1,0 +1,67 @@
+"""Atomic output folders: build everything in a temporary sibling folder, then rename it.
+
+A run that fails part-way leaves nothing behind; a rerun replaces a previous run's folder
+only when that folder holds nothing but files a run writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import SpecError
+
+# everything a run may write into its folder; other files there stop a rerun from replacing it
+OUTPUT_NAMES = frozenset({
+    "result.gpkg", "summary.json", "sites.csv", "demand.csv", "assignments.csv", "map.html",
+    "map.png", "travel_cost.png", "community",
+})
+
+
+def check_targets(out_dir: Path | None, json_path: Path | None) -> None:
+    """Fail before any work if an output location is unusable."""
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        parent = out_dir.resolve().parent
+        if not parent.is_dir():
+            raise SpecError(f"{out_dir}: parent folder {parent} does not exist")
+        if out_dir.exists() and not out_dir.is_dir():
+            raise SpecError(f"{out_dir}: exists and is not a folder")
+        if out_dir.is_dir():
+            foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OUTPUT_NAMES)
+            if foreign:
+                raise SpecError(f"{out_dir}: folder holds files a run did not write "
+                                f"({', '.join(foreign[:3])}); choose an empty or new folder")
+    if json_path is not None:
+        parent = Path(json_path).resolve().parent
+        if not parent.is_dir():
+            raise SpecError(f"{json_path}: folder {parent} does not exist")
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder next to ``target``; on success it becomes ``target``."""
+    target = Path(target)
+    parent = target.resolve().parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
+            os.replace(target, old / "x")  # move the previous run aside, then swap in
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old / "x", target)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
