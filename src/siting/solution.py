@@ -61,6 +61,8 @@ class MilpSolution:
     native_status: str = ""
     log: str | None = None
     notes: tuple[str, ...] = ()
+    #: LP reduced costs per column when the backend reports them (pure LPs only), else None
+    reduced_costs: np.ndarray | None = None
 
     @property
     def has_solution(self) -> bool:

@@ -117,3 +117,24 @@ def test_time_limited_run_is_honest(shared_instances, tmp_path):
         else:
             assert data["gap"] is None
     assert data["timings"]["total"] < 30
+
+
+def test_ctrl_c_during_solve_keeps_the_incumbent(shared_instances, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "r.json"
+    proc = subprocess.Popen([sys.executable, "-m", "siting", "solve",
+                             str(shared_instances / "orlib-pmed" / "pmed16.txt"), "--formulation",
+                             "classic", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # reading and building take well under a second; the solve takes minutes
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr
+    data = json.loads(out.read_text())
+    assert data["termination"] == "interrupted"
+    assert data["status"] in ("feasible", "no_solution")  # never "optimal" unless proven
+    if data["status"] == "feasible":
+        assert data["verified"]["feasible"] and data["open_sites"]

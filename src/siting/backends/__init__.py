@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from ..errors import BackendUnavailableError
 from .base import Backend
+from .cbc import CbcBackend
+from .cpsat import CpSatBackend
+from .gurobi import GurobiBackend
 from .highs import HighsBackend
+from .ortools_mb import OrToolsHighsBackend, OrToolsScipBackend
+from .scip import ScipBackend
 
 _REGISTRY: dict[str, type[Backend]] = {}
 
@@ -17,7 +22,9 @@ def register(cls: type[Backend]) -> type[Backend]:
     return cls
 
 
-register(HighsBackend)
+for _cls in (HighsBackend, GurobiBackend, CbcBackend, ScipBackend, OrToolsHighsBackend,
+             OrToolsScipBackend, CpSatBackend):  # preference order
+    register(_cls)
 
 DEFAULT_BACKEND = "highs"
 
@@ -38,9 +45,7 @@ def get_backend(name: str | None = None) -> Backend:
         known = ", ".join(_REGISTRY)
         raise BackendUnavailableError(f"unknown backend {name!r}; known backends: {known}")
     if not cls.is_available():
-        raise BackendUnavailableError(
-            f"backend {name!r} is not installed; install it with: pip install 'siting[{cls.extra}]'"
-        )
+        raise BackendUnavailableError(cls.unavailable_reason())
     return cls()
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..milp import MilpProblem
 from ..options import SolveOptions
-from ..solution import MilpSolution
+from ..solution import MilpSolution, Status, Termination
 
 
 class Backend(ABC):
@@ -32,6 +32,12 @@ class Backend(ABC):
     @classmethod
     def is_available(cls) -> bool:
         return all(importlib.util.find_spec(mod) is not None for mod in cls.requires)
+
+    @classmethod
+    def unavailable_reason(cls) -> str:
+        """Why :meth:`is_available` is False, with the install hint."""
+        return (f"backend {cls.name!r} is not installed; install it with: "
+                f"pip install 'siting[{cls.extra}]'")
 
     @classmethod
     def version(cls) -> str:
@@ -81,3 +87,116 @@ def proven_optimal(problem: MilpProblem, objective: float | None, bound: float |
     if diff <= effective_abs_gap(problem, options) + 1e-9 * max(1.0, abs(objective)):
         return True
     return diff <= options.rel_gap * max(abs(objective), 1e-12)
+
+
+# ---- shared by every backend: status mapping, start checking, solution assembly ----------
+
+#: tolerance for accepting a solution vector read back from a solver or given as a start
+FEAS_TOL = 1e-6
+
+
+def feasible_point(problem: MilpProblem, x: np.ndarray | None, tol: float = FEAS_TOL
+                   ) -> np.ndarray | None:
+    """``x`` with integer columns snapped, if it satisfies the model within ``tol``; else None.
+
+    Solvers that answer through files print rounded numbers, and some report LP values as
+    their "solution" when stopped early: only a point that really is feasible counts.
+    """
+    if x is None:
+        return None
+    x = np.asarray(x, dtype=float)
+    if x.shape != (problem.n_cols,) or not np.all(np.isfinite(x)):
+        return None
+    x = x.copy()
+    ints = problem.integrality
+    x[ints] = np.round(x[ints])
+    # relative to the row's scale, so big-coefficient rows (capacities) are not too strict
+    scale = 1.0 + np.abs(problem.A) @ np.abs(x) if problem.n_rows else np.zeros(0)
+    ax = problem.A @ x
+    row_ok = np.all(ax >= problem.row_lower - tol * scale) and np.all(
+        ax <= problem.row_upper + tol * scale)
+    col_ok = np.all(x >= problem.col_lower - tol) and np.all(x <= problem.col_upper + tol)
+    if not (row_ok and col_ok):
+        return None
+    return np.clip(x, problem.col_lower, problem.col_upper)
+
+
+def usable_start(problem: MilpProblem, start: np.ndarray | None) -> np.ndarray | None:
+    """The MIP start if it is a feasible point of ``problem`` (a bad start is dropped)."""
+    if start is None or not problem.integrality.any():
+        return None
+    return feasible_point(problem, start)
+
+
+def better(problem: MilpProblem, a: float, b: float) -> bool:
+    """Whether objective ``a`` is strictly better than ``b`` for the problem's sense."""
+    return a < b if problem.sense == "min" else a > b
+
+
+def assemble(backend: Backend, problem: MilpProblem, options: SolveOptions, *,
+             termination: Termination, x: np.ndarray | None, bound: float | None,
+             seconds: float, nodes: int | None, native: str, notes: tuple[str, ...] = (),
+             log: str | None = None, start: np.ndarray | None = None) -> MilpSolution:
+    """One place that turns a solver's raw answer into an honest :class:`MilpSolution`.
+
+    The objective is recomputed from ``x`` (c @ x + offset), the bound is clipped so it never
+    claims more than the incumbent and rounded to the objective's granularity, and the status
+    is OPTIMAL only when the solver proved it or the incumbent meets the bound within the gaps.
+    A checked warm ``start`` is the incumbent when a stopped solver holds nothing better.
+    """
+    if start is not None and termination not in (Termination.OPTIMAL, Termination.INFEASIBLE) \
+            and (x is None or better(problem, problem.objective_value(start),
+                                     problem.objective_value(x))):
+        x = start
+        notes = (*notes, (f"{backend.name}: the incumbent is the warm start "
+                          "(the solver found nothing better in time)"))
+    objective = problem.objective_value(x) if x is not None else None
+    if bound is not None and not math.isfinite(bound):
+        bound = None
+    if bound is not None and objective is not None:
+        # a bound past the incumbent is numerical noise; it cannot be stronger than the point
+        bound = min(bound, objective) if problem.sense == "min" else max(bound, objective)
+    bound = round_bound(problem, bound)
+    if termination is Termination.INFEASIBLE:
+        status, x, objective, bound = Status.INFEASIBLE, None, None, None
+    elif termination is Termination.UNBOUNDED and x is None:
+        status = Status.UNBOUNDED
+    elif x is None:
+        status = Status.NO_SOLUTION
+    elif termination is Termination.OPTIMAL:
+        status = Status.OPTIMAL
+        if bound is None:
+            bound = objective
+    elif termination is Termination.UNBOUNDED:
+        status = Status.UNBOUNDED
+    elif proven_optimal(problem, objective, bound, options):
+        status = Status.OPTIMAL
+    else:
+        status = Status.FEASIBLE
+    return MilpSolution(
+        backend=backend.name,
+        backend_version=backend.version(),
+        termination=termination,
+        status=status,
+        objective=objective,
+        bound=bound,
+        x=x,
+        solve_seconds=seconds,
+        nodes=nodes,
+        native_status=native,
+        log=log,
+        notes=notes,
+    )
+
+
+def empty_solution(backend: Backend, problem: MilpProblem, options: SolveOptions
+                   ) -> MilpSolution | None:
+    """Answer models without columns directly (several solvers reject them)."""
+    if problem.n_cols:
+        return None
+    ok = bool(np.all(problem.row_lower <= 0.0) and np.all(problem.row_upper >= 0.0))
+    x = np.zeros(0) if ok else None
+    term = Termination.OPTIMAL if ok else Termination.INFEASIBLE
+    return assemble(backend, problem, options, termination=term, x=x,
+                    bound=problem.offset if ok else None, seconds=0.0, nodes=0,
+                    native="empty model (answered without the solver)")

@@ -13,7 +13,7 @@ import numpy as np
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
-from .base import Backend, effective_abs_gap, proven_optimal, round_bound
+from .base import Backend, effective_abs_gap, empty_solution, proven_optimal, round_bound
 
 _banner_shown = False
 
@@ -64,6 +64,9 @@ class HighsBackend(Backend):
     ) -> MilpSolution:
         import highspy
 
+        done = empty_solution(self, problem, options)  # HiGHS calls any empty model optimal
+        if done is not None:
+            return done
         h = _new_highs(options.verbose)
         h.setOptionValue("output_flag", bool(options.verbose))
         if options.time_limit is not None:
@@ -78,31 +81,24 @@ class HighsBackend(Backend):
             if status != highspy.HighsStatus.kOk:
                 raise ValueError(f"HiGHS rejected option {key}={value!r}")
 
+        # one bulk call with the CSR arrays (row-wise): 0.4 s for 1M columns / 3M non-zeros,
+        # against ~3 s through HighsLp attributes plus a scipy CSR->CSC conversion
         inf = highspy.kHighsInf
-        lp = highspy.HighsLp()
-        lp.num_col_ = problem.n_cols
-        lp.num_row_ = problem.n_rows
-        lp.col_cost_ = problem.c
-        lp.col_lower_ = np.where(np.isneginf(problem.col_lower), -inf, problem.col_lower)
-        lp.col_upper_ = np.where(np.isposinf(problem.col_upper), inf, problem.col_upper)
-        lp.row_lower_ = np.where(np.isneginf(problem.row_lower), -inf, problem.row_lower)
-        lp.row_upper_ = np.where(np.isposinf(problem.row_upper), inf, problem.row_upper)
-        lp.offset_ = problem.offset
-        lp.sense_ = highspy.ObjSense.kMaximize if problem.sense == "max" else highspy.ObjSense.kMinimize
-        csc = problem.A.tocsc()
-        csc.sort_indices()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_ = problem.n_cols
-        lp.a_matrix_.num_row_ = problem.n_rows
-        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-        lp.a_matrix_.value_ = csc.data
-        h.passModel(lp)
-        int_cols = np.flatnonzero(problem.integrality).astype(np.int32)
-        if int_cols.size:
-            h.changeColsIntegrality(
-                int_cols.size, int_cols, np.full(int_cols.size, 1, dtype=np.uint8)
-            )
+        A = problem.A
+        int_cols = np.flatnonzero(problem.integrality)
+        sense = -1 if problem.sense == "max" else 1
+        status = h.passModel(
+            problem.n_cols, problem.n_rows, int(A.nnz), 2, sense, float(problem.offset),
+            np.ascontiguousarray(problem.c, dtype=float),
+            np.maximum(problem.col_lower, -inf), np.minimum(problem.col_upper, inf),
+            np.maximum(problem.row_lower, -inf), np.minimum(problem.row_upper, inf),
+            A.indptr.astype(np.int32), A.indices.astype(np.int32),
+            np.ascontiguousarray(A.data, dtype=float), problem.integrality.astype(np.int32),
+        )
+        if status == highspy.HighsStatus.kError:
+            from ..errors import BackendError
+
+            raise BackendError("HiGHS rejected the model (passModel returned an error)")
         if start is not None and int_cols.size:
             sol = highspy.HighsSolution()
             sol.col_value = np.asarray(start, dtype=float)
@@ -110,11 +106,13 @@ class HighsBackend(Backend):
             h.setSolution(sol)
 
         t0 = time.perf_counter()
+        # solve() runs HiGHS in a thread and turns Ctrl-C into a clean cancel (kInterrupt),
+        # keeping the incumbent; run() would block signal handling until the end
         h.HandleKeyboardInterrupt = True
         try:
-            h.run()
+            h.solve()
         except KeyboardInterrupt:
-            pass
+            h.cancelSolve()
         seconds = time.perf_counter() - t0
         return self._collect(h, problem, options, seconds, mip=bool(int_cols.size))
 
@@ -182,4 +180,6 @@ class HighsBackend(Backend):
             solve_seconds=seconds,
             nodes=nodes,
             native_status=native,
+            reduced_costs=(np.asarray(h.getSolution().col_dual, dtype=float)
+                           if not mip and status is Status.OPTIMAL else None),
         )

@@ -17,7 +17,7 @@ from .. import api
 from ..errors import SpecError
 from ..options import SolveOptions
 from ..readers import load_instance, sniff_format
-from . import EXIT_NO_SOLUTION, EXIT_OK
+from . import EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from ._output import write_json_atomic
 
 PROBLEMS = ["p-median", "p-center", "lscp", "mclp", "ufl", "cflp"]
@@ -169,7 +169,14 @@ def _report(outcome) -> int:  # type: ignore[no-untyped-def]
     print(outcome.text, file=sys.stdout)
     if outcome.out_dir is not None:
         print(f"  outputs: {outcome.out_dir} ({', '.join(outcome.files)})", file=sys.stdout)
-    return EXIT_OK if outcome.has_solution else EXIT_NO_SOLUTION
+    return _exit_code(outcome.has_solution, outcome.summary.get("termination"))
+
+
+def _exit_code(has_solution: bool, termination: str | None) -> int:
+    """0 solution found, 1 none, 130 interrupted (what is known was still written)."""
+    if termination == "interrupted":
+        return EXIT_INTERRUPTED
+    return EXIT_OK if has_solution else EXIT_NO_SOLUTION
 
 
 def run_scenario(args: argparse.Namespace) -> int:
@@ -231,4 +238,4 @@ def run_instance(args: argparse.Namespace) -> int:
     if args.json:
         write_json_atomic(args.json, result.to_dict())
     print(result.summary(), file=sys.stdout)
-    return EXIT_OK if result.has_solution else EXIT_NO_SOLUTION
+    return _exit_code(result.has_solution, result.termination.value)

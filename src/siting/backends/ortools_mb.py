@@ -1,0 +1,151 @@
+"""SCIP and HiGHS as bundled in OR-Tools, through model_builder's sparse-array route.
+
+``fill_model_from_sparse_data`` is used on a fresh, empty model only (on a non-empty model it
+silently builds the wrong problem). Gaps, threads and seeds go through the solver-specific
+parameter text. Hints: SCIP takes a complete hint as a MIP start; OR-Tools' HiGHS wrapper
+crashes the process on any hint (OR-Tools 9.15), so ortools-highs never sends one.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import BackendError
+from ..milp import MilpProblem
+from ..options import SolveOptions
+from ..solution import MilpSolution, Termination
+from .base import Backend, assemble, effective_abs_gap, empty_solution, feasible_point, usable_start
+from .highs import _quiet_stdout
+
+
+class _OrToolsModelBuilder(Backend):
+    requires = ("ortools",)
+    distribution = "ortools"
+    extra = "ortools"
+    solver_id: ClassVar[str]
+
+    @classmethod
+    def version(cls) -> str:
+        return f"OR-Tools {super().version()}"
+
+    def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
+        raise NotImplementedError
+
+    def solve(
+        self,
+        problem: MilpProblem,
+        options: SolveOptions,
+        start: np.ndarray | None = None,
+    ) -> MilpSolution:
+        done = empty_solution(self, problem, options)
+        if done is not None:
+            return done
+        from ortools.linear_solver.python import model_builder_helper as mbh
+
+        notes: list[str] = []
+        model = mbh.ModelBuilderHelper()  # must be empty for fill_model_from_sparse_data
+        model.fill_model_from_sparse_data(
+            problem.col_lower.astype(float), problem.col_upper.astype(float),
+            problem.c.astype(float), problem.row_lower.astype(float),
+            problem.row_upper.astype(float), sp.csr_matrix(problem.A, dtype=float))
+        for k in np.flatnonzero(problem.integrality).tolist():  # no bulk setter exists
+            model.set_var_integrality(k, True)
+        model.set_objective_offset(float(problem.offset))
+        model.set_maximize(problem.sense == "max")
+        start = usable_start(problem, start)
+        if start is not None:
+            if self.supports_mip_start:
+                for k, v in enumerate(start.tolist()):  # a partial hint is discarded by SCIP
+                    model.add_hint(k, v)
+            else:
+                notes.append(f"{self.name}: warm start not passed (unsupported)")
+
+        solver = mbh.ModelSolverHelper(self.solver_id)
+        if not solver.solver_is_supported():
+            raise BackendError(f"OR-Tools was built without {self.solver_id}")
+        params = self.parameters(problem, options)
+        params.update(options.backend_options)
+        solver.set_solver_specific_parameters("".join(f"{k} = {_text(v)}\n"
+                                                      for k, v in params.items()))
+        if options.time_limit is not None:
+            solver.set_time_limit_in_seconds(float(options.time_limit))
+        solver.enable_output(bool(options.verbose))
+        t0 = time.perf_counter()
+        if options.verbose:
+            solver.solve(model)
+        else:
+            with _quiet_stdout():  # the bundled HiGHS prints a banner from C++
+                solver.solve(model)
+        seconds = time.perf_counter() - t0
+        status = solver.status()
+        native = f"{status.name} {solver.status_string()}".strip()
+        if status == mbh.SolveStatus.INVALID_SOLVER_PARAMETERS:
+            raise BackendError(f"{self.name} rejected its parameters: {solver.status_string()}")
+        termination = _termination(status, mbh.SolveStatus)
+        if termination is Termination.INFEASIBLE and "unbounded" in native.lower():
+            # OR-Tools maps HiGHS's "unbounded or infeasible" to INFEASIBLE
+            termination = Termination.INFEASIBLE_OR_UNBOUNDED
+        x = None
+        if solver.has_solution():
+            x = feasible_point(problem, np.asarray(solver.variable_values(), dtype=float))
+        if termination is Termination.OTHER and options.time_limit is not None \
+                and seconds >= 0.95 * options.time_limit:
+            termination = Termination.TIME_LIMIT  # FEASIBLE / NOT_SOLVED after the limit
+        bound = None
+        if problem.integrality.any():
+            raw = float(solver.best_objective_bound())
+            if np.isfinite(raw) and abs(raw) < 1e20 and termination not in (
+                    Termination.INFEASIBLE, Termination.ERROR):
+                bound = raw
+        elif termination is Termination.OPTIMAL and x is not None:
+            bound = problem.objective_value(x)
+        return assemble(self, problem, options, termination=termination, x=x, bound=bound,
+                        seconds=seconds, nodes=None, native=native, notes=tuple(notes), start=start)
+
+
+def _termination(status: object, S: object) -> Termination:
+    table = {
+        S.OPTIMAL: Termination.OPTIMAL,  # type: ignore[attr-defined]
+        S.INFEASIBLE: Termination.INFEASIBLE,  # type: ignore[attr-defined]
+        S.UNBOUNDED: Termination.UNBOUNDED,  # type: ignore[attr-defined]
+        S.CANCELLED_BY_USER: Termination.INTERRUPTED,  # type: ignore[attr-defined]
+        S.ABNORMAL: Termination.ERROR,  # type: ignore[attr-defined]
+        S.MODEL_INVALID: Termination.ERROR,  # type: ignore[attr-defined]
+    }
+    return table.get(status, Termination.OTHER)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+class OrToolsScipBackend(_OrToolsModelBuilder):
+    name = "ortools-scip"
+    solver_id = "scip"
+    supports_mip_start = True
+    supports_threads = False
+
+    def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
+        return {"limits/gap": float(options.rel_gap),
+                "limits/absgap": float(effective_abs_gap(problem, options)),
+                "randomization/randomseedshift": int(options.seed)}
+
+
+class OrToolsHighsBackend(_OrToolsModelBuilder):
+    name = "ortools-highs"
+    solver_id = "highs"
+    supports_mip_start = False  # hints crash OR-Tools 9.15's HiGHS wrapper
+
+    def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
+        params: dict[str, object] = {"mip_rel_gap": float(options.rel_gap),
+                                     "mip_abs_gap": float(effective_abs_gap(problem, options)),
+                                     "random_seed": int(options.seed)}
+        if options.threads is not None:
+            params["threads"] = int(options.threads)
+        return params
