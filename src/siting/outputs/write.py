@@ -19,6 +19,9 @@ from ..errors import SpecError
 OUTPUT_NAMES = frozenset({
     "result.gpkg", "summary.json", "sites.csv", "demand.csv", "assignments.csv", "map.html",
     "map.png", "travel_cost.png", "community",
+    # siting.community.pipeline / frontier outputs
+    "report.html", "blocks.csv", "coverage.csv", "coverage_tiers.csv", "compliance.csv",
+    "frontier.csv", "frontier.png", "allocations.csv",
 })
 
 

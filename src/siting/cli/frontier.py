@@ -1,0 +1,61 @@
+"""`siting frontier SCENARIO --budgets LIST|START:STOP:N [--out DIR]`: coverage against budget."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import SpecError
+from . import EXIT_NO_SOLUTION, EXIT_OK
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("frontier", help="solve a community scenario over a sequence of budgets",
+                       description="Solve a community scenario (objective coverage or equity) "
+                       "at each budget, warm-starting each solve from the previous plan; write "
+                       "frontier.csv and frontier.png (with the knee marked) into --out.")
+    p.add_argument("scenario", metavar="SCENARIO", help="community scenario .toml file")
+    p.add_argument("--budgets", required=True, metavar="LIST|START:STOP:N",
+                   help="comma-separated budgets, or START:STOP:N evenly spaced budgets")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: <scenario name>-frontier)")
+    p.add_argument("--backend", help="solver backend (default: the scenario's, else highs)")
+    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per budget")
+    p.add_argument("--cheapest", action="store_true", help="also find the cheapest optimal "
+                   "plan at each budget (slower; the cost column is then minimal)")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..community import frontier as fr
+    from ..community.pipeline import prepare
+    from ..outputs.progress import make_progress
+    from ..outputs.write import check_targets
+    from ..pipeline import read_layers
+    from ..scenario import load_scenario
+
+    budgets = fr.parse_budgets(args.budgets)
+    scenario = load_scenario(args.scenario)
+    if scenario.problem.kind != "community":
+        raise SpecError(f"{args.scenario}: frontier needs problem kind 'community'")
+    out = Path(args.out) if args.out else Path(f"{scenario.name}-frontier")
+    check_targets(out, None)
+    options = scenario.solver.options()
+    if args.time_limit is not None:
+        if args.time_limit <= 0:
+            raise SpecError("--time-limit must be positive")
+        options = options.model_copy(update={"time_limit": args.time_limit})
+    layers = read_layers(scenario, make_progress(quiet=True))
+    inst, problem, _ = prepare(scenario, layers.demand, layers.sites, layers)
+    points, _ = fr.frontier(inst, problem, budgets, backend=args.backend or scenario.solver.backend,
+                            options=options, tie_break=args.cheapest)
+    df = fr.table(points)
+    files = fr.write(df, out, problem.objective, f"{scenario.name}: {problem.objective} vs budget")
+    if not args.quiet:
+        for p in df.itertuples(index=False):
+            obj = "—" if p.objective != p.objective or p.objective is None else f"{p.objective:.6g}"
+            mark = "  <- knee" if p.knee else ""
+            print(f"budget {p.budget:>14,.0f}  {p.status:<11} {problem.objective} {obj}{mark}")
+        print(f"  outputs: {out} ({', '.join(files)})", file=sys.stdout)
+    return EXIT_OK if any(p.objective is not None for p in points) else EXIT_NO_SOLUTION

@@ -1,0 +1,409 @@
+"""The community model as ONE solver-neutral MilpProblem (notation of models/community.md).
+
+Columns: y_j (site used), m_js (new modules), h_js (service present), z_isk (tier coverage,
+uncapacitated services), u_ijs (allocations, capacitated services), t (equity level).
+Everything is assembled from index arrays; no per-variable Python objects.
+
+The lexicographic stages share this one matrix: ``CommunityModel.stage`` returns a copy with
+another objective and one tightened bound (the ``lex`` row or the bound of ``t``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..milp import Block, MilpBuilder, MilpProblem
+from .instance import CommunityInstance
+from .spec import CommunityProblem
+
+INF = np.inf
+
+
+@dataclass(frozen=True, eq=False)
+class CreditTerms:
+    """Credited persons of service s as a sparse linear expression: Σ coef·x[col] per block."""
+
+    col: np.ndarray
+    block: np.ndarray
+    coef: np.ndarray
+    site: np.ndarray | None = None   # allocations u_ijs: the site j of each column
+    group: np.ndarray | None = None  # (n,) aggregated demand group of each block (-1: none)
+    group_weight: np.ndarray | None = None  # (groups,) population of each group
+    service: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityModel:
+    milp: MilpProblem
+    pair_j: np.ndarray        # (P,) site of each (j, s) host pair
+    pair_s: np.ndarray        # (P,) service
+    h_index: np.ndarray       # (m, S) local pair index or -1
+    coverage: np.ndarray      # objective vector Σ_s β_s credited persons
+    cost: np.ndarray          # objective vector Σ f_j y_j + Σ g_s m_js
+    credits: tuple[CreditTerms, ...]
+    lex_row: int | None
+    budget_row: int | None
+    t_col: int | None
+
+    def block(self, name: str) -> Block:
+        return self.milp.blocks[name]
+
+    def stage(self, objective: str, *, coverage_at_least: float | None = None,
+              equity_at_least: float | None = None) -> MilpProblem:
+        """The MILP with ``objective`` in {'coverage', 'cost', 'equity'} and lex bounds set."""
+        p = self.milp
+        granular = objective == "cost" or (
+            objective == "coverage" and all(t.site is None for t in self.credits))
+        if objective == "coverage":
+            c, sense = self.coverage, "max"
+        elif objective == "cost":
+            c, sense = self.cost, "min"
+        else:
+            c = np.zeros(p.n_cols)
+            c[self.t_col] = 1.0
+            sense = "max"
+        row_lower, col_lower = p.row_lower, p.col_lower
+        if coverage_at_least is not None:
+            row_lower = row_lower.copy()
+            row_lower[self.lex_row] = coverage_at_least
+        if equity_at_least is not None:
+            col_lower = col_lower.copy()
+            col_lower[self.t_col] = equity_at_least
+        return replace(p, c=c, sense=sense, row_lower=row_lower, col_lower=col_lower,
+                       objective_granularity=_granularity(c) if granular else 0.0)
+
+    def with_budget(self, budget: float | None) -> CommunityModel:
+        if self.budget_row is None:
+            raise ValueError("the model was built without a budget row")
+        upper = self.milp.row_upper.copy()
+        upper[self.budget_row] = INF if budget is None else budget
+        return replace(self, milp=replace(self.milp, row_upper=upper))
+
+
+def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
+                budget_row: bool | None = None) -> CommunityModel:
+    """Assemble the model. ``budget_row=True`` keeps a budget row even without a budget (frontier)."""
+    m, S = inst.n_sites, inst.n_services
+    services = problem.services
+    b = MilpBuilder("max", name=f"community-{problem.objective}")
+    existing_site = inst.existing_site
+
+    # --- site and module columns ------------------------------------------------------------
+    host = (inst.allowed & ~inst.forbidden[:, None]) | (inst.existing > 0)
+    a = np.array([s.module_area for s in services])
+    g = np.array([s.module_cost for s in services])
+    hostable = _hostable(inst, problem, a, host)
+    # new sites that can host nothing the rules accept stay closed (forced ones are left to the
+    # solver, which then reports the plan infeasible and diagnose explains why)
+    dead = ~existing_site & ~inst.forced & ~hostable.any(axis=1)
+    y_lo = (existing_site | inst.forced).astype(float)
+    y_hi = np.where(inst.forbidden | dead, 0.0, 1.0)
+    y = b.add_vars("y", m, lower=y_lo, upper=y_hi, integer=True)
+    pj, ps = np.nonzero(host)
+    P = pj.size
+    h_index = np.full((m, S), -1, dtype=np.int64)
+    h_index[pj, ps] = np.arange(P)
+    e = inst.existing[pj, ps].astype(float)
+    M = inst.max_new[pj, ps].astype(float)
+    mod = b.add_vars("m", P, lower=0.0, upper=M, integer=True, index=(pj, ps))
+    h = b.add_vars("h", P, lower=(e > 0).astype(float), upper=1.0, integer=True, index=(pj, ps))
+    ar = np.arange(P)
+
+    # floor area: Σ_s a_s m_js ≤ A_j y_j
+    used = np.unique(pj)
+    row_of = np.full(m, -1, dtype=np.int64)
+    row_of[used] = np.arange(used.size)
+    b.add_rows("area", used.size, np.concatenate([row_of[pj], np.arange(used.size)]),
+               np.concatenate([mod.start + ar, y.start + used]),
+               np.concatenate([a[ps], -inst.area[used]]), upper=0.0, index=(used,))
+    # m_js ≤ M_js h_js ;  h_js ≤ y_j ;  h_js ≤ e_js + m_js
+    b.add_rows("modules_need_service", P, np.r_[ar, ar], np.r_[mod.start + ar, h.start + ar],
+               np.r_[np.ones(P), -M], upper=0.0)
+    b.add_rows("service_needs_site", P, np.r_[ar, ar], np.r_[h.start + ar, y.start + pj],
+               np.r_[np.ones(P), -np.ones(P)], upper=0.0)
+    b.add_rows("service_needs_module", P, np.r_[ar, ar], np.r_[h.start + ar, mod.start + ar],
+               np.r_[np.ones(P), -np.ones(P)], upper=e)
+
+    # --- coverage: z (uncapacitated) or u (capacitated) ---------------------------------------
+    credits: list[CreditTerms] = []
+    for s, svc in enumerate(services):
+        pr = inst.pairs[s]
+        w = inst.population[:, s]
+        keep = (w[pr.i] > 0) & hostable[pr.j, s]
+        pi, pjs, pdist = pr.i[keep], pr.j[keep], pr.d[keep]
+        radii = np.array([t.radius for t in svc.tiers])
+        cred = np.array([t.credit for t in svc.tiers])
+        tier = np.searchsorted(radii, pdist, side="left")  # first tier whose radius ≥ d
+        group, rep, gw, gi, gj, gt = _aggregate(inst, pi, pjs, tier, w, radii.size)
+        if svc.capacity is None:
+            terms = _tiered(b, s, rep.size, gi, gj, gt, cred, gw, h, h_index)
+        else:
+            terms = _allocated(b, s, gi, gj, gt, cred, gw, svc.capacity, mod, h_index,
+                               inst.existing[:, s])
+        credits.append(replace(terms, block=rep[terms.block], group=group, group_weight=gw,
+                               service=s))
+    t_col = b.add_vars("t", 1, lower=0.0, upper=1.0).start if problem.objective == "equity" \
+        else None
+
+    # --- objective vectors ------------------------------------------------------------------
+    cov = np.zeros(b._n)
+    for s, terms in enumerate(credits):
+        np.add.at(cov, terms.col, services[s].weight * terms.coef)
+    cost = np.zeros(b._n)
+    cost[y.slice] = inst.opening_cost
+    cost[mod.slice] = g[ps]
+
+    # --- budget -------------------------------------------------------------------------------
+    b_row = None
+    if problem.budget is not None or budget_row:
+        nz = np.flatnonzero(cost)
+        blk = b.add_rows("budget", 1, np.zeros(nz.size), nz, cost[nz],
+                         upper=INF if problem.budget is None else problem.budget)
+        b_row = blk.start
+
+    # --- 2024 guide rules on newly opened sites ----------------------------------------------
+    rules = problem.rules
+    new_pairs = ~existing_site[pj]
+    new_sites = np.flatnonzero(~existing_site & ~inst.forbidden)
+    if rules.new_site_min_services > 0:
+        _count_rows(b, "rule_min_services", m, new_sites, pj, new_pairs, h, y,
+                    rules.new_site_min_services)
+    if rules.new_site_min_core > 0:
+        core = np.isin(np.array([s.name for s in services]), problem.core_names)
+        _count_rows(b, "rule_min_core", m, new_sites, pj, new_pairs & core[ps], h, y,
+                    rules.new_site_min_core)
+    if rules.complex_min_area > 0:
+        small = new_sites[inst.area[new_sites] < rules.complex_min_area]
+        sel = np.isin(pj, small)
+        loc = np.searchsorted(small, pj[sel])
+        b.add_rows("rule_complex_area", small.size, loc, h.start + ar[sel], 1.0,
+                   upper=float(rules.complex_min_services - 1), index=(small,))
+    if rules.space_per_100_households > 0 and inst.households is not None:
+        G = inst.n_districts
+        need = rules.space_per_100_households * np.bincount(
+            inst.district, weights=inst.households, minlength=G) / 100.0
+        have = np.bincount(inst.site_district[pj], weights=a[ps] * e, minlength=G)
+        gs = np.flatnonzero(need - have > 1e-9)
+        loc = np.full(G, -1)
+        loc[gs] = np.arange(gs.size)
+        sel = loc[inst.site_district[pj]] >= 0
+        b.add_rows("rule_space", gs.size, loc[inst.site_district[pj][sel]], mod.start + ar[sel],
+                   a[ps][sel], lower=(need - have)[gs], index=(gs,))
+
+    # --- targets ------------------------------------------------------------------------------
+    names = [s.name for s in services]
+    for sname, target in problem.targets.items():
+        s = names.index(sname)
+        terms, w = credits[s], inst.population[:, s]
+        if target.overall is not None and w.sum() > 0:
+            b.add_rows(f"target_{sname}", 1, np.zeros(terms.col.size), terms.col,
+                       terms.coef / w.sum(), lower=target.overall)
+        shares = _district_shares(inst, target.district, target.districts)
+        W = np.bincount(inst.district, weights=w, minlength=inst.n_districts)
+        gs = np.flatnonzero((shares > 0) & (W > 0))
+        if gs.size:
+            _district_rows(b, f"target_{sname}_district", inst, terms, W, gs, shares[gs])
+
+    # --- equity -------------------------------------------------------------------------------
+    if t_col is not None:
+        eq_names = problem.equity_services or tuple(names)
+        for sname in eq_names:
+            s = names.index(sname)
+            W = np.bincount(inst.district, weights=inst.population[:, s],
+                            minlength=inst.n_districts)
+            gs = np.flatnonzero(W > 0)
+            if gs.size:
+                _district_rows(b, f"equity_{sname}", inst, credits[s], W, gs,
+                               np.zeros(gs.size), t_col=t_col)
+
+    # --- lexicographic row (coverage ≥ C*), inactive until stage 2 ----------------------------
+    lex_row = None
+    if problem.objective == "coverage":
+        nz = np.flatnonzero(cov)
+        lex_row = b.add_rows("lex_coverage", 1, np.zeros(nz.size), nz, cov[nz]).start
+
+    milp = b.build()
+    model = CommunityModel(milp=milp, pair_j=pj, pair_s=ps, h_index=h_index, coverage=cov,
+                           cost=cost, credits=tuple(credits),
+                           lex_row=lex_row, budget_row=b_row, t_col=t_col)
+    return model
+
+
+def _hostable(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
+              host: np.ndarray) -> np.ndarray:
+    """(m, S): site j can ever offer service s in a feasible plan.
+
+    True for existing modules; for new modules the site must be allowed to host s, have room
+    for one module, and (new sites) be able to meet the guide rules at all: K services and C
+    core services whose smallest modules fit in A_j, and not be a too-small complex. Dropping
+    the other (j, s) from the coverage rows removes no feasible plan.
+    """
+    rules = problem.rules
+    fits = host & (inst.max_new > 0) & (a[None, :] <= inst.area[:, None] + 1e-9)
+    ok = np.ones(inst.n_sites, dtype=bool)
+    core = np.isin(np.array([s.name for s in problem.services]), problem.core_names)
+    for k_min, mask in ((rules.new_site_min_services, np.ones_like(core)),
+                        (rules.new_site_min_core, core)):
+        if k_min > 0:
+            areas = np.where(fits & mask[None, :], a[None, :], np.inf)
+            smallest = np.sort(areas, axis=1)[:, :k_min]
+            ok &= smallest.sum(axis=1) <= inst.area + 1e-9   # inf when too few services
+    if rules.complex_min_area > 0 and rules.new_site_min_services >= rules.complex_min_services:
+        ok &= inst.area >= rules.complex_min_area
+    new_ok = fits & (ok | inst.existing_site)[:, None]
+    return (inst.existing > 0) | new_ok
+
+
+def _aggregate(inst: CommunityInstance, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
+               w: np.ndarray, K: int) -> tuple[np.ndarray, ...]:
+    """Merge blocks of one district that see exactly the same (site, tier) set.
+
+    Returns (group of each block or -1, representative block per group, group population,
+    and the representative's pairs as (group, site, tier)). Two independent 64-bit hashes
+    of the pair set make an accidental merge vanishingly unlikely (~n²/2¹²⁸).
+    """
+    n = inst.n_blocks
+    rng = np.random.default_rng(12345)
+    code = pj.astype(np.int64) * K + tier
+    size = int(inst.n_sites * K)
+    r1 = rng.integers(1, 2**63 - 1, size=size, dtype=np.int64).astype(np.uint64)
+    r2 = rng.integers(1, 2**63 - 1, size=size, dtype=np.int64).astype(np.uint64)
+    h1 = np.zeros(n, dtype=np.uint64)
+    h2 = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(h1, pi, r1[code])
+        np.add.at(h2, pi, r2[code] * np.uint64(3))
+    cnt = np.bincount(pi, minlength=n)
+    blocks = np.flatnonzero(cnt > 0)
+    keys = np.column_stack([inst.district[blocks].astype(np.uint64), cnt[blocks].astype(np.uint64),
+                            h1[blocks], h2[blocks]])
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    group = np.full(n, -1, dtype=np.int64)
+    group[blocks] = inverse
+    rep = blocks[first]
+    gw = np.bincount(inverse, weights=w[blocks], minlength=rep.size)
+    is_rep = np.zeros(n, dtype=bool)
+    is_rep[rep] = True
+    sel = is_rep[pi]
+    return group, rep, gw, group[pi[sel]], pj[sel], tier[sel]
+
+
+def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
+            cred: np.ndarray, w: np.ndarray, h: Block, h_index: np.ndarray) -> CreditTerms:
+    """z_isk for tiers that add sites (a tier with the same sites as the one before is dominated)."""
+    K = cred.size
+    prev = np.zeros(n, dtype=np.int64)
+    zi_parts, zk_parts = [], []
+    for k in range(K):
+        cnt = np.bincount(pi[tier <= k], minlength=n)
+        blocks = np.flatnonzero(cnt > prev)
+        zi_parts.append(blocks)
+        zk_parts.append(np.full(blocks.size, k))
+        prev = cnt
+    zi, zk = np.concatenate(zi_parts), np.concatenate(zk_parts)
+    Z = zi.size
+    z = b.add_vars(f"z_{s}", Z, lower=0.0, upper=1.0, index=(zi, zk))
+    if Z == 0:
+        return CreditTerms(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    # row per z: z_isk − Σ_{j: d_ij ≤ r_sk} h_js ≤ 0
+    key = zi * K + zk
+    order = np.argsort(key)
+    rows_i, cols_i = [np.arange(Z)], [z.start + np.arange(Z)]
+    vals_i = [np.ones(Z)]
+    for k in range(K):
+        sel = tier <= k
+        ppi, ppj = pi[sel], pj[sel]
+        pos = np.searchsorted(key, ppi * K + k, sorter=order)
+        pos = np.minimum(pos, Z - 1)
+        hit = key[order[pos]] == ppi * K + k if Z else np.zeros(0, dtype=bool)
+        rows_i.append(order[pos[hit]])
+        cols_i.append(h.start + h_index[ppj[hit], s])
+        vals_i.append(-np.ones(int(hit.sum())))
+    b.add_rows(f"tier_{s}", Z, np.concatenate(rows_i), np.concatenate(cols_i),
+               np.concatenate(vals_i), upper=0.0, index=(zi, zk))
+    # Σ_k z_isk ≤ 1 for blocks with more than one tier variable
+    multi = np.flatnonzero(np.bincount(zi, minlength=n) > 1)
+    if multi.size:
+        loc = np.full(n, -1)
+        loc[multi] = np.arange(multi.size)
+        sel = loc[zi] >= 0
+        b.add_rows(f"one_tier_{s}", multi.size, loc[zi[sel]], z.start + np.flatnonzero(sel), 1.0,
+                   upper=1.0, index=(multi,))
+    return CreditTerms(z.start + np.arange(Z), zi, w[zi] * cred[zk])
+
+
+def _allocated(b: MilpBuilder, s: int, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
+               cred: np.ndarray, w: np.ndarray, q: float, mod: Block, h_index: np.ndarray,
+               existing: np.ndarray) -> CreditTerms:
+    """u_ijs ≥ 0 with Σ_j u ≤ w_is and Σ_i u ≤ q_s (e_js + m_js); credit c_s(d_ij) per person."""
+    U = pi.size
+    u = b.add_vars(f"u_{s}", U, lower=0.0, upper=w[pi], index=(pi, pj))
+    blocks, loc_i = np.unique(pi, return_inverse=True)
+    b.add_rows(f"alloc_demand_{s}", blocks.size, loc_i, u.start + np.arange(U), 1.0,
+               upper=w[blocks], index=(blocks,))
+    sites, loc_j = np.unique(pj, return_inverse=True)
+    b.add_rows(f"alloc_capacity_{s}", sites.size,
+               np.concatenate([loc_j, np.arange(sites.size)]),
+               np.concatenate([u.start + np.arange(U), mod.start + h_index[sites, s]]),
+               np.concatenate([np.ones(U), np.full(sites.size, -q)]),
+               upper=q * existing[sites].astype(float), index=(sites,))
+    return CreditTerms(u.start + np.arange(U), pi, cred[tier], pj)
+
+
+def _count_rows(b: MilpBuilder, name: str, m: int, sites: np.ndarray, pj: np.ndarray,
+                sel: np.ndarray, h: Block, y: Block, k: int) -> None:
+    """Σ_{s in set} h_js − k y_j ≥ 0 for each newly opened site j."""
+    loc = np.full(m, -1)
+    loc[sites] = np.arange(sites.size)
+    idx = np.flatnonzero(sel & (loc[pj] >= 0))
+    b.add_rows(name, sites.size, np.concatenate([loc[pj[idx]], np.arange(sites.size)]),
+               np.concatenate([h.start + idx, y.start + sites]),
+               np.concatenate([np.ones(idx.size), np.full(sites.size, -float(k))]),
+               lower=0.0, index=(sites,))
+
+
+def _district_shares(inst: CommunityInstance, every: float | None,
+                     named: dict[str, float]) -> np.ndarray:
+    shares = np.full(inst.n_districts, every if every is not None else 0.0)
+    lookup = {str(x): k for k, x in enumerate(inst.district_names)}
+    for key, share in named.items():
+        if key not in lookup:
+            from ..errors import SpecError
+            raise SpecError(f"targets: district {key!r} does not occur in the demand table")
+        shares[lookup[key]] = share
+    return shares
+
+
+def _district_rows(b: MilpBuilder, name: str, inst: CommunityInstance, terms: CreditTerms,
+                   W: np.ndarray, gs: np.ndarray, lower: np.ndarray,
+                   t_col: int | None = None) -> None:
+    """Σ_{i in g} credit / W_g (− t) ≥ lower for districts gs."""
+    loc = np.full(inst.n_districts, -1)
+    loc[gs] = np.arange(gs.size)
+    dist = inst.district[terms.block]
+    sel = loc[dist] >= 0
+    rows = [loc[dist[sel]]]
+    cols = [terms.col[sel]]
+    vals = [terms.coef[sel] / W[dist[sel]]]
+    if t_col is not None:
+        rows.append(np.arange(gs.size))
+        cols.append(np.full(gs.size, t_col))
+        vals.append(-np.ones(gs.size))
+    b.add_rows(name, gs.size, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+               lower=lower, index=(gs,))
+
+
+def _granularity(c: np.ndarray) -> float:
+    """Step of the objective over integer points: gcd of the coefficients when all are integral
+    multiples of a common rational with small denominator, else 0 (unknown)."""
+    nz = np.abs(c[c != 0])
+    if nz.size == 0:
+        return 0.0
+    if not np.all(np.abs(nz - np.round(nz)) < 1e-9):
+        return 0.0
+    ints = np.round(nz).astype(np.int64)
+    gcd = int(np.gcd.reduce(ints))
+    return float(gcd) if gcd > 0 else 0.0

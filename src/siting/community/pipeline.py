@@ -1,0 +1,278 @@
+"""Scenario → community instance → solve → verified outputs (called by siting.pipeline).
+
+``siting.pipeline.run`` reads and harmonizes the layers, then hands ``kind = "community"`` here:
+``run(scenario, layers, out_dir, json_path=..., progress=...)``. Travel distances come from the
+layers' own distance method (euclidean, network or OD table) with the cutoff set to the largest
+outer tier, so the pairs are sparse from the start.
+
+Outputs (written atomically into ``out_dir``): report.html, result.gpkg (layers sites, blocks),
+summary.json, sites.csv, blocks.csv, coverage.csv, coverage_tiers.csv, compliance.csv and,
+with capacitated services, allocations.csv.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import SitingError, SpecError
+from ..instance import SparseCosts
+from .diagnose import diagnose
+from .instance import CommunityInstance, build_instance
+from .solve import CommunityResult, solve
+from .spec import CommunityProblem
+
+OUTPUT_FILES = ("report.html", "result.gpkg", "summary.json", "sites.csv", "blocks.csv",
+                "coverage.csv", "coverage_tiers.csv", "compliance.csv", "allocations.csv")
+
+
+def problem_of(scenario: Any) -> CommunityProblem:
+    """The scenario's community problem with the layers' id columns (if set) applied."""
+    problem = scenario.problem
+    if not isinstance(problem, CommunityProblem):
+        raise SpecError("problem: kind must be 'community'")
+    cols = problem.columns
+    update: dict[str, Any] = {}
+    if getattr(scenario.demand, "id", None):
+        update["demand_id"] = scenario.demand.id
+    if getattr(scenario.sites, "id", None):
+        update["site_id"] = scenario.sites.id
+    if update:
+        problem = problem.model_copy(update={"columns": cols.model_copy(update=update)})
+    return problem
+
+
+def prepare(scenario: Any, demand: Any, sites: Any, layers: Any = None,
+            ) -> tuple[CommunityInstance, CommunityProblem, dict]:
+    """Build the instance; distances from the layers' metric, else Euclidean (KD-tree)."""
+    problem = problem_of(scenario)
+    cutoff = max(s.outer_radius for s in problem.services)
+    if problem.max_distance is not None:
+        cutoff = min(cutoff, problem.max_distance)
+    pairs = None
+    info: dict[str, Any] = {"metric": "euclidean", "cutoff": cutoff}
+    if layers is not None and getattr(layers, "costs", None) is not None:
+        demand_ids = _ids(demand, problem.columns.demand_id, "demand")
+        site_ids = _ids(sites, problem.columns.site_id, "sites")
+        costs, info = layers.costs(cutoff, demand_ids, site_ids)
+        if isinstance(costs, SparseCosts):
+            pairs = (costs.rows(), costs.indices, costs.data)
+        else:
+            i, j = np.nonzero(np.isfinite(costs) & (costs <= cutoff))
+            pairs = (i, j, costs[i, j])
+    inst = build_instance(problem, demand, sites, distances=pairs,
+                          demand_label=str(demand.attrs.get("source", "demand")),
+                          sites_label=str(sites.attrs.get("source", "sites")))
+    info = {k: v for k, v in info.items() if not str(k).startswith("snap_") or k == "snap_m"}
+    return inst, problem, {"distance": info, "crs": getattr(layers, "crs_label", None)}
+
+
+def validate(scenario: Any, demand: Any, sites: Any, *, layers: Any = None) -> dict[str, Any]:
+    """``siting validate``: build the instance and list reasons it cannot be solved."""
+    inst, problem, info = prepare(scenario, demand, sites, layers)
+    return {"blocks": inst.n_blocks, "districts": inst.n_districts,
+            "services": [s.name for s in problem.services],
+            "pairs": {s.name: int(inst.pairs[k].i.size) for k, s in enumerate(problem.services)},
+            "infeasible_because": diagnose(inst, problem), **info}
+
+
+def run(scenario: Any, demand: Any, sites: Any, out_dir: Path | None, *, layers: Any = None,
+        json_path: Path | None = None, progress: Any = None) -> Any:
+    """Solve a community scenario; write the outputs; return a ``siting.pipeline.RunOutcome``.
+
+    ``demand``/``sites`` are (Geo)DataFrames in one metric CRS; ``layers`` (siting.pipeline.Layers)
+    supplies travel distances by the scenario's metric when given.
+    """
+    from ..pipeline import RunOutcome
+
+    t0 = time.perf_counter()
+    inst, problem, info = prepare(scenario, demand, sites, layers)
+    reasons = diagnose(inst, problem)
+    options = scenario.solver.options()
+    backend = scenario.solver.backend
+    result: CommunityResult | None = None
+    if not reasons:
+        step = progress.step("solving community model") if progress is not None else None
+        if step is not None:
+            with step:
+                result = solve(inst, problem, backend=backend, options=options)
+        else:
+            result = solve(inst, problem, backend=backend, options=options)
+        if not result.has_solution and result.status.value == "infeasible":
+            reasons = diagnose(inst, problem) or _joint_reason(inst, problem, backend, options)
+    meta = {"scenario": getattr(scenario, "name", "scenario"),
+            "description": getattr(scenario, "description", ""),
+            "distance": info.get("distance", {}).get("metric"), "crs": info.get("crs"),
+            "seconds": round(time.perf_counter() - t0, 2)}
+    summary = _summary(inst, problem, result, reasons, meta)
+    files: tuple[str, ...] = ()
+    if out_dir is not None:
+        files = write_outputs(Path(out_dir), inst, problem, result, reasons, summary, meta)
+    if json_path is not None:
+        from ..cli._output import write_json_atomic
+        write_json_atomic(json_path, summary)
+    has = result is not None and result.has_solution
+    return RunOutcome(summary, summary_text(inst, problem, result, reasons), has,
+                      Path(out_dir) if out_dir is not None else None, files, None,
+                      {"community": result})
+
+
+def _ids(gdf: Any, col: str, label: str) -> np.ndarray:
+    from .instance import _ids as ids
+    return ids(gdf, col, label)
+
+
+def _joint_reason(inst: CommunityInstance, problem: CommunityProblem, backend: str | None,
+                  options: Any) -> list[str]:
+    """No single cause: report the cheapest plan meeting the targets against the budget."""
+    if problem.budget is None or not problem.targets:
+        return ["no plan satisfies the rules, targets and budget together (no single rule "
+                "explains it; relax a target or a rule)"]
+    cheapest = problem.model_copy(update={"objective": "cost", "budget": None})
+    try:
+        res = solve(inst, cheapest, backend=backend, options=options)
+    except SitingError:
+        res = None
+    if res is not None and res.has_solution and res.check is not None:
+        proven = "" if res.status.value == "optimal" else " (best found, not proven cheapest)"
+        return [f"every target can be met on its own, but the cheapest plan meeting all targets "
+                f"and rules costs ¥{res.check.total_cost:,.0f}{proven}, above the budget "
+                f"¥{problem.budget:,.0f}."]
+    return ["the targets cannot all be met together under the guide rules, at any budget."]
+
+
+def _summary(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
+             reasons: list[str], meta: dict[str, Any]) -> dict[str, Any]:
+    from .tables import summary_dict
+
+    if result is None:
+        return {"status": "infeasible", "objective": None, "bound": None, "gap": None,
+                "objective_kind": problem.objective, "open_sites": [], "backend": None,
+                "formulation": "community", "infeasible_because": reasons,
+                "problem": problem.model_dump(mode="json"), **{"meta": meta}}
+    out = summary_dict(inst, problem, result, {"meta": meta})
+    if reasons:
+        out["infeasible_because"] = reasons
+    return out
+
+
+def summary_text(inst: CommunityInstance, problem: CommunityProblem,
+                 result: CommunityResult | None, reasons: list[str]) -> str:
+    lines = []
+    if result is None or not result.has_solution:
+        status = "infeasible" if result is None else result.status.value
+        lines.append(f"community ({problem.objective}): {status}")
+        lines += [f"  - {r}" for r in reasons]
+        return "\n".join(lines)
+    c = result.check
+    assert c is not None
+    gap = "" if result.gap is None else f", gap {result.gap:.4%}"
+    lines.append(f"community ({problem.objective}) on {inst.n_blocks} blocks, {inst.n_sites} "
+                 f"sites: {result.status.value} ({result.backend}{gap}, tie-break "
+                 f"{result.tie_break})")
+    lines.append(f"  objective {result.objective:.10g}, bound "
+                 f"{result.bound if result.bound is not None else float('nan'):.10g}")
+    budget = f" of budget {problem.budget:,.0f}" if problem.budget is not None else ""
+    lines.append(f"  cost {c.total_cost:,.0f}{budget}; sites used {int(c.used.sum())} "
+                 f"({int((c.used & ~inst.existing_site).sum())} new)")
+    for s, svc in enumerate(problem.services):
+        lines.append(f"  {svc.name:<14} {svc.segment:<10} credited {c.share(s):7.2%} of "
+                     f"{c.population[s]:,.0f}")
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProblem,
+                  result: CommunityResult | None, reasons: list[str], summary: dict[str, Any],
+                  meta: dict[str, Any]) -> tuple[str, ...]:
+    """Write every output into a temporary folder, then rename it to ``out_dir``."""
+    from ..outputs.write import atomic_dir
+    from .report import render
+    from .tables import (allocations_table, blocks_table, compliance_table, coverage_table,
+                         sites_table, tier_long_table)
+
+    streets = _streets(problem.streets, inst.crs)
+    written: list[str] = []
+    with atomic_dir(out_dir) as tmp:
+        html = render(inst, problem, result, title=f"{meta.get('scenario', 'Scenario')}: "
+                      "embedded community services plan", diagnosis=reasons, streets=streets,
+                      meta=meta)
+        (tmp / "report.html").write_text(html, encoding="utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False,
+                                                     default=_json_default) + "\n",
+                                          encoding="utf-8")
+        written += ["report.html", "summary.json"]
+        if result is not None and result.check is not None and result.plan is not None:
+            check, plan = result.check, result.plan
+            sites = sites_table(inst, problem, check, plan.new_modules)
+            blocks = blocks_table(inst, problem, check)
+            sites.to_csv(tmp / "sites.csv", index=False)
+            blocks.to_csv(tmp / "blocks.csv", index=False)
+            coverage = coverage_table(inst, problem, check)
+            coverage.to_csv(tmp / "coverage.csv", index=False)
+            tier_long_table(inst, problem, check).to_csv(tmp / "coverage_tiers.csv", index=False)
+            compliance_table(inst, problem, check, plan.new_modules).to_csv(
+                tmp / "compliance.csv", index=False)
+            written += ["sites.csv", "blocks.csv", "coverage.csv", "coverage_tiers.csv",
+                        "compliance.csv"]
+            alloc = allocations_table(inst, problem, plan)
+            if alloc is not None:
+                alloc.to_csv(tmp / "allocations.csv", index=False)
+                written.append("allocations.csv")
+            _gpkg(tmp / "result.gpkg", inst, sites, blocks)
+            written.append("result.gpkg")
+    return tuple(written)
+
+
+def _gpkg(path: Path, inst: CommunityInstance, sites: Any, blocks: Any) -> None:
+    import warnings
+
+    import geopandas as gpd
+
+    crs = inst.crs
+    warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
+    gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(inst.site_xy[:, 0], inst.site_xy[:, 1]),
+                     crs=crs).to_file(path, layer="sites", driver="GPKG", engine="pyogrio")
+    gpd.GeoDataFrame(blocks, geometry=gpd.points_from_xy(inst.demand_xy[:, 0],
+                                                         inst.demand_xy[:, 1]),
+                     crs=crs).to_file(path, layer="blocks", driver="GPKG", engine="pyogrio")
+
+
+def _streets(spec: str | None, crs: str | None) -> list[tuple[tuple[float, float], ...]]:
+    """Street lines for the map (already in the working CRS when the layers are projected)."""
+    if not spec:
+        return []
+    import geopandas as gpd
+
+    path, _, layer = spec.partition("#")
+    if not Path(path).is_file():
+        raise SpecError(f"problem.streets: file {path} does not exist")
+    try:
+        gdf = gpd.read_file(path, layer=layer or None, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises driver-specific types
+        raise SpecError(f"problem.streets: cannot read {spec}: {str(exc).splitlines()[0]}") from None
+    if crs is not None and gdf.crs is not None:
+        gdf = gdf.to_crs(crs)
+    lines: list[tuple[tuple[float, float], ...]] = []
+    for geom in gdf.geometry:
+        if geom is None or geom.is_empty:
+            continue
+        parts = getattr(geom, "geoms", [geom])
+        for part in parts:
+            if hasattr(part, "coords"):
+                lines.append(tuple((float(x), float(y)) for x, y, *_ in part.coords))
+    return lines
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -1,0 +1,241 @@
+"""Solve the community model: lexicographic stages on one MILP, decode, verify.
+
+``coverage``: stage 1 maximises weighted credited coverage C; stage 2 minimises cost subject to
+C ≥ C* (C* = the verified coverage of stage 1's plan, so the row never cuts it off).
+``equity``: stage 1 maximises the minimum district share t; stage 2 maximises C with t ≥ t*.
+``cost``: one stage. Each stage gets what is left of the shared time limit and starts from the
+previous stage's plan.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..backends import get_backend
+from ..errors import VerificationError
+from ..milp import MilpProblem
+from ..options import SolveOptions
+from ..solution import MilpSolution, Status
+from .formulation import CommunityModel, CreditTerms, _granularity, build_model
+from .instance import CommunityInstance
+from .spec import CommunityProblem
+from .verify import Allocation, Check, Plan, verify
+
+#: slack on the lexicographic bound: relative, so it never exceeds one person in 10⁶
+LEX_REL_TOL = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class Stage:
+    objective: str
+    status: Status
+    objective_value: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    nodes: int | None
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityResult:
+    """The answer: honest status, the plan, the verifier's recomputation and the stages."""
+
+    problem: CommunityProblem
+    status: Status
+    objective: float | None         # primary objective, recomputed by the verifier
+    bound: float | None             # proven bound on the primary objective
+    gap: float | None
+    plan: Plan | None
+    check: Check | None
+    stages: tuple[Stage, ...]
+    backend: str
+    build_seconds: float
+    solve_seconds: float
+    x: np.ndarray | None = None     # last stage's MILP vector (warm start for a frontier)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    #: coverage: cheapest among optimal plans; equity: best coverage at the optimal level.
+    #: "proven", "not proven" (time limit), "skipped" (not asked for) or "n/a" (objective cost)
+    tie_break: str = "n/a"
+
+    @property
+    def has_solution(self) -> bool:
+        return self.plan is not None
+
+
+def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | None = None,
+          options: SolveOptions | None = None, model: CommunityModel | None = None,
+          start: np.ndarray | None = None, tie_break: bool = True) -> CommunityResult:  # noqa: PLR0915
+    """Build (unless ``model`` is given), solve every stage, decode and verify the plan.
+
+    ``tie_break=False`` stops after the primary objective (``tie_break`` is then "skipped").
+    """
+    options = options or SolveOptions()
+    tie_break_wanted = tie_break
+    t0 = time.perf_counter()
+    model = model or build_model(inst, problem, budget_row=problem.objective == "coverage")
+    build_seconds = time.perf_counter() - t0
+    engine = get_backend(backend)
+    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
+    stages: list[Stage] = []
+    notes: list[str] = []
+
+    def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None) -> MilpSolution:
+        opts = options
+        if deadline is not None:
+            opts = options.model_copy(update={"time_limit": max(deadline - time.monotonic(), 0.01)})
+        use_start = x0 if (x0 is not None and options.warm_start and engine.supports_mip_start
+                           and milp.max_violation(x0) <= 1e-6) else None
+        sol = engine.solve(milp, opts, start=use_start)
+        if use_start is not None and sol.x is not None and sol.objective is not None and abs(
+                milp.objective_value(sol.x) - sol.objective) > 1e-6 * max(1.0, abs(sol.objective)):
+            # seen with HiGHS 1.16: a MIP solved in presolve hands back the start vector with
+            # the optimum's value; solve again without a start rather than trust either number
+            sol = engine.solve(milp, opts, start=None)
+        notes.extend(n for n in sol.notes if n not in notes)
+        stages.append(Stage(label or (milp.sense + " " + _label(milp, model)), sol.status,
+                            sol.objective,
+                            sol.bound, sol.gap, sol.solve_seconds, sol.nodes))
+        return sol
+
+    first = "cost" if problem.objective == "cost" else problem.objective
+    sol1 = run(model.stage(first), start)
+    if not sol1.has_solution:
+        return _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
+                       build_seconds, t0, None, notes)
+    plan1 = decode(model, inst, sol1.x)
+    check1 = verify(inst, problem, plan1)
+    _assert_feasible(check1, "stage 1")
+    primary = check1.objective(problem.objective)
+    final_sol: MilpSolution | None = sol1
+    plan, check, final_x = plan1, check1, sol1.x
+
+    tie_break = "n/a" if problem.objective == "cost" else "skipped"
+    if not tie_break_wanted:
+        pass
+    elif problem.objective == "coverage":
+        plan, check, final_x, tie_break = _cheapest_optimal(model, inst, problem, run, plan1,
+                                                            check1, sol1, notes)
+        final_sol = None
+    elif problem.objective == "equity":
+        level = min(primary, sol1.objective if sol1.objective is not None else primary)
+        sol2 = run(model.stage("coverage", equity_at_least=max(level - 1e-9, 0.0)), sol1.x,
+                   "tie-break: max coverage at the optimal equity level")
+        tie_break = "proven" if sol2.status is Status.OPTIMAL else "not proven"
+        if sol2.has_solution:
+            plan2 = decode(model, inst, sol2.x)
+            check2 = verify(inst, problem, plan2)
+            _assert_feasible(check2, "stage 2")
+            final_sol, plan, check = sol2, plan2, check2
+            primary = check2.objective(problem.objective)
+        else:
+            notes.append("the tie-break stage found no plan in time; the stage-1 plan is reported")
+    final_x = final_sol.x if final_sol is not None else final_x
+    if tie_break == "not proven":
+        notes.append("the primary objective is proven but ties may not be broken optimally "
+                     "(the tie-break stage hit the time limit)")
+    primary = check.objective(problem.objective)
+    return _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
+                   build_seconds, t0, final_x, notes, tie_break)
+
+
+def _cheapest_optimal(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
+                      run, plan: Plan, check: Check, sol1: MilpSolution,  # type: ignore[no-untyped-def]
+                      notes: list[str]) -> tuple[Plan, Check, np.ndarray | None, str]:
+    """Among plans with coverage C*, the cheapest: ask repeatedly for a plan with coverage ≥ C*
+    that costs at least one cost step less. 'Infeasible' proves the current plan cheapest.
+
+    Each question is a max-coverage MILP with a lower budget (a strong LP bound), much easier to
+    settle than 'min cost s.t. coverage ≥ C*' whose LP relaxation is weak.
+    """
+    floor_value = min(check.coverage_objective, sol1.objective or check.coverage_objective)
+    floor = floor_value - LEX_REL_TOL * max(1.0, abs(floor_value))
+    step = _granularity(model.cost)
+    x = sol1.x
+    for _ in range(50):
+        cost = check.total_cost
+        below = cost - step if step > 0 else cost - max(1e-6 * abs(cost), 1e-6)
+        if below < -1e-9:
+            return plan, check, x, "proven"
+        budget = below if problem.budget is None else min(problem.budget, below)
+        milp = model.with_budget(budget).stage("coverage", coverage_at_least=floor)
+        sol = run(milp, None, f"tie-break: optimal coverage for at most {budget:,.6g}?")
+        if sol.status is Status.INFEASIBLE:
+            return plan, check, x, "proven"
+        if not sol.has_solution:
+            return plan, check, x, "not proven"
+        plan2 = decode(model, inst, sol.x)
+        check2 = verify(inst, problem, plan2)
+        _assert_feasible(check2, "tie-break stage")
+        if check2.total_cost >= cost - 1e-9:  # cannot happen unless tolerances bite
+            return plan, check, x, "not proven"
+        plan, check, x = plan2, check2, sol.x
+    return plan, check, x, "not proven"
+
+
+def _label(milp: MilpProblem, model: CommunityModel) -> str:
+    if model.t_col is not None and milp.c[model.t_col] != 0:
+        return "equity"
+    return "coverage" if np.array_equal(milp.c, model.coverage) else "cost"
+
+
+def _result(problem: CommunityProblem, status: Status, objective: float | None,
+            bound: float | None, plan: Plan | None, check: Check | None,
+            stages: list[Stage], backend: str, build_seconds: float, t0: float,
+            x: np.ndarray | None, notes: list[str], tie_break: str = "n/a") -> CommunityResult:
+    gap = None
+    if objective is not None and bound is not None:
+        diff = abs(objective - bound) if np.isfinite(bound) else np.inf
+        gap = 0.0 if diff <= 1e-9 * max(1.0, abs(objective)) else (
+            diff / abs(objective) if objective else np.inf)
+        if problem.objective != "cost" and bound < objective:  # verified value beats the bound
+            gap = 0.0
+        if problem.objective == "cost" and bound > objective:
+            gap = 0.0
+    return CommunityResult(problem=problem, status=status, objective=objective, bound=bound,
+                           gap=gap, plan=plan, check=check, stages=tuple(stages), backend=backend,
+                           build_seconds=build_seconds,
+                           solve_seconds=time.perf_counter() - t0 - build_seconds, x=x,
+                           notes=tuple(notes), tie_break=tie_break)
+
+
+def decode(model: CommunityModel, inst: CommunityInstance, x: np.ndarray) -> Plan:
+    """Round the integer columns and read the allocations out of the MILP vector."""
+    m, S = inst.n_sites, inst.n_services
+    used = np.round(model.milp.values(x, "y")).astype(bool)
+    new = np.zeros((m, S), dtype=np.int64)
+    new[model.pair_j, model.pair_s] = np.round(model.milp.values(x, "m")).astype(np.int64)
+    allocs: list[Allocation | None] = []
+    for terms in model.credits:
+        if terms.site is None:
+            allocs.append(None)
+        else:
+            allocs.append(_disaggregate(terms, inst, np.clip(x[terms.col], 0.0, None)))
+    return Plan(used=used, new_modules=new, allocations=tuple(allocs))
+
+
+def _assert_feasible(check: Check, where: str) -> None:
+    if check.violations:
+        raise VerificationError(f"the solver's plan ({where}) failed verification: "
+                                f"{check.violations[0]}")
+
+
+def _disaggregate(terms: CreditTerms, inst: CommunityInstance, u: np.ndarray) -> Allocation:
+    """Split each group's allocation over its blocks in proportion to their population."""
+    keep = u > 1e-9
+    cols_group = terms.group[terms.block[keep]]
+    site, amount = terms.site[keep], u[keep]
+    members = np.flatnonzero(terms.group >= 0)
+    order = members[np.argsort(terms.group[members], kind="stable")]
+    sizes = np.bincount(terms.group[members], minlength=terms.group_weight.size)
+    start = np.r_[0, np.cumsum(sizes)[:-1]]
+    reps = sizes[cols_group]
+    col = np.repeat(np.arange(cols_group.size), reps)
+    offset = np.arange(col.size) - np.repeat(np.cumsum(reps) - reps, reps)
+    blocks = order[start[cols_group][col] + offset]
+    w = inst.population[:, terms.service][blocks]
+    share = np.divide(w, terms.group_weight[cols_group][col],
+                      out=np.zeros(col.size), where=terms.group_weight[cols_group][col] > 0)
+    return Allocation(blocks, site[col], amount[col] * share)

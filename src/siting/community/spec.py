@@ -1,0 +1,199 @@
+"""What to solve for embedded community services: validated, frozen specs (see models/community.md).
+
+``CommunityProblem`` is the ``kind = "community"`` member of the scenario's problem union. Its
+``services`` may name entries of a service catalogue (``catalogue = "default"`` or a TOML path);
+the before-validator expands names and merges per-service overrides, so after validation every
+:class:`Service` is complete and no later step needs the catalogue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+Objective = Literal["coverage", "cost", "equity"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Tier(_Spec):
+    """Walking tier k of a service: blocks within ``radius`` of a hosting site earn ``credit``."""
+
+    radius: float = Field(gt=0, description="walking distance (same unit as the distances, m)")
+    credit: float = Field(gt=0, le=1, description="share of the segment's population credited")
+
+
+class Service(_Spec):
+    """Service s: the segment it serves, its module size and cost, tiers and weight."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")
+    label: str = ""
+    segment: str = Field(min_length=1, description="demand segment (population column key)")
+    module_area: float = Field(gt=0, description="a_s, floor area of one module (m²)")
+    module_cost: float = Field(ge=0, description="g_s, cost of one new module")
+    capacity: float | None = Field(default=None, gt=0,
+                                   description="q_s, persons one module serves (None = uncapacitated)")
+    weight: float = Field(default=1.0, ge=0, description="β_s in the coverage objective")
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    max_new_modules: int = Field(default=1, ge=0,
+                                 description="default M_js when the site table has no column")
+    core: bool = Field(default=False, description="counts towards the 2024 guide's core list")
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> Service:
+        radii = [t.radius for t in self.tiers]
+        credits = [t.credit for t in self.tiers]
+        if any(b <= a for a, b in zip(radii, radii[1:])):
+            raise ValueError(f"service {self.name}: tier radii must increase strictly")
+        if any(b >= a for a, b in zip(credits, credits[1:])):
+            raise ValueError(f"service {self.name}: tier credits must decrease strictly")
+        return self
+
+    @property
+    def outer_radius(self) -> float:
+        return self.tiers[-1].radius
+
+
+class Target(_Spec):
+    """Minimum credited coverage share of one service: overall, every district, or named ones."""
+
+    overall: float | None = Field(default=None, ge=0, le=1)
+    district: float | None = Field(default=None, ge=0, le=1,
+                                   description="applies to every district with population")
+    districts: dict[str, float] = Field(default_factory=dict,
+                                        description="per-district shares (override `district`)")
+
+    @model_validator(mode="after")
+    def _shares(self) -> Target:
+        for key, share in self.districts.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"target share for district {key!r} must lie in [0, 1]")
+        return self
+
+
+class Rules(_Spec):
+    """Optional rules from the 2024 implementation guide (0 / empty switches a rule off)."""
+
+    new_site_min_services: int = Field(default=0, ge=0,
+                                       description="K: each newly opened site hosts ≥ K services")
+    new_site_min_core: int = Field(default=0, ge=0,
+                                   description="C: of which ≥ C from the core list")
+    core_services: tuple[str, ...] | None = Field(
+        default=None, description="core list (default: services flagged core = true)")
+    complex_min_services: int = Field(default=3, ge=1,
+                                      description="a site hosting ≥ this many services is a complex")
+    complex_min_area: float = Field(default=0.0, ge=0,
+                                    description="a complex needs total floor area ≥ this (m²)")
+    space_per_100_households: float = Field(
+        default=0.0, ge=0, description="service floor area (m²) per 100 households per district")
+
+
+class Columns(_Spec):
+    """Where the community model finds its data in the demand and site tables."""
+
+    demand_id: str = "id"
+    district: str = "district"
+    segments: dict[str, str] = Field(default_factory=dict,
+                                     description="segment -> demand column (default: same name)")
+    households: str | None = Field(default="households",
+                                   description="households column (for the m²/100 households rule)")
+    site_id: str = "id"
+    site_district: str | None = Field(default="district",
+                                      description="site district (missing: nearest block's)")
+    area: str = "area"
+    cost: str = "cost"
+    services: str = "services"
+    existing_prefix: str = "existing_"
+    max_prefix: str = "max_"
+    forced: str | None = "forced"
+    forbidden: str | None = "forbidden"
+    name: str | None = "name"
+    kind: str | None = "kind"
+
+
+class CommunityProblem(_Spec):
+    """The embedded community service facilities model (models/community.md)."""
+
+    kind: Literal["community"] = "community"
+    objective: Objective = "coverage"
+    budget: float | None = Field(default=None, ge=0, description="B (None = no budget row)")
+    catalogue: str | None = Field(default=None,
+                                  description="'default' or a TOML path; used to expand names")
+    services: tuple[Service, ...] = Field(min_length=1)
+    targets: dict[str, Target] = Field(default_factory=dict)
+    rules: Rules = Field(default_factory=Rules)
+    equity_services: tuple[str, ...] | None = Field(
+        default=None, description="services whose district shares the equity objective lifts")
+    columns: Columns = Field(default_factory=Columns)
+    max_distance: float | None = Field(
+        default=None, gt=0, description="ignore pairs beyond this (default: each outer tier)")
+    streets: str | None = Field(
+        default=None, description="line layer drawn under the report map: 'file.gpkg' or "
+        "'file.gpkg#layer' (relative to the scenario file)")
+
+    @field_validator("streets")
+    @classmethod
+    def _resolve_streets(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        path, _, layer = value.partition("#")
+        base = (info.context or {}).get("base_dir") if info.context else None
+        p = Path(path).expanduser()
+        if not p.is_absolute() and base is not None:
+            p = Path(base) / p
+        return str(p) + (f"#{layer}" if layer else "")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_catalogue(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict):
+            return data
+        from .catalogue import expand_services  # local: catalogue imports this module
+
+        base_dir = (info.context or {}).get("base_dir") if info.context else None
+        return expand_services(data, base_dir)
+
+    @model_validator(mode="after")
+    def _names_known(self) -> CommunityProblem:
+        names = [s.name for s in self.services]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"service {sorted(dup)[0]!r} is listed twice")
+        known = set(names)
+        for key in self.targets:
+            if key not in known:
+                raise ValueError(f"targets.{key}: no service named {key!r}")
+        for key in self.equity_services or ():
+            if key not in known:
+                raise ValueError(f"equity_services: no service named {key!r}")
+        for key in self.rules.core_services or ():
+            if key not in known:
+                raise ValueError(f"rules.core_services: no service named {key!r}")
+        if self.rules.new_site_min_core > self.rules.new_site_min_services > 0:
+            raise ValueError("rules.new_site_min_core exceeds rules.new_site_min_services")
+        if self.objective == "cost" and self.budget is None and not self.targets:
+            raise ValueError("objective 'cost' needs targets (otherwise opening nothing is optimal)")
+        return self
+
+    def service(self, name: str) -> Service:
+        for s in self.services:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    @property
+    def core_names(self) -> tuple[str, ...]:
+        if self.rules.core_services is not None:
+            return self.rules.core_services
+        return tuple(s.name for s in self.services if s.core)
+
+    def segment_column(self, segment: str) -> str:
+        return self.columns.segments.get(segment, segment)
+
+    def with_budget(self, budget: float | None) -> CommunityProblem:
+        return self.model_copy(update={"budget": budget})
