@@ -10,7 +10,8 @@ exceptions: they are values in :class:`siting.Result`.
     ├── InfeasibleSpecError       the request cannot have a solution (proved before solving)
     ├── BackendUnavailableError   the backend is unknown or not installed (with install hint)
     ├── BackendError              the backend failed in a way that is not a model outcome
-    └── VerificationError         a solver answer failed independent re-verification
+    ├── VerificationError         a solver answer failed independent re-verification
+    └── ResourceError             the model would not fit in memory (says what to change)
 """
 
 from __future__ import annotations
@@ -42,3 +43,8 @@ class BackendError(SitingError):
 
 class VerificationError(SitingError):
     """An answer failed independent verification: never print a wrong number silently."""
+
+
+class ResourceError(SitingError):
+    """The model would not fit in memory: the message says what to change (cutoff, aggregation,
+    heuristic mode) instead of letting the process be killed."""

@@ -26,7 +26,7 @@ def _check(inst, problem, formulation=None, **solve_kw):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("formulation", ["radius", "classic"])
+@pytest.mark.parametrize("formulation", ["radius", "classic", "benders"])
 @pytest.mark.parametrize("integer", [True, False])
 def test_p_median(seed, formulation, integer):
     inst = random_instance(seed, n=9, m=6, integer=integer)
@@ -34,7 +34,7 @@ def test_p_median(seed, formulation, integer):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("formulation", ["radius", "classic"])
+@pytest.mark.parametrize("formulation", ["radius", "classic", "benders"])
 def test_p_median_required_forbidden(seed, formulation):
     inst = random_instance(seed, n=9, m=7).with_flags(required=[1 + seed % 7],
                                                       forbidden=[1 + (seed + 3) % 7])

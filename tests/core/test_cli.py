@@ -30,7 +30,7 @@ def test_solve_json_contract(tmp_path):
         assert key in data
     assert set(data["timings"]) == {"read", "build", "solve", "total"}
     assert data["status"] == "optimal"
-    assert data["backend"] == "highs" and data["formulation"] == "radius"
+    assert data["backend"] == "highs" and data["formulation"] == "benders"
     assert len(data["open_sites"]) == 4 and all(isinstance(s, int) for s in data["open_sites"])
     assert data["verified"]["feasible"] is True
     assert data["objective"] == data["verified"]["objective"]

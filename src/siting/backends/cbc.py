@@ -82,8 +82,11 @@ class CbcBackend(Backend):
         start = usable_start(problem, start)
         with tempfile.TemporaryDirectory(prefix="siting-cbc-") as tmp:
             mps, sol, mst = Path(tmp, "model.mps"), Path(tmp, "model.sol"), Path(tmp, "start.sol")
-            mps.write_text(mps_text(problem, generic_names=True, include_offset=False,
-                                    force_min=True), encoding="ascii")
+            text = mps_text(problem, generic_names=True, include_offset=False, force_min=True)
+            # CBC guesses fixed vs free MPS from the first lines and misreads a pure LP as
+            # fixed format; the FREE keyword on the NAME line settles it
+            head, _, rest = text.partition("\n")
+            mps.write_text(f"{head} FREE\n{rest}", encoding="ascii")
             args = [exe, str(mps)]
             if start is not None:
                 _write_start(mst, start)

@@ -114,7 +114,14 @@ class HighsBackend(Backend):
         except KeyboardInterrupt:
             h.cancelSolve()
         seconds = time.perf_counter() - t0
-        return self._collect(h, problem, options, seconds, mip=bool(int_cols.size))
+        sol = self._collect(h, problem, options, seconds, mip=bool(int_cols.size))
+        if (start is not None and sol.x is not None and sol.objective is not None
+                and abs(problem.objective_value(sol.x) - sol.objective)
+                > 1e-6 * max(1.0, abs(sol.objective))):
+            # highspy 1.16: a MIP solved in presolve can hand back the start vector with the
+            # optimum's value; trust neither and solve again without the start
+            return self.solve(problem, options, start=None)
+        return sol
 
     def _collect(self, h, problem: MilpProblem, options: SolveOptions, seconds: float,
                  mip: bool) -> MilpSolution:  # type: ignore[no-untyped-def]

@@ -1,11 +1,19 @@
-"""Formulation registry: (problem kind, name) -> formulation class; first listed is the default."""
+"""Formulation registry: (problem kind, name) -> formulation class; first listed is the default.
+
+Defaults: p-median `benders` (the Elloumi radius model solved by Benders decomposition; the
+compact `radius` model and `classic` remain selectable), p-center `search`, lscp/mclp `reduced`
+(exact reductions, then the cover MILP), ufl/cflp `strong`.
+"""
 
 from __future__ import annotations
 
 from ..errors import SpecError
 from .base import Context, Formulation, Outcome, SingleMilp
-from .covering import LSCPCover, MCLPCover
-from .facility import CFLPStrong, FacilityLocation
+from .benders import PMedianBenders
+from .covering import LSCPCover, LSCPReduced, MCLPCover, MCLPReduced
+from .heuristic import (LSCPHeuristic, MCLPHeuristic, MCLPLagrangian, PCenterHeuristic,
+                        PMedianHeuristic, PMedianLagrangian, UFLHeuristic, UFLLagrangian)
+from .facility import CFLPLinkCuts, CFLPStrong, CFLPWeak, FacilityLocation
 from .p_center import PCenterClassic, PCenterSearch
 from .p_median import PMedianClassic, PMedianRadius
 
@@ -20,8 +28,11 @@ def register(cls: type[Formulation]) -> type[Formulation]:
     return cls
 
 
-for _cls in (PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPCover, MCLPCover,
-             FacilityLocation, CFLPStrong):
+for _cls in (PMedianBenders, PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPReduced, LSCPCover,
+             MCLPReduced, MCLPCover,
+             FacilityLocation, CFLPStrong, CFLPWeak, CFLPLinkCuts,
+             PMedianLagrangian, PMedianHeuristic, MCLPLagrangian, MCLPHeuristic, LSCPHeuristic,
+             UFLLagrangian, UFLHeuristic, PCenterHeuristic):
     register(_cls)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from typing import ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -9,12 +11,12 @@ import scipy.sparse as sp
 from ..decision import Decision
 from ..errors import SpecError
 from ..heuristics import greedy_max_cover
-from ..instance import Instance
+from ..instance import Instance, SparseCosts
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import LSCP, MCLP, Problem
 from ..solution import Status, Termination
 from ._common import add_cardinality, add_site_vars, describe_ids, unreachable_demand
-from .base import Context, Outcome, SingleMilp, granularity, open_mask_from
+from .base import Context, Formulation, Outcome, SingleMilp, granularity, open_mask_from
 
 
 def cover_pairs(instance: Instance, radius: float) -> tuple[np.ndarray, np.ndarray]:
@@ -128,3 +130,94 @@ class MCLPCover(SingleMilp):
         return x
 
 
+class _ReducedCover(Formulation):
+    """Exact reductions (siting.reduce) first, then the plain cover MILP on what is left."""
+
+    inner: ClassVar[type[SingleMilp]]
+
+    def run(self, ctx: Context) -> Outcome:
+        from dataclasses import replace
+
+        from ..reduce import reduce_covering
+        from ..scale.memory import MilpSize, check_memory
+
+        problem = ctx.problem
+        assert isinstance(problem, (LSCP, MCLP))
+        lost = np.zeros(0, np.int64)
+        if isinstance(problem, LSCP):
+            lost = unreachable_demand(ctx.instance, problem.radius)
+            if lost.size and not problem.drop_unreachable:
+                return self.inner().run(ctx)  # reports the infeasibility without building
+        if isinstance(problem, MCLP):
+            _check_limits(ctx.instance, problem)
+        t0 = time.perf_counter()
+        red = reduce_covering(ctx.instance, problem)
+        notes = red.notes()
+        if lost.size:
+            notes += ((f"{lost.size} demand point(s) cannot be covered within "
+                       f"{problem.radius:g} and were left out: "
+                       f"{describe_ids(ctx.instance.demand_ids[lost])}"),)
+        reduce_s = time.perf_counter() - t0
+        if red.instance is None:  # every demand point settled by fixed sites
+            decision = red.expand(Decision.from_open(np.zeros(0, bool)))
+            f = _site_costs(ctx.instance)
+            value = red.offset if isinstance(problem, MCLP) else float(f[decision.open].sum())
+            return Outcome(Status.OPTIMAL, Termination.OPTIMAL, value, value, decision,
+                           build_seconds=reduce_s, messages=notes + (("reductions settled every "
+                           "demand point; no MILP needed"),), milp_solves=0)
+        ri = red.instance
+        pairs = int(ri.cost.nnz) if isinstance(ri.cost, SparseCosts) else 0
+        n, m = ri.n_demand, ri.n_sites
+        size = (MilpSize(n + 2, n + m, pairs + n + 2 * m) if isinstance(problem, MCLP)
+                else MilpSize(n, m, pairs))
+        check_memory(size, f"the reduced {problem.kind} model",
+                     "lower the radius, aggregate demand points (e.g. to blocks), or use "
+                     "--formulation lagrangian / heuristic for a bounded answer")
+        sub = Context(instance=ri, problem=problem, backend=ctx.backend, options=ctx.options,
+                      started=ctx.started, log=ctx.log)
+        out = self.inner().run(sub)
+        expanded = red.expand(out.decision) if out.decision is not None else None
+        shift = red.offset
+        return replace(
+            out,
+            decision=expanded,
+            objective=None if out.objective is None else out.objective + shift,
+            bound=None if out.bound is None else out.bound + shift,
+            build_seconds=out.build_seconds + reduce_s,
+            messages=notes + out.messages,
+        )
+
+
+def _check_limits(instance: Instance, problem: MCLP) -> None:
+    from ..errors import InfeasibleSpecError
+
+    f = _site_costs(instance)
+    req = instance.required
+    assert req is not None  # Instance fills the masks in __post_init__
+    if problem.budget is not None and instance.fixed_cost is None:
+        raise SpecError("mclp with a budget needs site costs (a site cost column)")
+    if problem.p is not None and int(req.sum()) > problem.p:
+        raise InfeasibleSpecError(f"{int(req.sum())} sites are required but p = {problem.p}")
+    if problem.budget is not None and float(f[req].sum()) > problem.budget + 1e-9:
+        raise InfeasibleSpecError(f"required sites cost {float(f[req].sum()):g}, above the "
+                                  f"budget {problem.budget:g}")
+
+
+class LSCPReduced(_ReducedCover):
+    """LSCP after dominance, merging and essential-site fixing (Toregas & ReVelle 1973)."""
+
+    kind = "lscp"
+    name = "reduced"
+    summary = "set covering after exact reductions (merge, row/column dominance, essential sites)"
+    doc = "models/covering.md#reduced-default-for-lscp-and-mclp"
+    inner = LSCPCover
+
+
+class MCLPReduced(_ReducedCover):
+    """MCLP after merging identical cover sets and dropping dominated sites."""
+
+    kind = "mclp"
+    name = "reduced"
+    summary = "maximal covering after exact reductions (merge demand, dominated sites)"
+    doc = "models/covering.md#reduced-default-for-lscp-and-mclp"
+    inner = MCLPCover

@@ -4,6 +4,7 @@ The math is in models/p-center.md."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,7 +13,8 @@ from ..errors import InfeasibleSpecError
 from ..heuristics import farthest_first, pcenter_swap
 from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
-from ..problems import PCenter, Problem
+from ..problems import LSCP, PCenter, Problem
+from ..reduce import reduce_covering
 from ..solution import Status, Termination
 from ._common import add_cardinality, add_site_vars, check_p, describe_ids, unreachable_demand
 from .base import Context, Formulation, Outcome, SingleMilp, granularity, open_mask_from
@@ -58,14 +60,52 @@ def cover_milp(instance: Instance, S: np.ndarray, radius: float, p: int) -> Milp
     return b.build(objective_granularity=1.0)
 
 
+class _Step:
+    """One radius question, after the exact covering reductions (dominated rows and sites,
+    essential sites; ``siting.reduce``): is there a cover with at most p sites?"""
+
+    def __init__(self, inst: Instance, S: np.ndarray, radius: float, p: int) -> None:
+        sub = replace(inst, cost=S, fixed_cost=None, capacity=None)
+        self.red = reduce_covering(sub, LSCP(radius=radius))
+        self.p = p
+        self.milp: MilpProblem | None = None
+        if self.red.instance is not None:
+            ri = self.red.instance
+            i, j, _ = ri.pairs()
+            b = MilpBuilder("min", name=f"{inst.name}-pcenter-cover")
+            y = add_site_vars(b, ri, cost=1.0)
+            b.add_rows("cover", ri.n_demand, i, y.start + j, 1.0, lower=1.0)
+            add_cardinality(b, y, at_most=p)
+            self.milp = b.build(objective_granularity=1.0)
+
+    @property
+    def settled(self) -> bool | None:
+        """True/False when the reductions alone answer the question, else None."""
+        if self.milp is not None:
+            return None if int(self.red.fixed.sum()) <= self.p else False
+        return int(self.red.fixed.sum()) <= self.p
+
+    def expand(self, x: np.ndarray | None) -> np.ndarray:
+        if x is None or self.milp is None:
+            return self.red.fixed.copy()
+        return self.red.expand(Decision.from_open(open_mask_from(x, self.milp))).open
+
+
+def _relaxed(milp: MilpProblem) -> MilpProblem:
+    """The same model with every integrality dropped (its LP relaxation)."""
+    return replace(milp, integrality=np.zeros(milp.n_cols, dtype=bool), objective_granularity=0.0)
+
+
 class PCenterSearch(Formulation):
     """Binary search over sorted distinct service costs; each step is a set-cover MILP."""
 
     kind = "p-center"
     name = "search"
-    summary = "binary search on sorted distinct radii from a farthest-first upper bound; " \
-              "each step a set-cover feasibility MILP"
+    summary = "radius search bracketed by a swap-improved farthest-first upper bound and a " \
+              "cover-LP lower bound; each step a set-cover feasibility MILP"
     doc = "models/p-center.md#search"
+    #: radii tried one by one upward from the LP bracket's bottom before bisecting
+    walk_up = 3
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -89,25 +129,67 @@ class PCenterSearch(Formulation):
         solves = 0
         nodes = 0
         version = ""
-        ctx.note(f"p-center search: {radii.size} candidate radii in [{lb:g}, {ub:g}]")
+        # bracket from below: a radius whose cover LP needs more than p sites is infeasible
+        lp_lo, lp_hi = lo, hi
+        while lp_lo < lp_hi and not ctx.out_of_time():
+            mid = (lp_lo + lp_hi) // 2
+            tb = time.perf_counter()
+            step = _Step(inst, S, float(radii[mid]), pc.p)
+            build += time.perf_counter() - tb
+            if step.settled is not None:
+                if step.settled:
+                    lp_hi = mid
+                else:
+                    lp_lo = mid + 1
+                continue
+            assert step.milp is not None
+            sol = ctx.solve(_relaxed(step.milp))
+            solves += 1
+            solve_s += sol.solve_seconds
+            if sol.status is Status.INFEASIBLE:
+                lp_lo = mid + 1
+            elif sol.status is Status.OPTIMAL:
+                lp_hi = mid
+            else:
+                break
+        lo = lp_lo
+        ctx.note(f"p-center search: {radii.size} candidate radii in [{lb:g}, {ub:g}]; "
+                 f"LP bracket starts at {float(radii[lo]) if radii.size else ub:g}")
         proven_lo = lo  # every radius below radii[proven_lo] is infeasible
         timed_out = False
+        steps_up = 0
         while lo < hi:
             if ctx.out_of_time():
                 timed_out = True
                 break
-            mid = (lo + hi) // 2
+            # the LP bound is usually within a few levels of the optimum: walk up from the
+            # bracket's bottom for a few steps (reduced models near the threshold are small),
+            # then bisect what is left
+            mid = lo if steps_up < self.walk_up else (lo + hi) // 2
+            steps_up += 1
             tb = time.perf_counter()
-            milp = cover_milp(inst, S, float(radii[mid]), pc.p)
+            step = _Step(inst, S, float(radii[mid]), pc.p)
             build += time.perf_counter() - tb
-            # any cover with <= p sites answers the question: stop at the first incumbent
-            sol = ctx.solve(milp, rel_gap=1.0, abs_gap=float(pc.p + 1))
-            solves += 1
-            solve_s += sol.solve_seconds
-            nodes += sol.nodes or 0
-            version = sol.backend_version
-            if sol.status in (Status.OPTIMAL, Status.FEASIBLE) and sol.x is not None:
-                cand = open_mask_from(sol.x, milp)
+            if step.settled is False:
+                lo = mid + 1
+                proven_lo = lo
+                continue
+            if step.settled:
+                sol = None
+            else:
+                assert step.milp is not None
+                # any cover with <= p sites answers the question: stop at the first incumbent
+                sol = ctx.solve(step.milp, rel_gap=1.0, abs_gap=float(pc.p + 1))
+                ctx.note(f"radius {float(radii[mid]):g}: cover MILP {step.milp.n_rows - 1} rows x "
+                         f"{step.milp.n_cols} sites, {sol.status.value} in "
+                         f"{sol.solve_seconds:.2f}s")
+                solves += 1
+                solve_s += sol.solve_seconds
+                nodes += sol.nodes or 0
+                version = sol.backend_version
+            if sol is None or (sol.status in (Status.OPTIMAL, Status.FEASIBLE)
+                               and sol.x is not None):
+                cand = _pad_to_p(step.expand(None if sol is None else sol.x), pc.p, S, forb)
                 value = float(S[:, cand].min(axis=1).max())
                 if value <= float(radii[hi]):
                     best_open = cand
@@ -115,7 +197,7 @@ class PCenterSearch(Formulation):
                 hi = min(hi, mid)
             elif sol.status is Status.INFEASIBLE:
                 lo = mid + 1
-                proven_lo = lo
+                proven_lo = lo  # the reductions keep feasibility: infeasible there = here
             else:
                 timed_out = True
                 break

@@ -1,0 +1,1 @@
+"""Benchmark harness for siting: ``python -m benchmarks --help``."""

@@ -1,0 +1,83 @@
+"""The harness runs a tiny grid end to end (one subprocess per run) and writes CSV + Markdown."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+from benchmarks import harness
+from benchmarks.suites import _selected, cap_cases
+from benchmarks.worker import random_instance, round_costs
+
+
+@pytest.mark.orlib
+def test_tiny_grid_end_to_end(shared_instances, tmp_path):
+    out = tmp_path / "grid"
+    rc = harness.main(["--instances", str(shared_instances), "--suites", "pmed,random,sf",
+                       "--select", "pmed1", "--sizes", "30", "--p", "3",
+                       "--models", "p-median,p-center", "--formulations", "radius,benders,search",
+                       "--time-limit", "30", "--out", str(out), "--no-plots"],
+                      progress=lambda s: None)
+    assert rc == 0
+    with open(out.with_suffix(".csv"), newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    # pmed1, rand30, sf x (p-median: radius + benders; p-center: search; a formulation only
+    # runs for the models it is registered for)
+    assert len(rows) == 9
+    assert {r["formulation"] for r in rows} == {"radius", "benders", "search"}
+    for r in rows:
+        assert r["status"] == "optimal", r
+        assert r["verified"] == "True", r
+        assert float(r["peak_mb"]) > 10
+        assert float(r["total_s"]) <= float(r["wall_s"])
+        if r["known_optimum"]:
+            assert r["matches_optimum"] == "True", r
+    known = {(r["instance"], r["model"]): float(r["objective"]) for r in rows}
+    assert known[("pmed1", "p-median")] == 5819
+    assert known[("pmed1", "p-center")] == 127
+    by: dict = {}
+    for r in rows:
+        by.setdefault((r["instance"], r["model"]), []).append(float(r["objective"]))
+    for vals in by.values():  # formulations agree
+        assert max(vals) - min(vals) <= 1e-9 * max(vals)
+    md = out.with_suffix(".md").read_text()
+    assert "| pmed | p-median | benders/highs | 1/1 |" in md
+
+
+def test_killed_run_is_recorded(tmp_path):
+    from benchmarks.suites import Case
+
+    case = Case("random", "rand700", "p-median", {"kind": "random", "n": 700, "seed": 1},
+                {"p": 7})
+    rec = harness.run_case(case, "classic", "highs", time_limit=0.5, grace=0.5)
+    assert rec["status"] in ("killed", "feasible", "no_solution", "optimal")
+    if rec["status"] == "killed":
+        assert "killed" in rec["error"]
+
+
+def test_holdout_capacities_expand(tmp_path):
+    # a capa-style file: every capacity is the word 'capacity'
+    text = "2 3\ncapacity 10.\ncapacity 20.\n1 5 6\n2 7 8\n3 9 1\n"
+    (tmp_path / "capa.txt").write_text(text)
+    cases = cap_cases([tmp_path], ["cflp", "ufl"], None)
+    names = sorted({(c.instance, c.model) for c in cases})
+    assert ("capa-8000", "cflp") in names and ("capa-14000", "cflp") in names
+    assert [c for c in cases if c.model == "ufl"] and len([c for c in cases if c.model == "cflp"]) == 4
+    assert next(c for c in cases if c.instance == "capa-8000").known_optimum == 19240822.449
+
+
+def test_select_ranges():
+    assert _selected("pmed7", "pmed1-20")
+    assert not _selected("pmed21", "pmed1-20")
+    assert _selected("capa", "cap41-74,capa")
+
+
+def test_rounding_collapses_levels():
+    inst = random_instance(60, 0)
+    r = round_costs(inst, 1.0)
+    D, R = inst.dense_cost(), r.dense_cost()
+    assert np.all(np.abs(D - R) <= 0.5 + 1e-9)
+    assert np.unique(R).size < np.unique(D).size
+    assert r.integral_costs
