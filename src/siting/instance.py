@@ -128,11 +128,11 @@ class Instance:
 
     @property
     def n_demand(self) -> int:
-        return int(len(self.demand_ids))
+        return len(self.demand_ids)
 
     @property
     def n_sites(self) -> int:
-        return int(len(self.site_ids))
+        return len(self.site_ids)
 
     @property
     def is_sparse(self) -> bool:

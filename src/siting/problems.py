@@ -67,7 +67,7 @@ class CFLP(_Spec):
 
 
 Problem = Annotated[
-    Union[PMedian, PCenter, LSCP, MCLP, UFL, CFLP], Field(discriminator="kind")
+    PMedian | PCenter | LSCP | MCLP | UFL | CFLP, Field(discriminator="kind")
 ]
 
 PROBLEM_TYPES: dict[str, type[_Spec]] = {

@@ -123,9 +123,9 @@ def brute_force(instance: Instance, problem: Problem) -> tuple[float | None, Dec
     if isinstance(problem, (PMedian, PCenter)):
         sizes = range(problem.p, problem.p + 1)
     elif isinstance(problem, MCLP) and problem.p is not None:
-        sizes = range(0, problem.p + 1)
+        sizes = range(problem.p + 1)
     else:
-        sizes = range(0, m + 1)
+        sizes = range(m + 1)
     best: float | None = None
     best_dec: Decision | None = None
     for mask in _admissible(instance, sizes):

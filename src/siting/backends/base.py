@@ -48,14 +48,26 @@ class Backend(ABC):
         except importlib.metadata.PackageNotFoundError:
             return "not installed"
 
-    @abstractmethod
     def solve(
         self,
         problem: MilpProblem,
         options: SolveOptions,
         start: np.ndarray | None = None,
     ) -> MilpSolution:
-        """Solve ``problem``; never raise for model outcomes (infeasible, limits)."""
+        """Solve ``problem``; never raise for model outcomes (infeasible, limits).
+
+        Models without columns are answered here (several solvers reject or misreport them);
+        everything else goes to the backend's :meth:`_solve`.
+        """
+        done = empty_solution(self, problem, options)
+        if done is not None:
+            return done
+        return self._solve(problem, options, start)
+
+    @abstractmethod
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
+        """Translate ``problem`` in bulk, run the solver, map its status (n_cols > 0)."""
 
 
 def effective_abs_gap(problem: MilpProblem, options: SolveOptions) -> float:

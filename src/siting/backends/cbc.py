@@ -29,7 +29,7 @@ from ..milp import MilpProblem
 from ..mps import mps_text
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, empty_solution, feasible_point, usable_start
+from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
 #: seconds CBC may run past the time limit before SIGINT, and after SIGINT before SIGKILL
 _GRACE, _KILL_AFTER = 1.0, 3.0
@@ -65,15 +65,8 @@ class CbcBackend(Backend):
     def version(cls) -> str:
         return f"CBC {_cbc_version()} (PuLP {super().version()})"
 
-    def solve(
-        self,
-        problem: MilpProblem,
-        options: SolveOptions,
-        start: np.ndarray | None = None,
-    ) -> MilpSolution:
-        done = empty_solution(self, problem, options)
-        if done is not None:
-            return done
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
         exe = cbc_path()
         if exe is None:
             raise BackendUnavailableError("CBC binary not found; pip install 'siting[cbc]'")

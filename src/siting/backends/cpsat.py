@@ -28,7 +28,7 @@ from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, empty_solution, feasible_point, usable_start
+from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
 #: CP-SAT needs finite domains; an infinite column bound is capped here (and noted)
 _CAP = 10**9
@@ -49,15 +49,8 @@ class CpSatBackend(Backend):
     def version(cls) -> str:
         return f"OR-Tools {super().version()}"
 
-    def solve(
-        self,
-        problem: MilpProblem,
-        options: SolveOptions,
-        start: np.ndarray | None = None,
-    ) -> MilpSolution:
-        done = empty_solution(self, problem, options)
-        if done is not None:
-            return done
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
         from ortools.sat.python import cp_model
 
         notes: list[str] = []

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, empty_solution, feasible_point, usable_start
+from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,15 +48,8 @@ class GurobiBackend(Backend):
                     "obtained (set GRB_LICENSE_FILE or run grbgetkey)")
         return super().unavailable_reason()
 
-    def solve(
-        self,
-        problem: MilpProblem,
-        options: SolveOptions,
-        start: np.ndarray | None = None,
-    ) -> MilpSolution:
-        done = empty_solution(self, problem, options)
-        if done is not None:
-            return done
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
         import gurobipy as gp
         from gurobipy import GRB
 

@@ -7,13 +7,14 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
-from .base import Backend, effective_abs_gap, empty_solution, proven_optimal, round_bound
+from .base import Backend, assemble, effective_abs_gap, usable_start
 
 _banner_shown = False
 
@@ -56,17 +57,10 @@ class HighsBackend(Backend):
     extra = "highs"
     supports_mip_start = True
 
-    def solve(
-        self,
-        problem: MilpProblem,
-        options: SolveOptions,
-        start: np.ndarray | None = None,
-    ) -> MilpSolution:
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
         import highspy
 
-        done = empty_solution(self, problem, options)  # HiGHS calls any empty model optimal
-        if done is not None:
-            return done
         h = _new_highs(options.verbose)
         h.setOptionValue("output_flag", bool(options.verbose))
         if options.time_limit is not None:
@@ -114,22 +108,14 @@ class HighsBackend(Backend):
         except KeyboardInterrupt:
             h.cancelSolve()
         seconds = time.perf_counter() - t0
-        sol = self._collect(h, problem, options, seconds, mip=bool(int_cols.size))
-        if (start is not None and sol.x is not None and sol.objective is not None
-                and abs(problem.objective_value(sol.x) - sol.objective)
-                > 1e-6 * max(1.0, abs(sol.objective))):
-            # highspy 1.16: a MIP solved in presolve can hand back the start vector with the
-            # optimum's value; trust neither and solve again without the start
-            return self.solve(problem, options, start=None)
-        return sol
+        return self._collect(h, problem, options, seconds, mip=bool(int_cols.size), start=start)
 
     def _collect(self, h, problem: MilpProblem, options: SolveOptions, seconds: float,
-                 mip: bool) -> MilpSolution:  # type: ignore[no-untyped-def]
+                 mip: bool, start: np.ndarray | None) -> MilpSolution:  # type: ignore[no-untyped-def]
         import highspy
 
         ms = h.getModelStatus()
         info = h.getInfo()
-        native = h.modelStatusToString(ms)
         S = highspy.HighsModelStatus
         termination = {
             S.kOptimal: Termination.OPTIMAL,
@@ -141,52 +127,28 @@ class HighsBackend(Backend):
             S.kSolutionLimit: Termination.ITERATION_LIMIT,
             S.kInterrupt: Termination.INTERRUPTED,
             S.kHighsInterrupt: Termination.INTERRUPTED,
-            S.kModelEmpty: Termination.OPTIMAL,
         }.get(ms, Termination.ERROR if ms in (S.kSolveError, S.kLoadError, S.kModelError,
                                                S.kPresolveError, S.kPostsolveError,
                                                S.kMemoryLimit) else Termination.OTHER)
-        has_x = info.primal_solution_status == 2 or (ms == S.kModelEmpty)
         x = None
-        objective = None
-        if has_x:
+        if info.primal_solution_status == 2:
             x = np.asarray(h.getSolution().col_value, dtype=float)
             if x.shape[0] != problem.n_cols:
                 x = None
-            else:
-                objective = float(info.objective_function_value)
+        if (start is not None and x is not None and abs(
+                problem.objective_value(x) - float(info.objective_function_value))
+                > 1e-6 * max(1.0, abs(float(info.objective_function_value)))):
+            # highspy 1.16: a MIP solved in presolve can hand back the start vector with the
+            # optimum's value; trust neither and solve again without the start
+            return self.solve(problem, options, start=None)
         if mip:
             bound = float(info.mip_dual_bound)
-            if not np.isfinite(bound):
-                bound = None
         else:
-            bound = objective if termination is Termination.OPTIMAL else None
-        if ms == S.kModelEmpty:
-            objective = problem.offset
-            x = np.clip(np.zeros(problem.n_cols), problem.col_lower, problem.col_upper)
-            bound = objective
-        bound = round_bound(problem, bound)
-        if termination is Termination.INFEASIBLE:
-            status = Status.INFEASIBLE
-        elif termination is Termination.UNBOUNDED:
-            status = Status.UNBOUNDED
-        elif x is None:
-            status = Status.NO_SOLUTION
-        elif termination is Termination.OPTIMAL or proven_optimal(problem, objective, bound, options):
-            status = Status.OPTIMAL
-        else:
-            status = Status.FEASIBLE
-        nodes = int(info.mip_node_count) if mip else 0
-        return MilpSolution(
-            backend=self.name,
-            backend_version=self.version(),
-            termination=termination,
-            status=status,
-            objective=objective,
-            bound=bound,
-            x=x,
-            solve_seconds=seconds,
-            nodes=nodes,
-            native_status=native,
-            reduced_costs=(np.asarray(h.getSolution().col_dual, dtype=float)
-                           if not mip and status is Status.OPTIMAL else None),
-        )
+            bound = problem.objective_value(x) if (termination is Termination.OPTIMAL
+                                                   and x is not None) else None
+        sol = assemble(self, problem, options, termination=termination, x=x, bound=bound,
+                       seconds=seconds, nodes=int(info.mip_node_count) if mip else 0,
+                       native=h.modelStatusToString(ms), start=usable_start(problem, start))
+        if not mip and sol.status is Status.OPTIMAL:
+            sol = replace(sol, reduced_costs=np.asarray(h.getSolution().col_dual, dtype=float))
+        return sol

@@ -18,7 +18,7 @@ from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, empty_solution, feasible_point, usable_start
+from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 from .highs import _quiet_stdout
 
 
@@ -35,15 +35,8 @@ class _OrToolsModelBuilder(Backend):
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
         raise NotImplementedError
 
-    def solve(
-        self,
-        problem: MilpProblem,
-        options: SolveOptions,
-        start: np.ndarray | None = None,
-    ) -> MilpSolution:
-        done = empty_solution(self, problem, options)
-        if done is not None:
-            return done
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
         from ortools.linear_solver.python import model_builder_helper as mbh
 
         notes: list[str] = []

@@ -15,7 +15,7 @@ from ..milp import MilpProblem
 from ..mps import mps_text
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, empty_solution, feasible_point, usable_start
+from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
 _STATUS = {
     "optimal": Termination.OPTIMAL,
@@ -48,15 +48,8 @@ class ScipBackend(Backend):
     def version(cls) -> str:
         return f"PySCIPOpt {super().version()}"
 
-    def solve(
-        self,
-        problem: MilpProblem,
-        options: SolveOptions,
-        start: np.ndarray | None = None,
-    ) -> MilpSolution:
-        done = empty_solution(self, problem, options)
-        if done is not None:
-            return done
+    def _solve(self, problem: MilpProblem, options: SolveOptions,
+               start: np.ndarray | None) -> MilpSolution:
         import pyscipopt
 
         notes: list[str] = []

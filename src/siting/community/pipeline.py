@@ -233,6 +233,9 @@ def _gpkg(path: Path, inst: CommunityInstance, sites: Any, blocks: Any) -> None:
 
     import geopandas as gpd
 
+    from ..outputs.write import reproducible_gpkg
+
+    reproducible_gpkg()
     crs = inst.crs
     warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
     gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(inst.site_xy[:, 0], inst.site_xy[:, 1]),

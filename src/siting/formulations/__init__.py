@@ -11,9 +11,17 @@ from ..errors import SpecError
 from .base import Context, Formulation, Outcome, SingleMilp
 from .benders import PMedianBenders
 from .covering import LSCPCover, LSCPReduced, MCLPCover, MCLPReduced
-from .heuristic import (LSCPHeuristic, MCLPHeuristic, MCLPLagrangian, PCenterHeuristic,
-                        PMedianHeuristic, PMedianLagrangian, UFLHeuristic, UFLLagrangian)
 from .facility import CFLPLinkCuts, CFLPStrong, CFLPWeak, FacilityLocation
+from .heuristic import (
+    LSCPHeuristic,
+    MCLPHeuristic,
+    MCLPLagrangian,
+    PCenterHeuristic,
+    PMedianHeuristic,
+    PMedianLagrangian,
+    UFLHeuristic,
+    UFLLagrangian,
+)
 from .p_center import PCenterClassic, PCenterSearch
 from .p_median import PMedianClassic, PMedianRadius
 

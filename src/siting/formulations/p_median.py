@@ -37,7 +37,7 @@ class PMedianRadius(SingleMilp):
         pm = _prepare(instance, problem)
         D = instance.dense_cost()
         w = instance.weight
-        n, m = D.shape
+        n = D.shape[0]
         allowed = np.flatnonzero(~instance.forbidden)  # type: ignore[operator]
         Da = D[:, allowed]
         order = np.argsort(Da, axis=1, kind="stable")

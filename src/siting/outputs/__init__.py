@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..result import Result
-from .write import atomic_dir
+from .write import atomic_dir, reproducible_gpkg
 
 
 def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_dir: Path | None,
@@ -59,6 +59,7 @@ def _write_folder(tmp: Path, frames: dict[str, Any], summary: dict[str, Any], ti
         fh.write("\n")
     if what.gpkg:
         gpkg = tmp / "result.gpkg"
+        reproducible_gpkg()
         for layer in ("sites", "demand", "assignments"):
             frames[layer].to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
         names.append("result.gpkg")

@@ -68,3 +68,14 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def reproducible_gpkg() -> None:
+    """Pin GeoPackage timestamps so the same run writes a byte-identical result.gpkg.
+
+    GDAL stamps ``gpkg_contents.last_change`` with the current time unless OGR_CURRENT_DATE
+    is set; a fixed date keeps outputs comparable across runs (only timings differ).
+    """
+    from pyogrio import set_gdal_config_options
+
+    set_gdal_config_options({"OGR_CURRENT_DATE": "2000-01-01T00:00:00.000Z"})
