@@ -6,6 +6,8 @@ and the decision (open sites, allocations) and evaluates the model's definition 
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +63,7 @@ def nearest_open(instance: Instance, open_mask: np.ndarray) -> tuple[np.ndarray,
 
 def _weighted_sum(w: np.ndarray, cost: np.ndarray) -> float:
     """sum_i w_i c_i with 0 * inf = 0 (a zero-weight point contributes nothing)."""
-    return float(np.sum(np.where(w > 0, w * np.where(np.isfinite(cost), cost, 0.0), 0.0))
+    return float(math.fsum(np.where(w > 0, w * np.where(np.isfinite(cost), cost, 0.0), 0.0))
                  + (np.inf if np.any((w > 0) & ~np.isfinite(cost)) else 0.0))
 
 
@@ -112,8 +114,8 @@ def verify(instance: Instance, problem: Problem, decision: Decision) -> Verifica
         _, best = nearest_open(instance, open_mask)
         covered = best <= problem.radius
         costs = _site_costs(instance)
-        spent = float(costs[open_mask].sum())
-        metrics["covered_weight"] = float(w[covered].sum())
+        spent = math.fsum(costs[open_mask])
+        metrics["covered_weight"] = math.fsum(w[covered])
         metrics["covered_count"] = int(covered.sum())
         metrics["site_cost"] = spent
         if isinstance(problem, LSCP):
@@ -150,7 +152,7 @@ def _allocation_cost(instance: Instance, problem: UFL | CFLP, decision: Decision
                      open_mask: np.ndarray) -> tuple[float, list[str]]:
     v: list[str] = []
     fixed = instance.fixed_cost if instance.fixed_cost is not None else np.zeros(instance.n_sites)
-    opening = float(fixed[open_mask].sum())
+    opening = math.fsum(fixed[open_mask])
     w = instance.weight
     if isinstance(problem, UFL) and not decision.has_allocation:
         arg, best = nearest_open(instance, open_mask)
@@ -190,7 +192,8 @@ def _allocation_cost(instance: Instance, problem: UFL | CFLP, decision: Decision
                          f"capacity {instance.capacity[j]:g}")
         if problem.single_source and np.any((af > FEAS_TOL) & (af < 1 - FEAS_TOL)):
             v.append("single-source model splits a demand point between sites")
-    return opening + float(np.sum(w[ai] * cost * af)), v
+    # exact summation: re-costed objectives are reported, so keep them to the last digit
+    return math.fsum(np.r_[opening, w[ai] * cost * af]), v
 
 
 def _pair_cost(instance: Instance, i: np.ndarray, j: np.ndarray) -> np.ndarray:
