@@ -29,9 +29,12 @@ def check_targets(out_dir: Path | None, json_path: Path | None) -> None:
     """Fail before any work if an output location is unusable."""
     if out_dir is not None:
         out_dir = Path(out_dir)
-        parent = out_dir.resolve().parent
-        if not parent.is_dir():
-            raise SpecError(f"{out_dir}: parent folder {parent} does not exist")
+        # missing parent folders are created at the end (and only if the run succeeds)
+        existing = out_dir.resolve().parent
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            raise SpecError(f"{out_dir}: {existing} is a file, not a folder")
         if out_dir.exists() and not out_dir.is_dir():
             raise SpecError(f"{out_dir}: exists and is not a folder")
         if out_dir.is_dir():
@@ -50,7 +53,13 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temporary folder next to ``target``; on success it becomes ``target``."""
     target = Path(target)
     parent = target.resolve().parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    created = [p for p in (parent, *parent.parents) if not p.exists()]
+    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
+    except BaseException:
+        _remove_empty(created)
+        raise
     try:
         yield tmp
         os.chmod(tmp, 0o755)
@@ -67,7 +76,16 @@ def atomic_dir(target: Path) -> Iterator[Path]:
             os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        _remove_empty(created)  # leave no trace of a failed run, not even new folders
         raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def reproducible_gpkg() -> None:
