@@ -198,8 +198,12 @@ def _vector(value: Any, size: int, name: str, where: str) -> np.ndarray:
 
 
 def _unique(ids: np.ndarray, what: str, where: str) -> None:
-    seen: dict[str, int] = {}
-    for k, v in enumerate(map(str, ids)):
-        if v in seen:
-            raise DataError(f"{where}duplicate {what} id {v!r} (entries {seen[v] + 1} and {k + 1})")
-        seen[v] = k
+    """Ids compare as text; name the first repeated one and both of its entries (1-based)."""
+    text = np.asarray([str(v) for v in ids])
+    _, first, counts = np.unique(text, return_index=True, return_counts=True)
+    if np.all(counts == 1):
+        return
+    dup_first = np.sort(first[counts > 1])
+    v = str(text[dup_first[0]])
+    later = np.flatnonzero(text == v)
+    raise DataError(f"{where}duplicate {what} id {v!r} (entries {later[0] + 1} and {later[1] + 1})")
