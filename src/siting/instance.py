@@ -51,6 +51,18 @@ class SparseCosts:
     def rows(self) -> np.ndarray:
         return np.repeat(np.arange(self.shape[0]), np.diff(self.indptr))
 
+    def lookup(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Costs of the given (demand, site) pairs, ``inf`` where the pair is not stored."""
+        m = self.shape[1]
+        keys = self.rows() * m + self.indices  # sorted: CSR order by row, then site
+        query = np.asarray(i, dtype=np.int64) * m + np.asarray(j, dtype=np.int64)
+        out = np.full(query.shape, np.inf)
+        if keys.size:
+            pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
+            hit = keys[pos] == query
+            out[hit] = self.data[pos[hit]]
+        return out
+
     def to_dense(self) -> np.ndarray:
         out = np.full(self.shape, np.inf)
         out[self.rows(), self.indices] = self.data
@@ -157,6 +169,12 @@ class Instance:
             mask &= self.cost <= max_cost
         i, j = np.nonzero(mask)
         return i, j, self.cost[i, j]
+
+    def pair_costs(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Travel costs of the given (demand, site) pairs, ``inf`` where unreachable."""
+        if isinstance(self.cost, SparseCosts):
+            return self.cost.lookup(i, j)
+        return self.cost[i, j]
 
     def site_index(self, ids: list[Any] | tuple[Any, ...]) -> np.ndarray:
         """Positions of the given site ids (compared as text), or a SpecError naming the unknown."""

@@ -175,7 +175,7 @@ def _allocation_cost(instance: Instance, problem: UFL | CFLP, decision: Decision
     if closed.size:
         v.append(f"demand point {instance.demand_ids[ai[closed[0]]]} is allocated to closed "
                  f"site {instance.site_ids[aj[closed[0]]]}")
-    cost = _pair_cost(instance, ai, aj)
+    cost = instance.pair_costs(ai, aj)
     if np.any(~np.isfinite(cost) & (af > FEAS_TOL)):
         v.append("allocation uses a pair with no travel cost (unreachable)")
     cost = np.where(np.isfinite(cost), cost, 0.0)
@@ -194,21 +194,6 @@ def _allocation_cost(instance: Instance, problem: UFL | CFLP, decision: Decision
             v.append("single-source model splits a demand point between sites")
     # exact summation: re-costed objectives are reported, so keep them to the last digit
     return math.fsum(np.r_[opening, w[ai] * cost * af]), v
-
-
-def _pair_cost(instance: Instance, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    cost = instance.cost
-    if not isinstance(cost, SparseCosts):
-        return cost[i, j]
-    m = instance.n_sites
-    keys = cost.rows() * m + cost.indices
-    query = np.asarray(i, dtype=np.int64) * m + np.asarray(j, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(keys, query), max(keys.size - 1, 0))
-    out = np.full(query.shape, np.inf)
-    if keys.size:
-        hit = keys[pos] == query
-        out[hit] = cost.data[pos[hit]]
-    return out
 
 
 def check(instance: Instance, problem: Problem, decision: Decision, objective: float | None,

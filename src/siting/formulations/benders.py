@@ -176,6 +176,8 @@ class PMedianBenders(Formulation):
 
     max_lp_rounds = 200
     lagrangian_iters = 300
+    #: phase 2 masters carry the row sum w theta <= incumbent - grain (integral objectives)
+    cutoff_row = True
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -218,9 +220,10 @@ class PMedianBenders(Formulation):
         solve_s = 0.0
         version = ""
 
-        def master(integer: bool, start: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+        def master(integer: bool, start: np.ndarray | None = None,  # type: ignore[no-untyped-def]
+                   cutoff: float | None = None):
             nonlocal solves, solve_s, version
-            milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, integer, grain)
+            milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, integer, grain, cutoff)
             sol = ctx.solve(milp, start=start)
             solves += 1
             solve_s += sol.solve_seconds
@@ -285,8 +288,16 @@ class PMedianBenders(Formulation):
             if ctx.out_of_time():
                 timed_out = True
                 break
-            start = np.concatenate((best_y, data.separate(best_y)[1]))
-            milp, sol = master(integer=True, start=start)
+            # with an integral objective only answers at least one grain below the incumbent
+            # matter: the master gets that as a row, and an infeasible master proves the
+            # incumbent (the incumbent itself no longer fits, so it is no start)
+            cutoff = ub - grain if self.cutoff_row and grain > 0 else None
+            start = None if cutoff is not None else np.concatenate(
+                (best_y, data.separate(best_y)[1]))
+            milp, sol = master(integer=True, start=start, cutoff=cutoff)
+            if cutoff is not None and sol.termination is Termination.INFEASIBLE:
+                lb = ub
+                break
             if sol.bound is not None and np.isfinite(sol.bound):
                 lb = max(lb, _round_up(float(sol.bound), grain))
             if sol.x is None:
@@ -384,8 +395,9 @@ def _fix_by_lp_reduced_cost(z: float, y: np.ndarray, r: np.ndarray, ub: float, g
 
 
 def _master_milp(name: str, data: _Data, cuts: _Cuts, y_lo: np.ndarray, y_hi: np.ndarray,
-                 integer: bool, grain: float) -> MilpProblem:
-    """min sum w_i theta_i  s.t. the cuts, sum y = p, y in [lo, hi] (binary if ``integer``)."""
+                 integer: bool, grain: float, cutoff: float | None = None) -> MilpProblem:
+    """min sum w_i theta_i  s.t. the cuts, sum y = p, y in [lo, hi] (binary if ``integer``),
+    and sum w_i theta_i <= ``cutoff`` when given."""
     b = MilpBuilder("min", name=f"{name}-pmedian-benders-master")
     y = b.add_vars("y", data.ma, lower=y_lo, upper=y_hi, integer=integer)
     th = b.add_vars("theta", data.n, lower=data.lower, cost=data.w)
@@ -398,4 +410,7 @@ def _master_milp(name: str, data: _Data, cuts: _Cuts, y_lo: np.ndarray, y_hi: np
                lower=np.concatenate(cuts.rhs))
     b.add_rows("cardinality", 1, np.zeros(data.ma, np.int64), y.start + np.arange(data.ma), 1.0,
                lower=float(data.p), upper=float(data.p))
+    if cutoff is not None:
+        b.add_rows("cutoff", 1, np.zeros(data.n, np.int64), th.start + np.arange(data.n), data.w,
+                   upper=float(cutoff))
     return b.build(objective_granularity=grain if integer else 0.0)

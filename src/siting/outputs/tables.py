@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..instance import Instance, SparseCosts
+from ..instance import Instance
 from ..result import Result
 from ..verify import nearest_open
 
@@ -33,18 +33,7 @@ class Assignment:
 
 def pair_costs(instance: Instance, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     """Travel cost of given (i, j) pairs, ``inf`` where unreachable."""
-    cost = instance.cost
-    if not isinstance(cost, SparseCosts):
-        return cost[i, j]
-    m = instance.n_sites
-    keys = cost.rows() * m + cost.indices
-    query = i.astype(np.int64) * m + j.astype(np.int64)
-    out = np.full(query.shape, np.inf)
-    if keys.size:
-        pos = np.minimum(np.searchsorted(keys, query), keys.size - 1)
-        hit = keys[pos] == query
-        out[hit] = cost.data[pos[hit]]
-    return out
+    return instance.pair_costs(i, j)
 
 
 def assign(result: Result) -> Assignment:
