@@ -57,8 +57,13 @@ def solve(
     t0 = time.perf_counter()
     spec = make_problem(problem, **params)
     options = options or SolveOptions()
-    solver = get_backend(backend)
     form = get_formulation(spec.kind, formulation)
+    if form.backend is not None:
+        if backend is not None and backend != form.backend:
+            raise SpecError(f"formulation {form.name} runs on the {form.backend} backend; "
+                            f"drop --backend {backend} or choose another formulation")
+        backend = form.backend
+    solver = get_backend(backend)
     ctx = Context(instance=instance, problem=spec, backend=solver, options=options)
     outcome = form.run(ctx)
     verification = None

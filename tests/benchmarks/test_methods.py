@@ -69,6 +69,78 @@ def test_benders_time_limit_is_honest():
         assert res.bound is None or res.bound <= res.objective + 1e-9
 
 
+def _integer_phase_only(monkeypatch):
+    """No Lagrangian and no LP cut loop: the integer phase must do (and prove) everything."""
+    from siting.formulations.benders import PMedianBenders
+
+    monkeypatch.setattr(PMedianBenders, "lagrangian_iters", 0)
+    monkeypatch.setattr(PMedianBenders, "max_lp_rounds", 0)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("integer", [True, False])
+def test_benders_iterated_masters_with_cutoff_row(monkeypatch, seed, integer):
+    _integer_phase_only(monkeypatch)
+    inst = random_instance(seed, n=14, m=9, integer=integer)
+    res = _exact(inst, PMedian(p=2 + seed % 3), "benders")
+    assert any("master MILP" in m for m in res.messages)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("integer", [True, False])
+def test_benders_scip_one_tree_equals_brute_force(monkeypatch, seed, integer):
+    pytest.importorskip("pyscipopt")
+    _integer_phase_only(monkeypatch)
+    inst = random_instance(seed, n=14, m=9, integer=integer)
+    if seed % 2:
+        from dataclasses import replace
+
+        rng = np.random.default_rng(seed)
+        inst = replace(inst, weight=rng.integers(1, 9, inst.n_demand).astype(float))
+        inst = inst.with_flags(required=[1 + seed % 9], forbidden=[1 + (seed + 4) % 9])
+    res = _exact(inst, PMedian(p=2 + seed % 3), "benders-scip")
+    assert any("one tree" in m for m in res.messages)
+    # the tree alone proved it (no fallback to iterated masters)
+    assert not any("master MILP" in m for m in res.messages)
+
+
+def test_benders_on_scip_backend_uses_one_tree(monkeypatch):
+    pytest.importorskip("pyscipopt")
+    _integer_phase_only(monkeypatch)
+    inst = random_instance(7, n=20, m=12)
+    expected, _ = brute_force(inst, PMedian(p=3))
+    res = siting.solve(inst, PMedian(p=3), formulation="benders", backend="scip")
+    assert res.status is siting.Status.OPTIMAL
+    assert_verified(res)
+    assert res.objective == pytest.approx(expected)
+    assert any("one tree" in m for m in res.messages)
+
+
+@pytest.mark.orlib
+@pytest.mark.parametrize("k", [6, 16])
+def test_benders_scip_pmed(shared_instances, k):
+    pytest.importorskip("pyscipopt")
+    folder = shared_instances / "orlib-pmed"
+    inst = load_instance(folder / f"pmed{k}.txt")
+    res = siting.solve(inst, PMedian(p=inst.default_p), formulation="benders-scip",
+                       options=SolveOptions(time_limit=60))
+    assert res.status is siting.Status.OPTIMAL, res.summary()
+    assert_verified(res)
+    assert res.objective == read_optima(folder)[f"pmed{k}"]
+    assert res.bound == res.objective
+
+
+def test_benders_scip_time_limit_is_honest():
+    pytest.importorskip("pyscipopt")
+    inst = random_instance(3, n=60, m=60, integer=False)
+    res = siting.solve(inst, PMedian(p=6), formulation="benders-scip",
+                       options=SolveOptions(time_limit=0.05))
+    assert res.has_solution
+    assert_verified(res)
+    if res.status is not siting.Status.OPTIMAL:
+        assert res.bound is None or res.bound <= res.objective + 1e-9
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("weighted", [False, True])
 def test_pcenter_bracketing_equals_brute_force(seed, weighted):

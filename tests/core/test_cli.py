@@ -91,6 +91,9 @@ def test_usage_errors_exit_2(tmp_path):
     assert proc.returncode == 2 and "both required and forbidden" in proc.stderr
     proc = run_cli("solve", str(TOY), "--required", "999")
     assert proc.returncode == 2 and "unknown site id" in proc.stderr
+    # a formulation tied to one solver never runs silently on another
+    proc = run_cli("solve", str(TOY), "--formulation", "benders-scip", "--backend", "highs")
+    assert proc.returncode == 2 and "runs on the scip backend" in proc.stderr
 
 
 def test_infeasible_is_a_result_not_a_crash(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..errors import SpecError
 from .base import Context, Formulation, Outcome, SingleMilp
 from .benders import PMedianBenders
+from .benders_scip import PMedianBendersSCIP
 from .covering import LSCPCover, LSCPReduced, MCLPCover, MCLPReduced
 from .facility import CFLPLinkCuts, CFLPStrong, CFLPWeak, FacilityLocation
 from .heuristic import (
@@ -36,7 +37,7 @@ def register(cls: type[Formulation]) -> type[Formulation]:
     return cls
 
 
-for _cls in (PMedianBenders, PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPReduced, LSCPCover,
+for _cls in (PMedianBenders, PMedianBendersSCIP, PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPReduced, LSCPCover,
              MCLPReduced, MCLPCover,
              FacilityLocation, CFLPStrong, CFLPWeak, CFLPLinkCuts,
              PMedianLagrangian, PMedianHeuristic, MCLPLagrangian, MCLPHeuristic, LSCPHeuristic,

@@ -99,6 +99,9 @@ class Formulation(ABC):
     summary: ClassVar[str] = ""
     #: the models/ document that states its math
     doc: ClassVar[str] = ""
+    #: a formulation built around one solver's features names it here; it then runs on that
+    #: backend (and the result says so), and asking for another backend is an error
+    backend: ClassVar[str | None] = None
 
     @abstractmethod
     def run(self, ctx: Context) -> Outcome:

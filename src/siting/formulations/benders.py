@@ -13,13 +13,16 @@ separation is linear per client and vectorized across all clients.
 
 Phases: (0) greedy+swap incumbent and a subgradient Lagrangian bound whose multipliers seed the
 first cuts and fix sites by reduced cost; (1) LP cut loop with in-out stabilization; (2) integer
-phase: iterated master MILPs with the accumulated cuts, each integral master answer separated
-exactly, until the master bound meets the incumbent. More in docs/performance.md.
+phase: iterated master MILPs with the accumulated cuts (and an objective cutoff row one grain
+below the incumbent), each integral master answer separated exactly, until the master bound
+meets the incumbent; on the SCIP backend one tree with lazy cuts instead (benders_scip.py).
+More in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -284,6 +287,15 @@ class PMedianBenders(Formulation):
         def closed() -> bool:
             return lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, abs(ub)))
 
+        tree = None if closed() or timed_out else self._single_tree(
+            ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
+        if tree is not None:
+            ub, best_y, lb, timed_out = tree.ub, tree.best_y, tree.lb, tree.timed_out
+            solves += 1
+            solve_s += tree.seconds
+            version = tree.version
+
+        # iterated masters (also finish a tree that stopped short of the proof in time)
         while not closed() and not timed_out:
             if ctx.out_of_time():
                 timed_out = True
@@ -295,7 +307,8 @@ class PMedianBenders(Formulation):
             start = None if cutoff is not None else np.concatenate(
                 (best_y, data.separate(best_y)[1]))
             milp, sol = master(integer=True, start=start, cutoff=cutoff)
-            if cutoff is not None and sol.termination is Termination.INFEASIBLE:
+            if cutoff is not None and sol.termination in (
+                    Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
                 lb = ub
                 break
             if sol.bound is not None and np.isfinite(sol.bound):
@@ -338,6 +351,28 @@ class PMedianBenders(Formulation):
             backend_version=version, messages=tuple(ctx.log), milp_solves=solves,
             model_size={"rows": cuts.count + 1, "cols": ma + n, "nnz": cuts.nnz + n + ma},
         )
+
+    def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts, y_lo: np.ndarray,
+                     y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
+                     req: np.ndarray) -> TreeResult | None:
+        """One tree with lazy cuts when the backend is SCIP; None runs the iterated masters."""
+        if ctx.backend.name != "scip":
+            return None
+        from .benders_scip import scip_tree  # SCIP-only: its constraint handler adds the cuts
+
+        return scip_tree(ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
+
+
+@dataclass
+class TreeResult:
+    """What a one-tree integer phase hands back: incumbent, proven bound, time spent."""
+
+    ub: float
+    best_y: np.ndarray
+    lb: float
+    timed_out: bool
+    seconds: float
+    version: str
 
 
 def _improve(data: _Data, y: np.ndarray, req: np.ndarray, ub: float,
