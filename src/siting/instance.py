@@ -170,6 +170,10 @@ class Instance:
         i, j = np.nonzero(mask)
         return i, j, self.cost[i, j]
 
+    def site_costs(self) -> np.ndarray:
+        """Opening cost per site; unit costs when the instance has none (count of sites)."""
+        return self.fixed_cost if self.fixed_cost is not None else np.ones(self.n_sites)
+
     def pair_costs(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Travel costs of the given (demand, site) pairs, ``inf`` where unreachable."""
         if isinstance(self.cost, SparseCosts):

@@ -248,10 +248,6 @@ def _fix_essential(st: _State, t0: float) -> bool:
     return bool(new.size)
 
 
-def _site_costs(instance: Instance) -> np.ndarray:
-    return instance.fixed_cost if instance.fixed_cost is not None else np.ones(instance.n_sites)
-
-
 def reduce_covering(instance: Instance, problem: LSCP | MCLP, max_rounds: int = 20) -> Reduction:
     """Apply the exact reductions for ``problem`` (LSCP or MCLP) and return the reduced instance.
 
@@ -263,7 +259,7 @@ def reduce_covering(instance: Instance, problem: LSCP | MCLP, max_rounds: int = 
     m = instance.n_sites
     allowed = ~instance.forbidden  # type: ignore[operator]
     st = _State(C, instance.weight.astype(float), np.arange(instance.n_demand),
-                np.arange(m), _site_costs(instance).astype(float),
+                np.arange(m), instance.site_costs().astype(float),
                 instance.required.copy())  # type: ignore[union-attr]
     st.log("coverage pairs within radius (of all demand x site pairs)",
            instance.n_demand * m, int(C.nnz), "pairs", t0)

@@ -78,12 +78,6 @@ def _site_rules(instance: Instance, open_mask: np.ndarray, out: list[str]) -> No
         out.append(f"forbidden site {instance.site_ids[bad[0]]} is open")
 
 
-def _site_costs(instance: Instance) -> np.ndarray:
-    if instance.fixed_cost is None:
-        return np.ones(instance.n_sites)
-    return instance.fixed_cost
-
-
 def verify(instance: Instance, problem: Problem, decision: Decision) -> Verification:
     """Evaluate ``decision`` for ``problem`` on ``instance`` from first principles."""
     open_mask = np.asarray(decision.open, dtype=bool)
@@ -113,7 +107,7 @@ def verify(instance: Instance, problem: Problem, decision: Decision) -> Verifica
     elif isinstance(problem, (LSCP, MCLP)):
         _, best = nearest_open(instance, open_mask)
         covered = best <= problem.radius
-        costs = _site_costs(instance)
+        costs = instance.site_costs()
         spent = math.fsum(costs[open_mask])
         metrics["covered_weight"] = math.fsum(w[covered])
         metrics["covered_count"] = int(covered.sum())

@@ -89,11 +89,6 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
         use_start = x0 if (x0 is not None and options.warm_start and engine.supports_mip_start
                            and milp.max_violation(x0) <= 1e-6) else None
         sol = engine.solve(milp, opts, start=use_start)
-        if use_start is not None and sol.x is not None and sol.objective is not None and abs(
-                milp.objective_value(sol.x) - sol.objective) > 1e-6 * max(1.0, abs(sol.objective)):
-            # seen with HiGHS 1.16: a MIP solved in presolve hands back the start vector with
-            # the optimum's value; solve again without a start rather than trust either number
-            sol = engine.solve(milp, opts, start=None)
         notes.extend(n for n in sol.notes if n not in notes)
         stages.append(Stage(label or (milp.sense + " " + _label(milp, model)), sol.status,
                             sol.objective,

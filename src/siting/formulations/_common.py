@@ -46,6 +46,14 @@ def unreachable_demand(instance: Instance, max_cost: float | None = None) -> np.
     return np.flatnonzero(~reach)
 
 
+def require_reachable(instance: Instance) -> None:
+    """Every demand point must reach some allowed site (median/center/allocation models)."""
+    lost = unreachable_demand(instance)
+    if lost.size:
+        raise InfeasibleSpecError(f"{lost.size} demand point(s) reach no allowed site: "
+                                  f"{describe_ids(instance.demand_ids[lost])}")
+
+
 def describe_ids(ids: np.ndarray, limit: int = 8) -> str:
     shown = ", ".join(str(x) for x in ids[:limit])
     more = f" and {len(ids) - limit} more" if len(ids) > limit else ""

@@ -26,10 +26,6 @@ def cover_pairs(instance: Instance, radius: float) -> tuple[np.ndarray, np.ndarr
     return i[ok], j[ok]
 
 
-def _site_costs(instance: Instance) -> np.ndarray:
-    return instance.fixed_cost if instance.fixed_cost is not None else np.ones(instance.n_sites)
-
-
 class LSCPCover(SingleMilp):
     """Toregas et al. (1971) location set covering at minimum total site cost."""
 
@@ -59,7 +55,7 @@ class LSCPCover(SingleMilp):
     def build(self, instance: Instance, problem: Problem) -> MilpProblem:
         assert isinstance(problem, LSCP)
         i, j = cover_pairs(instance, problem.radius)
-        f = _site_costs(instance)
+        f = instance.site_costs()
         b = MilpBuilder("min", name=f"{instance.name}-lscp")
         y = add_site_vars(b, instance, cost=f)
         rows_of = np.unique(i)
@@ -82,17 +78,8 @@ class MCLPCover(SingleMilp):
 
     def build(self, instance: Instance, problem: Problem) -> MilpProblem:
         assert isinstance(problem, MCLP)
-        f = _site_costs(instance)
-        if problem.budget is not None and instance.fixed_cost is None:
-            raise SpecError("mclp with a budget needs site costs (a site cost column)")
-        req = instance.required
-        if problem.p is not None and int(req.sum()) > problem.p:  # type: ignore[union-attr]
-            from ..errors import InfeasibleSpecError
-            raise InfeasibleSpecError(f"{int(req.sum())} sites are required but p = {problem.p}")
-        if problem.budget is not None and float(f[req].sum()) > problem.budget + 1e-9:
-            from ..errors import InfeasibleSpecError
-            raise InfeasibleSpecError(f"required sites cost {float(f[req].sum()):g}, above the "
-                                      f"budget {problem.budget:g}")
+        _check_limits(instance, problem)
+        f = instance.site_costs()
         i, j = cover_pairs(instance, problem.radius)
         rows_of = np.unique(i)
         local = np.searchsorted(rows_of, i)
@@ -120,7 +107,7 @@ class MCLPCover(SingleMilp):
         assert isinstance(problem, MCLP)
         i, j = cover_pairs(instance, problem.radius)
         C = sp.csc_array((np.ones(i.size), (i, j)), shape=(instance.n_demand, instance.n_sites))
-        open_ = greedy_max_cover(C, instance.weight, _site_costs(instance), problem.p,
+        open_ = greedy_max_cover(C, instance.weight, instance.site_costs(), problem.p,
                                  problem.budget, instance.required, instance.forbidden)
         x = np.zeros(milp.n_cols)
         x[milp.blocks["y"].slice] = open_
@@ -160,7 +147,7 @@ class _ReducedCover(Formulation):
         reduce_s = time.perf_counter() - t0
         if red.instance is None:  # every demand point settled by fixed sites
             decision = red.expand(Decision.from_open(np.zeros(0, bool)))
-            f = _site_costs(ctx.instance)
+            f = ctx.instance.site_costs()
             value = red.offset if isinstance(problem, MCLP) else float(f[decision.open].sum())
             return Outcome(Status.OPTIMAL, Termination.OPTIMAL, value, value, decision,
                            build_seconds=reduce_s, messages=notes + (("reductions settled every "
@@ -191,7 +178,7 @@ class _ReducedCover(Formulation):
 def _check_limits(instance: Instance, problem: MCLP) -> None:
     from ..errors import InfeasibleSpecError
 
-    f = _site_costs(instance)
+    f = instance.site_costs()
     req = instance.required
     assert req is not None  # Instance fills the masks in __post_init__
     if problem.budget is not None and instance.fixed_cost is None:

@@ -13,17 +13,14 @@ from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import CFLP, UFL, Problem
 from ..solution import Status
-from ._common import add_site_vars, describe_ids, unreachable_demand
+from ._common import add_site_vars, require_reachable
 from .base import Context, Outcome, SingleMilp, granularity, open_mask_from
 
 
 def _checks(instance: Instance, problem: Problem) -> None:
     if instance.fixed_cost is None:
         raise SpecError(f"{problem.kind} needs fixed opening costs (a site cost column)")
-    lost = unreachable_demand(instance)
-    if lost.size:
-        raise InfeasibleSpecError(f"{lost.size} demand point(s) reach no allowed site: "
-                                  f"{describe_ids(instance.demand_ids[lost])}")
+    require_reachable(instance)
     if isinstance(problem, CFLP):
         if instance.capacity is None:
             raise SpecError("cflp needs site capacities (give --capacity or a capacity column)")

@@ -22,7 +22,7 @@ from ..problems import MCLP, PMedian
 from ..solution import Status, Termination
 from ._common import check_p, describe_ids, unreachable_demand
 from .base import Context, Formulation, Outcome, granularity
-from .covering import _check_limits, _site_costs
+from .covering import _check_limits
 
 #: seconds a heuristic formulation uses when the caller gives no time limit
 DEFAULT_SECONDS = 60.0
@@ -169,7 +169,7 @@ class MCLPLagrangian(Formulation):
                                    time.perf_counter() - t0, notes)
         ri = red.instance
         C = coverage_matrix(ri, prob.radius)
-        cost = _site_costs(ri)
+        cost = ri.site_costs()
         req = ri.required.copy()  # type: ignore[union-attr]
         d = CoverData(C, ri.weight, cost,
                       None if prob.p is None else prob.p - int(req.sum()),
@@ -267,7 +267,7 @@ class LSCPHeuristic(Formulation):
         T = time_budget(ctx)
         red = reduce_covering(inst, prob)
         notes = red.notes()
-        f_all = _site_costs(inst)
+        f_all = inst.site_costs()
         if red.instance is None:
             dec = red.expand(Decision.from_open(np.zeros(0, bool)))
             v = float(f_all[dec.open].sum())
@@ -275,7 +275,7 @@ class LSCPHeuristic(Formulation):
                                    time.perf_counter() - t0, notes)
         ri = red.instance
         C = coverage_matrix(ri, prob.radius)
-        cost = _site_costs(ri)
+        cost = ri.site_costs()
         req = ri.required.copy()  # type: ignore[union-attr]
         open_ = greedy_cover(C, cost, req)
         value = float(cost[open_].sum())

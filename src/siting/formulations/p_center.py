@@ -9,14 +9,13 @@ from dataclasses import replace
 import numpy as np
 
 from ..decision import Decision
-from ..errors import InfeasibleSpecError
 from ..heuristics import farthest_first, pcenter_swap
 from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import LSCP, PCenter, Problem
 from ..reduce import reduce_covering
 from ..solution import Status, Termination
-from ._common import add_cardinality, add_site_vars, check_p, describe_ids, unreachable_demand
+from ._common import add_cardinality, add_site_vars, check_p, require_reachable
 from .base import Context, Formulation, Outcome, SingleMilp, granularity, open_mask_from
 
 
@@ -31,15 +30,11 @@ def _service_costs(instance: Instance, problem: PCenter) -> np.ndarray:
 def _prepare(instance: Instance, problem: Problem) -> PCenter:
     assert isinstance(problem, PCenter)
     check_p(instance, problem.p)
-    lost = unreachable_demand(instance)
-    if lost.size:
-        raise InfeasibleSpecError(
-            f"{lost.size} demand point(s) reach no allowed site: "
-            f"{describe_ids(instance.demand_ids[lost])}")
+    require_reachable(instance)
     return problem
 
 
-def _pad_to_p(open_: np.ndarray, p: int, S: np.ndarray, forbidden: np.ndarray) -> np.ndarray:
+def _pad_to_p(open_: np.ndarray, p: int, forbidden: np.ndarray) -> np.ndarray:
     """Open further allowed sites (lowest index first) until exactly p are open."""
     open_ = open_.copy()
     free = np.flatnonzero(~open_ & ~forbidden)
@@ -119,8 +114,6 @@ class PCenterSearch(Formulation):
         ub = float(S[:, best_open].min(axis=1).max())
         # any solution serves each point at no less than its cheapest allowed site
         lb = float(np.min(S, axis=1).max())
-        if inst.required.any():  # type: ignore[union-attr]
-            pass  # the trivial bound already holds; required sites only restrict the choice
         radii = np.unique(S[np.isfinite(S)])
         radii = radii[(radii >= lb) & (radii <= ub)]
         lo, hi = 0, radii.size - 1  # radii[hi] is feasible (the heuristic reaches it)
@@ -189,7 +182,7 @@ class PCenterSearch(Formulation):
                 version = sol.backend_version
             if sol is None or (sol.status in (Status.OPTIMAL, Status.FEASIBLE)
                                and sol.x is not None):
-                cand = _pad_to_p(step.expand(None if sol is None else sol.x), pc.p, S, forb)
+                cand = _pad_to_p(step.expand(None if sol is None else sol.x), pc.p, forb)
                 value = float(S[:, cand].min(axis=1).max())
                 if value <= float(radii[hi]):
                     best_open = cand
@@ -201,7 +194,7 @@ class PCenterSearch(Formulation):
             else:
                 timed_out = True
                 break
-        best_open = _pad_to_p(best_open, pc.p, S, forb)
+        best_open = _pad_to_p(best_open, pc.p, forb)
         objective = float(S[:, best_open].min(axis=1).max())
         bound = float(radii[proven_lo]) if radii.size else objective
         if lo >= hi and not timed_out:

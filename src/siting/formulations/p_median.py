@@ -5,23 +5,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..decision import Decision
-from ..errors import InfeasibleSpecError
 from ..heuristics import greedy_swap_median
 from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import PMedian, Problem
-from ._common import add_cardinality, add_site_vars, check_p, describe_ids, unreachable_demand
+from ._common import add_cardinality, add_site_vars, check_p, require_reachable
 from .base import SingleMilp, granularity, open_mask_from
 
 
 def _prepare(instance: Instance, problem: Problem) -> PMedian:
     assert isinstance(problem, PMedian)
     check_p(instance, problem.p)
-    lost = unreachable_demand(instance)
-    if lost.size:
-        raise InfeasibleSpecError(
-            f"{lost.size} demand point(s) reach no allowed site: "
-            f"{describe_ids(instance.demand_ids[lost])}")
+    require_reachable(instance)
     return problem
 
 
