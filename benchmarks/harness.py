@@ -81,7 +81,8 @@ def run_case(case: Case, formulation: str, backend: str, time_limit: float,
 
 def expand(cases: list[Case], formulations: list[str], backends: list[str],
            peers: list[str]) -> list[tuple[Case, str, str]]:
-    """The run list; a formulation applies only to the models it is registered for."""
+    """The run list; a formulation applies only to the models it is registered for, and one
+    bound to a solver (e.g. benders-scip) runs once, on that solver, whatever --backends says."""
     from siting.formulations import FORMULATIONS
 
     runs = []
@@ -90,7 +91,8 @@ def expand(cases: list[Case], formulations: list[str], backends: list[str],
         for form in formulations:
             if form != "default" and form not in table:
                 continue
-            for backend in backends:
+            bound = table[form].backend if form != "default" else None
+            for backend in ([bound] if bound else backends):
                 runs.append((case, "" if form == "default" else form, backend))
         if case.model in ("p-median", "p-center"):
             for peer in peers:
@@ -114,8 +116,9 @@ def build_cases(args: argparse.Namespace) -> list[Case]:
         elif suite == "sf":
             cases += sf_cases(root / "sf-cover", models)
         else:
-            raise SystemExit(f"benchmarks: error: unknown suite {suite!r} "
-                             "(choose from pmed, cap, random, sf)")
+            print(f"benchmarks: error: unknown suite {suite!r} (choose from pmed, cap, random, "
+                  "sf)", file=sys.stderr)
+            raise SystemExit(2)
     return cases
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import importlib.util
 import math
@@ -41,12 +42,7 @@ class Backend(ABC):
 
     @classmethod
     def version(cls) -> str:
-        if not cls.distribution:
-            return "unknown"
-        try:
-            return importlib.metadata.version(cls.distribution)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
+        return _distribution_version(cls.distribution)
 
     def solve(
         self,
@@ -212,3 +208,14 @@ def empty_solution(backend: Backend, problem: MilpProblem, options: SolveOptions
     return assemble(backend, problem, options, termination=term, x=x,
                     bound=problem.offset if ok else None, seconds=0.0, nodes=0,
                     native="empty model (answered without the solver)")
+
+
+@functools.lru_cache(maxsize=None)
+def _distribution_version(distribution: str) -> str:
+    """Installed version of a distribution (reading package metadata costs ~3 ms: once)."""
+    if not distribution:
+        return "unknown"
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"

@@ -15,7 +15,7 @@ from importlib import import_module
 from ..errors import SitingError
 
 # one module per command; each exposes add_parser(subparsers) and run(args) -> int
-COMMANDS = ["solve", "backends", "batch", "schema", "validate", "export", "frontier"]
+COMMANDS = ["solve", "backends", "batch", "schema", "validate", "export", "frontier", "bench"]
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -37,6 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:  # every later flag belongs to the harness, not to argparse here
+        argv = ["bench", "--", *argv[1:]]
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -2,7 +2,8 @@
 
 Defaults: p-median `benders` (the Elloumi radius model solved by Benders decomposition; the
 compact `radius` model and `classic` remain selectable), p-center `search`, lscp/mclp `reduced`
-(exact reductions, then the cover MILP), ufl/cflp `strong`.
+(exact reductions, then the cover MILP), ufl `strong`, cflp `lagrangian` (Lagrangian bound, exact
+site fixing, then the strong MILP over the sites left).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from .base import Context, Formulation, Outcome, SingleMilp
 from .benders import PMedianBenders
 from .benders_scip import PMedianBendersSCIP
 from .covering import LSCPCover, LSCPReduced, MCLPCover, MCLPReduced
+from .cflp_lagrangian import CFLPLagrangian
 from .facility import CFLPLinkCuts, CFLPStrong, CFLPWeak, FacilityLocation
 from .heuristic import (
     LSCPHeuristic,
@@ -39,7 +41,7 @@ def register(cls: type[Formulation]) -> type[Formulation]:
 
 for _cls in (PMedianBenders, PMedianBendersSCIP, PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPReduced, LSCPCover,
              MCLPReduced, MCLPCover,
-             FacilityLocation, CFLPStrong, CFLPWeak, CFLPLinkCuts,
+             FacilityLocation, CFLPLagrangian, CFLPStrong, CFLPWeak, CFLPLinkCuts,
              PMedianLagrangian, PMedianHeuristic, MCLPLagrangian, MCLPHeuristic, LSCPHeuristic,
              UFLLagrangian, UFLHeuristic, PCenterHeuristic):
     register(_cls)

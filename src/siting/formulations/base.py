@@ -54,8 +54,9 @@ class Context:
         return left is not None and left <= 0.0
 
     def solve(self, milp: MilpProblem, start: np.ndarray | None = None,
-              **overrides: object) -> MilpSolution:
-        """Solve one MILP within what is left of the time limit."""
+              backend: Backend | None = None, **overrides: object) -> MilpSolution:
+        """Solve one MILP within what is left of the time limit (on ``backend`` if given,
+        else the run's backend)."""
         update: dict[str, object] = dict(overrides)
         left = self.remaining()
         if left is not None:
@@ -63,7 +64,7 @@ class Context:
         options = self.options.model_copy(update=update) if update else self.options
         if not options.warm_start:
             start = None
-        sol = self.backend.solve(milp, options, start=start)
+        sol = (backend or self.backend).solve(milp, options, start=start)
         if sol.termination is Termination.INTERRUPTED:
             self.interrupted = True
         return sol

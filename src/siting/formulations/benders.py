@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..backends.base import Backend
 from ..decision import Decision
 from ..heuristics import greedy_swap_median
 from ..heuristics.median import _best_swap
@@ -74,6 +75,19 @@ class _Cuts:
         self.count += int(keep_rows.size)
         self.nnz += int(sel.sum())
         return int(keep_rows.size)
+
+    def subset(self, keep: np.ndarray) -> _Cuts:
+        """The cuts whose row ids are flagged in ``keep`` (bool over all rows), as new cuts."""
+        client, rhs = np.concatenate(self.client), np.concatenate(self.rhs)
+        rows = np.concatenate(self.rows)
+        out = _Cuts()
+        idx = np.flatnonzero(keep)
+        remap = np.full(self.count, -1, dtype=np.int64)
+        remap[idx] = np.arange(idx.size)
+        sel = keep[rows]
+        out.add(client[idx], rhs[idx], remap[rows[sel]], np.concatenate(self.cols)[sel],
+                np.concatenate(self.vals)[sel])
+        return out
 
 
 class _Data:
@@ -223,11 +237,13 @@ class PMedianBenders(Formulation):
         solve_s = 0.0
         version = ""
 
+        lp_solver = self._lp_backend(ctx)
+
         def master(integer: bool, start: np.ndarray | None = None,  # type: ignore[no-untyped-def]
                    cutoff: float | None = None):
             nonlocal solves, solve_s, version
             milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, integer, grain, cutoff)
-            sol = ctx.solve(milp, start=start)
+            sol = ctx.solve(milp, start=start, backend=None if integer else lp_solver)
             solves += 1
             solve_s += sol.solve_seconds
             version = sol.backend_version
@@ -241,6 +257,7 @@ class PMedianBenders(Formulation):
         lp_value = -np.inf
         timed_out = False
         last_lp = None
+        binding = None
         for rnd in range(self.max_lp_rounds):
             if ctx.out_of_time():
                 timed_out = True
@@ -255,6 +272,10 @@ class PMedianBenders(Formulation):
             lb = max(lb, _round_up(lp_value, grain))
             last_lp = (lp_value, y_lp, milp.values(sol.reduced_costs, "y")
                        if sol.reduced_costs is not None else None)
+            cut_rows = milp.row_blocks["cuts"]
+            activity = milp.A[cut_rows.start:cut_rows.start + cut_rows.size] @ sol.x
+            lp_rhs = milp.row_lower[cut_rows.start:cut_rows.start + cut_rows.size]
+            binding = activity - lp_rhs <= 1e-6 * np.maximum(1.0, np.abs(lp_rhs))
             added = 0
             true_value = 0.0
             for point, alpha in ((y_lp, 0.0), (0.5 * core + 0.5 * y_lp, 0.5)):
@@ -288,7 +309,8 @@ class PMedianBenders(Formulation):
             return lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, abs(ub)))
 
         tree = None if closed() or timed_out else self._single_tree(
-            ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
+            ctx, data, _tree_cuts(data, cuts, binding, best_y), y_lo, y_hi, best_y, ub, lb,
+            grain, req)
         if tree is not None:
             ub, best_y, lb, timed_out = tree.ub, tree.best_y, tree.lb, tree.timed_out
             solves += 1
@@ -352,6 +374,10 @@ class PMedianBenders(Formulation):
             model_size={"rows": cuts.count + 1, "cols": ma + n, "nnz": cuts.nnz + n + ma},
         )
 
+    def _lp_backend(self, ctx: Context) -> Backend:
+        """The solver of the phase-1 master LPs: the run's own backend."""
+        return ctx.backend
+
     def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts, y_lo: np.ndarray,
                      y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
                      req: np.ndarray) -> TreeResult | None:
@@ -361,6 +387,23 @@ class PMedianBenders(Formulation):
         from .benders_scip import scip_tree  # SCIP-only: its constraint handler adds the cuts
 
         return scip_tree(ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
+
+
+def _tree_cuts(data: _Data, cuts: _Cuts, binding: np.ndarray | None,
+               best_y: np.ndarray) -> _Cuts:
+    """The cuts a one-tree master starts from: those binding at the last master LP plus the
+    incumbent's exact cuts. Slack rows only slow every node LP down; the tree's separator
+    adds back any that a node needs."""
+    import os
+    if binding is None or os.environ.get("SITING_TRIM", "1") == "0":
+        return cuts
+    keep = np.ones(cuts.count, dtype=bool)  # cuts added after that LP stay
+    keep[:binding.size] = binding
+    out = cuts.subset(keep)
+    everyone = np.arange(data.n)
+    lvl, _ = data.separate(best_y)
+    out.add(everyone, lvl, *data.cut_rows(everyone, lvl))
+    return out
 
 
 @dataclass

@@ -1,0 +1,428 @@
+"""CFLP by Lagrangian relaxation, exact site fixing, then the strong MILP on what is left.
+
+Relaxing the assignment rows ``sum_j x_ij = 1`` with multipliers u_i leaves, per site j, a
+continuous knapsack (Cornuejols, Sridharan & Thizy 1991; Beasley 1993):
+
+    v_j(u) = f_j + min { sum_i (c_ij - u_i) x_ij : sum_i q_i x_ij <= s_j, 0 <= x_ij <= 1 }
+
+and over the sites the total-capacity row: L(u) = sum_i u_i + min { v(u) @ y : s @ y >= Q }
+(y in [0, 1], its LP: greedy by v_j / s_j), a lower bound on the CFLP optimum for every u at
+least as strong as the strong LP's. Subgradient steps raise it; the sites chosen on the way,
+re-priced exactly by a transportation LP and improved by drop / swap moves, give incumbents.
+
+Fixing: forcing y_j to the other value raises the bound (re-solving the site knapsack); when
+it reaches the incumbent no better plan has that value, so y_j is fixed. The strong MILP then
+runs over the sites still free, started from the incumbent; its answer is exact for the whole
+problem (every plan better than the incumbent lies in the restricted space).
+Math: models/facility-location.md#cflp-lagrangian. At 100 x 1000 (capa/b/c shapes) HiGHS does
+not finish the 100,000-row root LP of the strong model in 2 minutes; here the MILP is built
+over the few sites that fixing leaves.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..decision import Decision
+from ..errors import SpecError
+from ..instance import Instance
+from ..milp import MilpBuilder
+from ..problems import CFLP
+from ..solution import Status, Termination
+from .base import Context, Formulation, Outcome
+from .facility import CFLPStrong, _checks
+
+
+@dataclass
+class _Pairs:
+    """The allocation pairs sorted by site: i, j, cost of serving all of i from j, demand."""
+
+    i: np.ndarray
+    j: np.ndarray
+    c: np.ndarray
+    q: np.ndarray          # demand of i, per pair
+    start: np.ndarray      # pairs of site j: start[j]:start[j + 1]
+    f: np.ndarray
+    s: np.ndarray
+    demand: np.ndarray
+    n: int
+    m: int
+    lo: np.ndarray         # y lower bounds (required / fixed open)
+    hi: np.ndarray         # y upper bounds (forbidden / fixed closed)
+
+    @property
+    def total(self) -> float:
+        return float(self.demand.sum())
+
+
+def _pairs(inst: Instance) -> _Pairs:
+    i, j, c = inst.pairs()
+    ok = ~inst.forbidden[j]  # type: ignore[index]
+    i, j, c = i[ok], j[ok], inst.weight[i[ok]] * c[ok]
+    order = np.lexsort((i, j))
+    i, j, c = i[order], j[order], c[order]
+    q = inst.demand[i]  # type: ignore[index]
+    start = np.searchsorted(j, np.arange(inst.n_sites + 1))
+    return _Pairs(i, j, c, q, start, inst.fixed_cost.astype(float),  # type: ignore[union-attr]
+                  inst.capacity.astype(float), inst.demand.astype(float),  # type: ignore[union-attr]
+                  inst.n_demand, inst.n_sites, inst.required.astype(float),  # type: ignore[union-attr]
+                  (~inst.forbidden).astype(float))  # type: ignore[operator]
+
+
+def _site_knapsacks(P: _Pairs, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """v_j(u) for every site and the knapsack's x per pair (vectorized over all sites)."""
+    red = P.c - u[P.i]
+    neg = red < 0
+    x = np.zeros(P.i.size)
+    v = P.f.copy()
+    k = np.flatnonzero(neg)
+    if k.size:
+        # within each site, most negative reduced cost per unit of demand first
+        ratio = red[k] / np.maximum(P.q[k], 1e-300)
+        k = k[np.lexsort((ratio, P.j[k]))]
+        jk = P.j[k]
+        qk = P.q[k]
+        cum = np.cumsum(qk)
+        first = np.r_[0, np.flatnonzero(np.diff(jk)) + 1]
+        base = np.repeat(cum[first] - qk[first], np.diff(np.r_[first, k.size]))
+        before = cum - qk - base                       # demand packed before this pair
+        room = P.s[jk] - before
+        take = np.clip(room / np.maximum(qk, 1e-300), 0.0, 1.0)
+        take[qk <= 0] = 1.0
+        x[k] = take
+        v += np.bincount(jk, weights=red[k] * take, minlength=P.m)
+    return v, x
+
+
+def _choose_sites(P: _Pairs, v: np.ndarray) -> tuple[float, np.ndarray]:
+    """min v @ y s.t. s @ y >= total demand, lo <= y <= hi, y binary: sites with v_j < 0
+    open, the rest of the capacity by an exact cover knapsack (dynamic programme over capacity
+    in units of the capacities' common divisor) or, when that table would be too large, by its
+    LP (greedy by v_j / s_j). Either is a valid lower bound; the integral one is stronger."""
+    y = P.lo.copy()
+    free = (P.hi > 0) & (P.lo < 1)
+    take = free & (v < 0)
+    y[take] = 1.0
+    need = P.total - float(P.s @ y)
+    if need <= 1e-9:
+        return float(v @ y), y
+    cand = np.flatnonzero(free & ~take & (P.s > 0))
+    units = _units(P.s[cand], need)
+    if units is not None:
+        size, goal = units
+        chosen = _cover_knapsack(v[cand], size, goal)
+        if chosen is not None:
+            y[cand[chosen]] = 1.0
+            return float(v @ y), y
+    cand = cand[np.argsort(v[cand] / P.s[cand], kind="stable")]
+    cum = np.cumsum(P.s[cand])
+    full = int(np.searchsorted(cum, need - 1e-9))
+    y[cand[:full]] = 1.0
+    if full < cand.size:
+        left = need - (cum[full - 1] if full else 0.0)
+        y[cand[full]] = min(1.0, left / P.s[cand[full]])
+    return float(v @ y), y
+
+
+def _units(cap: np.ndarray, need: float, limit: int = 4_000_000) -> tuple[np.ndarray, int] | None:
+    """Integral capacities in units of their gcd, and the need rounded up (None if too big)."""
+    if cap.size == 0 or not np.all(cap == np.round(cap)):
+        return None
+    g = int(np.gcd.reduce(cap.astype(np.int64)))
+    if g <= 0:
+        return None
+    goal = int(np.ceil(need / g - 1e-9))
+    if goal * cap.size > limit:
+        return None
+    return (cap // g).astype(np.int64), goal
+
+
+def _cover_knapsack(cost: np.ndarray, size: np.ndarray, goal: int) -> np.ndarray | None:
+    """Indices of a min-cost subset with total size >= goal (costs >= 0); None if impossible."""
+    if int(size.sum()) < goal:
+        return None
+    best = np.full(goal + 1, np.inf)
+    best[0] = 0.0
+    pick = np.zeros((cost.size, goal + 1), dtype=bool)
+    r = np.arange(goal + 1)
+    for k in range(cost.size):
+        via = best[np.maximum(r - size[k], 0)] + cost[k]
+        better = via < best
+        pick[k] = better
+        best = np.where(better, via, best)
+    if not np.isfinite(best[goal]):
+        return None
+    out, left = [], goal
+    for k in range(cost.size - 1, -1, -1):
+        if left > 0 and pick[k, left]:
+            out.append(k)
+            left = max(left - int(size[k]), 0)
+    return np.array(out[::-1], dtype=np.int64)
+
+
+def _bound(P: _Pairs, u: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    v, x = _site_knapsacks(P, u)
+    val, y = _choose_sites(P, v)
+    return float(u.sum()) + val, v, x, y
+
+
+def _fix(P: _Pairs, u: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on y after fixing every site whose flip lifts L(u) above ``target``."""
+    v, _ = _site_knapsacks(P, u)
+    base = float(u.sum())
+    lo, hi = P.lo.copy(), P.hi.copy()
+    free = np.flatnonzero((P.hi > 0) & (P.lo < 1))
+    for j in free.tolist():
+        for val in (0.0, 1.0):
+            trial = replace(P, lo=lo.copy(), hi=hi.copy())
+            trial.lo[j] = trial.hi[j] = val
+            if val == 0.0 and float(trial.s @ trial.hi) < P.total - 1e-9:
+                lo[j] = 1.0   # without j the capacity left is short: j must open
+                break
+            got, _ = _choose_sites(trial, v)
+            if base + got > target:
+                if val == 1.0:
+                    hi[j] = 0.0
+                else:
+                    lo[j] = 1.0
+                break
+    return lo, hi
+
+
+def _second_cheapest(P: _Pairs) -> np.ndarray:
+    order = np.lexsort((P.c, P.i))
+    first = np.searchsorted(P.i[order], np.arange(P.n))
+    counts = np.bincount(P.i, minlength=P.n)
+    pick = first + np.minimum(1, counts - 1)
+    return P.c[order][pick]
+
+
+class CFLPLagrangian(Formulation):
+    """Lagrangian bound + transportation-LP incumbents + exact fixing + strong MILP on the rest."""
+
+    kind = "cflp"
+    name = "lagrangian"
+    summary = ("Lagrangian relaxation of the assignment rows (site knapsacks + total capacity), "
+               "incumbents by transportation LPs, exact site fixing, strong MILP on the rest")
+    doc = "models/facility-location.md#cflp-lagrangian"
+    iterations = 400
+
+    def run(self, ctx: Context) -> Outcome:
+        t0 = time.perf_counter()
+        inst, prob = ctx.instance, ctx.problem
+        if not isinstance(prob, CFLP):
+            raise SpecError("the lagrangian cflp formulation is for cflp only")
+        if prob.single_source:
+            out = CFLPStrong().run(ctx)
+            return replace(out, messages=("lagrangian: single-source assignment is integral; "
+                                          "solved the strong model",) + out.messages)
+        _checks(inst, prob)
+        P = _pairs(inst)
+        build = time.perf_counter() - t0
+        best = _Incumbent(ctx, inst, P)
+
+        # subgradient on L(u); sites chosen on the way seed the incumbents
+        # start: each point's second-cheapest pair (a classic choice; some sites look useful)
+        u = _second_cheapest(P)
+        lag, best_u, step, stall = -np.inf, u.copy(), 2.0, 0
+        budget = 0.25 * (ctx.remaining() if ctx.remaining() is not None else 60.0)
+        seen: set[bytes] = set()
+        it = 0
+        for it in range(1, self.iterations + 1):
+            L, v, x, y = _bound(P, u)
+            if not np.isfinite(lag) or L > lag + 1e-12 * max(1.0, abs(lag)):
+                lag, best_u, stall = L, u.copy(), 0
+            else:
+                stall += 1
+                if stall >= 15:
+                    step, stall = step / 2.0, 0
+            key = np.packbits(y > 0).tobytes()
+            if key not in seen and (it % 10 == 1 or stall == 0):
+                seen.add(key)
+                best.try_sites(y > 0, v)
+            if best.value - lag <= 1e-7 * max(1.0, abs(best.value)) or step < 1e-5:
+                break
+            if time.perf_counter() - t0 > budget or ctx.out_of_time():
+                break
+            served = np.bincount(P.i, weights=x * y[P.j], minlength=P.n)
+            g = 1.0 - served
+            norm = float(g @ g)
+            if norm <= 1e-12:
+                break
+            target = best.value if np.isfinite(best.value) else lag + 0.05 * abs(lag)
+            u = u + step * (target - L) / norm * g
+        best.local_search(_site_knapsacks(P, best_u)[0])
+        ctx.note(f"lagrangian: {it} subgradient iterations, bound {lag:.10g}, incumbent "
+                 f"{best.value:.10g} ({best.lps} transportation LPs)")
+        if not np.isfinite(best.value):  # no plan found: the strong model on every site
+            lo, hi, tol = P.lo, P.hi, 0.0
+        else:
+            tol = 1e-9 * max(1.0, abs(best.value))
+            lo, hi = _fix(P, best_u, best.value + tol)
+        n_closed = int(((hi == 0) & (P.hi > 0)).sum())
+        n_open = int(((lo == 1) & (P.lo < 1)).sum())
+        ctx.note(f"lagrangian: fixing closes {n_closed} and opens {n_open} of {P.m} sites")
+        lb = lag
+        if np.isfinite(best.value) and \
+                best.value - lb <= max(tol, ctx.options.rel_gap * abs(best.value)):
+            return self._answer(ctx, best, best.value, build, t0, best.lps)
+        sub = replace(inst, required=lo > 0.5, forbidden=hi < 0.5)
+        if float(sub.capacity[hi > 0.5].sum()) < P.total - 1e-9:  # type: ignore[index]
+            return self._answer(ctx, best, best.value, build, t0, best.lps)  # nothing better
+        milp = CFLPStrong().build(sub, prob)
+        start = best.start_vector(milp)
+        sol = ctx.solve(milp, start=start)
+        ctx.note(f"lagrangian: strong MILP on {int((hi > 0.5).sum())} free sites "
+                 f"({milp.n_cols:,} columns): {sol.status.value}, {sol.solve_seconds:.2f}s")
+        if sol.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+            return self._answer(ctx, best, best.value, build, t0, best.lps + 1)
+        if sol.x is not None and sol.objective is not None and sol.objective < best.value - tol:
+            best.take_milp(CFLPStrong().decode(sub, prob, milp, sol.x), float(sol.objective))
+        sub_bound = sol.bound if sol.bound is not None and np.isfinite(sol.bound) else -np.inf
+        if sol.status is Status.OPTIMAL:
+            sub_bound = max(sub_bound, float(sol.objective)) if sol.objective is not None else sub_bound
+        lb = max(lag, min(sub_bound, best.value))
+        return self._answer(ctx, best, lb, build, t0, best.lps + 1,
+                            proven=sol.status is Status.OPTIMAL, nodes=sol.nodes,
+                            version=sol.backend_version)
+
+    def _answer(self, ctx: Context, best: _Incumbent, lb: float, build: float, t0: float,
+                solves: int, proven: bool | None = None, nodes: int | None = None,
+                version: str = "") -> Outcome:
+        from .heuristic import closed
+
+        if best.decision is None:
+            return Outcome(Status.NO_SOLUTION, Termination.TIME_LIMIT if ctx.out_of_time()
+                           else Termination.OTHER, None, lb if np.isfinite(lb) else None, None,
+                           build_seconds=build, solve_seconds=time.perf_counter() - t0 - build,
+                           messages=tuple(ctx.log), milp_solves=solves)
+        gap_closed = closed(best.value, lb, 0.0, ctx.options)
+        ok = gap_closed if proven is None else (proven or gap_closed)
+        return Outcome(
+            status=Status.OPTIMAL if ok else Status.FEASIBLE,
+            termination=Termination.OPTIMAL if ok else Termination.TIME_LIMIT,
+            objective=best.value, bound=best.value if ok else min(lb, best.value),
+            decision=best.decision, build_seconds=build,
+            solve_seconds=time.perf_counter() - t0 - build, nodes=nodes,
+            native_status="bound closed" if ok else "incumbent with bound",
+            backend_version=version, messages=tuple(ctx.log), milp_solves=solves)
+
+
+class _Incumbent:
+    """The best plan so far, priced exactly: for an open set, a transportation LP."""
+
+    def __init__(self, ctx: Context, inst: Instance, P: _Pairs) -> None:
+        self.ctx, self.inst, self.P = ctx, inst, P
+        self.value = np.inf
+        self.open: np.ndarray | None = None
+        self.decision: Decision | None = None
+        self.lps = 0
+        self._cache: dict[bytes, float] = {}
+
+    def price(self, open_: np.ndarray) -> tuple[float, Decision | None]:
+        """Fixed costs plus the cheapest allocation to ``open_`` (inf if it cannot serve all)."""
+        P = self.P
+        key = np.packbits(open_).tobytes()
+        if key in self._cache:
+            return self._cache[key], None
+        if float(P.s[open_].sum()) < P.total - 1e-9 or (open_ < (P.lo > 0)).any() \
+                or (open_ & (P.hi <= 0)).any():
+            self._cache[key] = np.inf
+            return np.inf, None
+        sel = open_[P.j]
+        i, j, c, q = P.i[sel], P.j[sel], P.c[sel], P.q[sel]
+        b = MilpBuilder("min", name="cflp-transport")
+        x = b.add_vars("x", i.size, lower=0.0, upper=1.0, cost=c)
+        k = np.arange(i.size)
+        b.add_rows("assign", P.n, i, x.start + k, 1.0, lower=1.0, upper=1.0)
+        sites = np.flatnonzero(open_)
+        local = np.searchsorted(sites, j)
+        b.add_rows("capacity", sites.size, local, x.start + k, q, upper=P.s[sites])
+        sol = self.ctx.solve(b.build())
+        self.lps += 1
+        if sol.x is None or sol.status is not Status.OPTIMAL:
+            self._cache[key] = np.inf
+            return np.inf, None
+        frac = np.clip(sol.x, 0.0, 1.0)
+        keep = frac > 1e-9
+        f = frac[keep] / np.bincount(i[keep], weights=frac[keep], minlength=P.n)[i[keep]]
+        value = float(P.f[open_].sum() + c[keep] @ f)
+        self._cache[key] = value
+        return value, Decision(open_.copy(), i[keep], j[keep], f)
+
+    def consider(self, open_: np.ndarray) -> bool:
+        value, dec = self.price(open_)
+        if dec is not None and value < self.value - 1e-9 * max(1.0, abs(value)):
+            self.value, self.open, self.decision = value, open_.copy(), dec
+            return True
+        return False
+
+    def try_sites(self, open_: np.ndarray, v: np.ndarray) -> None:
+        """The Lagrangian's sites, topped up by v_j / s_j until capacity covers demand and
+        every customer reaches an open site (its pair with the smallest v_j)."""
+        P = self.P
+        open_ = open_ | (P.lo > 0)
+        open_ &= P.hi > 0
+        if float(P.s[open_].sum()) < P.total:
+            cand = np.flatnonzero(~open_ & (P.hi > 0))
+            for j in cand[np.argsort(v[cand] / np.maximum(P.s[cand], 1e-300))].tolist():
+                open_[j] = True
+                if float(P.s[open_].sum()) >= P.total:
+                    break
+        while True:
+            reached = np.bincount(P.i[open_[P.j]], minlength=P.n) > 0
+            lost = np.flatnonzero(~reached)
+            if lost.size == 0:
+                break
+            mine = np.flatnonzero(P.i == lost[0])  # pairs of the first unreached customer
+            open_[P.j[mine[np.argmin(v[P.j[mine]])]]] = True
+        self.consider(open_)
+
+    def local_search(self, v: np.ndarray, rounds: int = 3) -> None:
+        """Drop moves, then swaps of each open site for the best-ranked closed ones."""
+        if self.open is None:
+            return
+        P = self.P
+        rank = np.argsort(v, kind="stable")
+        for _ in range(rounds):
+            if self.ctx.out_of_time():
+                return
+            improved = False
+            for j in np.flatnonzero(self.open & (P.lo < 1)).tolist():
+                trial = self.open.copy()
+                trial[j] = False
+                improved |= self.consider(trial)
+            assert self.open is not None
+            closed_rank = [k for k in rank.tolist() if not self.open[k] and P.hi[k] > 0][:5]
+            for j in np.flatnonzero(self.open & (P.lo < 1)).tolist():
+                for k in closed_rank:
+                    trial = self.open.copy()
+                    trial[j], trial[k] = False, True
+                    improved |= self.consider(trial)
+                    if self.ctx.out_of_time():
+                        return
+            if not improved:
+                return
+
+    def take_milp(self, decision: Decision, value: float) -> None:
+        self.value, self.open, self.decision = value, decision.open.copy(), decision
+
+    def start_vector(self, milp) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+        """The incumbent as a start for the restricted strong MILP (y and x blocks)."""
+        if self.decision is None:
+            return None
+        d = self.decision
+        xs = np.zeros(milp.n_cols)
+        yb, xb = milp.blocks["y"], milp.blocks["x"]
+        xs[yb.start:yb.start + yb.size] = d.open.astype(float)
+        key = d.alloc_i.astype(np.int64) * self.P.m + d.alloc_j
+        order = np.argsort(key)
+        mk = xb.index[0].astype(np.int64) * self.P.m + xb.index[1]
+        pos = np.searchsorted(key[order], mk)
+        pos = np.minimum(pos, key.size - 1)
+        hit = key[order][pos] == mk
+        xs[xb.start:xb.start + xb.size] = np.where(hit, d.alloc_frac[order][pos], 0.0)
+        return xs

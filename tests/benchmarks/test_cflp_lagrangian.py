@@ -1,0 +1,137 @@
+"""CFLP `lagrangian` (the cflp default): Lagrangian bound, exact site fixing, strong MILP on the
+rest. Checked against brute force, capopt, the strong model, and its own pieces."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import siting
+from siting.formulations import get_formulation
+from siting.formulations.cflp_lagrangian import _bound, _cover_knapsack, _pairs
+from siting.options import SolveOptions
+from siting.problems import CFLP
+from siting.readers import load_instance
+from siting.testing import assert_verified, brute_force, random_instance
+from tests.conftest import read_optima
+
+
+def test_lagrangian_is_the_cflp_default():
+    assert get_formulation("cflp").name == "lagrangian"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_equals_brute_force(seed):
+    inst = random_instance(seed, n=9, m=6, capacities=True)
+    expected, _ = brute_force(inst, CFLP())
+    res = siting.solve(inst, CFLP(), formulation="lagrangian")
+    assert res.status is siting.Status.OPTIMAL, res.summary()
+    assert_verified(res)
+    assert res.objective == pytest.approx(expected, rel=1e-7, abs=1e-6)
+    assert res.bound == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_required_and_forbidden_sites(seed):
+    inst = random_instance(seed, n=9, m=6, capacities=True)
+    req = np.zeros(inst.n_sites, bool)
+    req[0] = True
+    forb = np.zeros(inst.n_sites, bool)
+    forb[1] = True
+    inst = replace(inst, required=req, forbidden=forb)
+    expected, _ = brute_force(inst, CFLP())
+    res = siting.solve(inst, CFLP(), formulation="lagrangian")
+    assert_verified(res)
+    assert res.decision.open[0] and not res.decision.open[1]
+    assert res.objective == pytest.approx(expected, rel=1e-7, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bound_is_valid_for_any_multipliers(seed):
+    """L(u) never exceeds the optimum, whatever u (the fixing relies on it)."""
+    inst = random_instance(seed, n=9, m=6, capacities=True)
+    opt, _ = brute_force(inst, CFLP())
+    P = _pairs(inst)
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        u = rng.uniform(-50, 400, P.n) * rng.choice([0.1, 1.0, 10.0])
+        L = _bound(P, u)[0]
+        assert L <= opt + 1e-6 * max(1.0, abs(opt))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_cover_knapsack_is_exact(seed):
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 9))
+    cost = rng.uniform(0, 10, k)
+    size = rng.integers(1, 6, k)
+    goal = int(rng.integers(1, size.sum() + 2))
+    got = _cover_knapsack(cost, size, goal)
+    best = np.inf
+    for r in range(k + 1):
+        for sub in itertools.combinations(range(k), r):
+            if size[list(sub)].sum() >= goal:
+                best = min(best, cost[list(sub)].sum())
+    if not np.isfinite(best):
+        assert got is None
+    else:
+        assert got is not None and size[got].sum() >= goal
+        assert cost[got].sum() == pytest.approx(best)
+
+
+def _capa_like(seed: int, m: int = 20, n: int = 200, capacity: float = 1500.0):
+    """Beasley's capa/b/c shape at a smaller size: uniform points, cost = demand x distance."""
+    from siting.instance import Instance
+
+    rng = np.random.default_rng(seed)
+    fx, cx = rng.uniform(0, 1000, (m, 2)), rng.uniform(0, 1000, (n, 2))
+    q = rng.integers(1, 101, n).astype(float)
+    D = np.sqrt(((cx[:, None, :] - fx[None, :, :]) ** 2).sum(-1))
+    return Instance(cost=q[:, None] * D, weight=np.ones(n), demand_ids=np.arange(n),
+                    site_ids=np.arange(m), fixed_cost=rng.uniform(1.37e5, 2.25e5, m).round(),
+                    capacity=np.full(m, capacity), demand=q, name=f"capa-like-{seed}")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_fixing_shrinks_the_milp_and_keeps_the_optimum(seed):
+    inst = _capa_like(seed)
+    strong = siting.solve(inst, CFLP(), formulation="strong")
+    lag = siting.solve(inst, CFLP(), formulation="lagrangian")
+    assert strong.status is lag.status is siting.Status.OPTIMAL
+    assert_verified(lag)
+    assert lag.objective == pytest.approx(strong.objective, rel=1e-7)
+    closes = [m for m in lag.messages if "fixing closes" in m]
+    assert closes and int(closes[0].split("closes ")[1].split()[0]) > 0, lag.messages
+
+
+def test_time_limited_run_is_honest():
+    inst = _capa_like(3, m=40, n=400, capacity=1500.0)
+    res = siting.solve(inst, CFLP(), formulation="lagrangian",
+                       options=SolveOptions(time_limit=0.5))
+    assert res.status in (siting.Status.OPTIMAL, siting.Status.FEASIBLE), res.summary()
+    assert_verified(res)
+    assert res.bound is not None and res.bound <= res.objective + 1e-6 * res.objective
+
+
+def test_single_source_uses_the_strong_model():
+    inst = random_instance(2, n=6, m=4, capacities=True)
+    expected, _ = brute_force(inst, CFLP(single_source=True))
+    res = siting.solve(inst, CFLP(single_source=True), formulation="lagrangian")
+    assert_verified(res)
+    assert res.objective == pytest.approx(expected, rel=1e-7, abs=1e-6)
+    assert any("single-source" in m for m in res.messages)
+
+
+@pytest.mark.orlib
+@pytest.mark.parametrize("name", ["cap41", "cap64", "cap94", "cap104", "cap131", "cap134"])
+def test_matches_capopt(shared_instances, name):
+    folder = shared_instances / "orlib-cap"
+    if not (folder / f"{name}.txt").is_file():
+        pytest.skip(f"{name} not in this instance folder")
+    res = siting.solve(load_instance(folder / f"{name}.txt"), CFLP(), formulation="lagrangian")
+    assert res.status is siting.Status.OPTIMAL, res.summary()
+    assert_verified(res)
+    assert res.objective == pytest.approx(read_optima(folder)[name], abs=1e-3)
