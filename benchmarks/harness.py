@@ -130,7 +130,9 @@ def parser() -> argparse.ArgumentParser:
                     help="comma list of p-median, p-center, cflp, ufl")
     ap.add_argument("--formulations", default="default",
                     help="comma list of formulation names ('default' = the model's default)")
-    ap.add_argument("--backends", default="highs", help="comma list of backends")
+    ap.add_argument("--backends", default="default",
+                    help="comma list of backends; 'default' = each formulation's own choice "
+                         "(the p-median default runs on SCIP when installed, else HiGHS)")
     ap.add_argument("--peers", default="", help="comma list of solvers for the spopt peer "
                     "(highs and/or cbc through PuLP); empty = no peer runs")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per run")

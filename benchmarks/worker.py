@@ -139,9 +139,11 @@ def _solve_siting(inst, task: dict[str, Any]) -> dict[str, Any]:  # type: ignore
     from siting.options import SolveOptions
 
     opts = SolveOptions(time_limit=task["time_limit"], threads=task.get("threads"))
+    backend = None if task["backend"] == "default" else task["backend"]
     res = api.solve(inst, task["model"], formulation=task["formulation"] or None,
-                    backend=task["backend"], options=opts, verify=False, **task["params"])
+                    backend=backend, options=opts, verify=False, **task["params"])
     return {
+        "backend": res.backend,  # the one that ran ("default" lets the formulation choose)
         "status": res.status.value, "objective": res.objective, "bound": res.bound,
         "gap": res.gap, "build_s": res.timings.build, "solve_s": res.timings.solve,
         "formulation": res.formulation, "notes": " | ".join(res.messages[-3:]),

@@ -63,8 +63,10 @@ def solve(
             raise SpecError(f"formulation {form.name} runs on the {form.backend} backend; "
                             f"drop --backend {backend} or choose another formulation")
         backend = form.backend
+    named = backend is not None
     solver = get_backend(backend)
-    ctx = Context(instance=instance, problem=spec, backend=solver, options=options)
+    ctx = Context(instance=instance, problem=spec, backend=solver, options=options,
+                  backend_named=named)
     outcome = form.run(ctx)
     verification = None
     objective = outcome.objective
@@ -77,7 +79,7 @@ def solve(
         problem=spec,
         instance=instance,
         formulation=form.name,
-        backend=solver.name,
+        backend=outcome.backend or solver.name,
         backend_version=outcome.backend_version or solver.version(),
         status=outcome.status,
         termination=Termination.INTERRUPTED if ctx.interrupted else outcome.termination,

@@ -16,9 +16,9 @@ from tests.conftest import read_optima
 SEEDS = range(6)
 
 
-def _exact(inst, problem, formulation):
+def _exact(inst, problem, formulation, backend=None):
     expected, _ = brute_force(inst, problem)
-    res = siting.solve(inst, problem, formulation=formulation)
+    res = siting.solve(inst, problem, formulation=formulation, backend=backend)
     assert res.status is siting.Status.OPTIMAL, res.summary()
     assert_verified(res)
     assert res.objective == pytest.approx(expected, rel=1e-7, abs=1e-6)
@@ -82,8 +82,20 @@ def _integer_phase_only(monkeypatch):
 def test_benders_iterated_masters_with_cutoff_row(monkeypatch, seed, integer):
     _integer_phase_only(monkeypatch)
     inst = random_instance(seed, n=14, m=9, integer=integer)
-    res = _exact(inst, PMedian(p=2 + seed % 3), "benders")
+    res = _exact(inst, PMedian(p=2 + seed % 3), "benders", backend="highs")
     assert any("master MILP" in m for m in res.messages)
+    assert res.backend == "highs"  # a named backend keeps every solve on it
+
+
+def test_benders_default_backend_finishes_on_scip_tree(monkeypatch):
+    """No backend named: the LP phase runs on HiGHS and, with a gap left and SCIP installed,
+    the integer phase is one SCIP tree; the result says scip."""
+    pytest.importorskip("pyscipopt")
+    _integer_phase_only(monkeypatch)
+    inst = random_instance(4, n=16, m=10)
+    res = _exact(inst, PMedian(p=3), "benders")
+    assert res.backend == "scip"
+    assert any("one tree" in m for m in res.messages)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -35,6 +35,9 @@ class Context:
     log: list[str] = field(default_factory=list)
     #: set when a solve was interrupted (Ctrl-C): multi-solve algorithms stop at once
     interrupted: bool = False
+    #: whether the caller chose the backend; if not, an algorithm may finish on another
+    #: installed solver that suits it better (and its Outcome says which)
+    backend_named: bool = True
 
     @property
     def deadline(self) -> float | None:
@@ -90,6 +93,8 @@ class Outcome:
     messages: tuple[str, ...] = ()
     model_size: dict[str, int] = field(default_factory=dict)
     milp_solves: int = 1
+    #: the backend that decided the answer, when not the run's own (see Context.backend_named)
+    backend: str | None = None
 
 
 class Formulation(ABC):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..backends import available_backends, get_backend
 from ..backends.base import Backend
 from ..decision import Decision
 from ..heuristics import greedy_swap_median
@@ -311,7 +312,9 @@ class PMedianBenders(Formulation):
         tree = None if closed() or timed_out else self._single_tree(
             ctx, data, _tree_cuts(data, cuts, binding, best_y), y_lo, y_hi, best_y, ub, lb,
             grain, req)
+        ran_on = None
         if tree is not None:
+            ran_on = "scip"
             ub, best_y, lb, timed_out = tree.ub, tree.best_y, tree.lb, tree.timed_out
             solves += 1
             solve_s += tree.seconds
@@ -372,18 +375,31 @@ class PMedianBenders(Formulation):
             native_status=f"{solves} master solves, {cuts.count} cuts",
             backend_version=version, messages=tuple(ctx.log), milp_solves=solves,
             model_size={"rows": cuts.count + 1, "cols": ma + n, "nnz": cuts.nnz + n + ma},
+            backend=ran_on,
         )
 
     def _lp_backend(self, ctx: Context) -> Backend:
-        """The solver of the phase-1 master LPs: the run's own backend."""
-        return ctx.backend
+        """The solver of the phase-1 master LPs. On SCIP the LP cut loop runs on HiGHS when it
+        is installed: its simplex re-solves these masters 10-30x faster than SoPlex (measured:
+        0.07 s vs 2.1 s on a 2,458-row master); the tree, which needs SCIP's constraint
+        handler, stays on SCIP."""
+        if ctx.backend.name != "scip" or "highs" not in available_backends():
+            return ctx.backend
+        ctx.note("benders: LP phase on HiGHS, integer phase on SCIP")
+        return get_backend("highs")
 
     def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts, y_lo: np.ndarray,
                      y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
                      req: np.ndarray) -> TreeResult | None:
-        """One tree with lazy cuts when the backend is SCIP; None runs the iterated masters."""
-        if ctx.backend.name != "scip":
+        """One tree with lazy cuts on SCIP: when SCIP is the backend, or when the caller named
+        no backend and SCIP is installed (the tree beats iterated masters 2-10x on the hard
+        shapes); None runs the iterated masters."""
+        if ctx.backend.name != "scip" and (ctx.backend_named
+                                           or "scip" not in available_backends()):
             return None
+        if ctx.backend.name != "scip":
+            ctx.note("benders: gap left after the LP phase; integer phase as one tree on SCIP "
+                     "(name a backend to keep every solve on it)")
         from .benders_scip import scip_tree  # SCIP-only: its constraint handler adds the cuts
 
         return scip_tree(ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
@@ -394,8 +410,7 @@ def _tree_cuts(data: _Data, cuts: _Cuts, binding: np.ndarray | None,
     """The cuts a one-tree master starts from: those binding at the last master LP plus the
     incumbent's exact cuts. Slack rows only slow every node LP down; the tree's separator
     adds back any that a node needs."""
-    import os
-    if binding is None or os.environ.get("SITING_TRIM", "1") == "0":
+    if binding is None:
         return cuts
     keep = np.ones(cuts.count, dtype=bool)  # cuts added after that LP stay
     keep[:binding.size] = binding
