@@ -21,7 +21,8 @@ from typing import Any
 from . import report
 from .suites import Case, cap_cases, default_instances, pmed_cases, random_cases, sf_cases
 
-COLUMNS = ["suite", "instance", "model", "formulation", "backend", "status", "objective",
+COLUMNS = ["suite", "instance", "model", "formulation", "backend", "requested_backend",
+           "status", "objective",
            "bound", "gap", "known_optimum", "matches_optimum", "verified", "build_s", "solve_s",
            "total_s", "wall_s", "peak_mb", "n", "m", "p", "resolution", "time_limit", "error",
            "notes"]
@@ -36,6 +37,7 @@ def run_case(case: Case, formulation: str, backend: str, time_limit: float,
             "known_optimum": case.known_optimum, "resolution": resolution, "threads": threads}
     base = {"suite": case.suite, "instance": case.instance, "model": case.model,
             "formulation": formulation or "default", "backend": backend,
+            "requested_backend": backend,
             "known_optimum": case.known_optimum, "p": case.params.get("p", ""),
             "time_limit": time_limit, "resolution": resolution or ""}
     with tempfile.TemporaryDirectory(prefix="siting-bench-") as tmp:

@@ -38,7 +38,10 @@ def solved(r: dict[str, Any]) -> bool:
 
 
 def _key(r: dict[str, Any]) -> str:
-    return f"{r['formulation']}/{r['backend']}"
+    """formulation/backend; runs that let the formulation choose are grouped as one route
+    ("default"), whatever backend each of them ended on (the all-runs table says)."""
+    requested = r.get("requested_backend") or r["backend"]
+    return f"{r['formulation']}/{'default' if requested == 'default' else r['backend']}"
 
 
 def summary_rows(records: list[dict[str, Any]]) -> list[list[str]]:

@@ -74,7 +74,7 @@ def pmed_cases(folders: list[Path], models: list[str], select: str | None) -> li
     for folder in folders:
         optima = read_optima(folder)
         for path in sorted(folder.glob("pmed*.txt"), key=_natural):
-            if not re.fullmatch(r"pmed\d+", path.stem) or not _selected(path.stem, select):
+            if not re.fullmatch(r"pmed(like)?\d+", path.stem) or not _selected(path.stem, select):
                 continue
             n, _, p = _header_ints(path, 3)
             for model in models:
@@ -92,7 +92,7 @@ def cap_cases(folders: list[Path], models: list[str], select: str | None) -> lis
         optima = read_optima(folder)
         for path in sorted(folder.glob("cap*.txt"), key=_natural):
             stem = path.stem
-            if not re.fullmatch(r"cap(\d+|[abc])", stem) or not _selected(stem, select):
+            if not re.fullmatch(r"cap(\d+|[abc]|like\d+)", stem) or not _selected(stem, select):
                 continue
             m, n = _header_ints(path, 2)
             caps: tuple[float | None, ...] = CAP_SETTINGS.get(stem, (None,))

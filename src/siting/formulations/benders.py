@@ -310,8 +310,7 @@ class PMedianBenders(Formulation):
             return lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, abs(ub)))
 
         tree = None if closed() or timed_out else self._single_tree(
-            ctx, data, _tree_cuts(data, cuts, binding, best_y), y_lo, y_hi, best_y, ub, lb,
-            grain, req)
+            ctx, data, cuts, binding, y_lo, y_hi, best_y, ub, lb, grain, req)
         ran_on = None
         if tree is not None:
             ran_on = "scip"
@@ -388,9 +387,9 @@ class PMedianBenders(Formulation):
         ctx.note("benders: LP phase on HiGHS, integer phase on SCIP")
         return get_backend("highs")
 
-    def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts, y_lo: np.ndarray,
-                     y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
-                     req: np.ndarray) -> TreeResult | None:
+    def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts, binding: np.ndarray | None,
+                     y_lo: np.ndarray, y_hi: np.ndarray, best_y: np.ndarray, ub: float,
+                     lb: float, grain: float, req: np.ndarray) -> TreeResult | None:
         """One tree with lazy cuts on SCIP: when SCIP is the backend, or when the caller named
         no backend and SCIP is installed (the tree beats iterated masters 2-10x on the hard
         shapes); None runs the iterated masters."""
@@ -402,7 +401,8 @@ class PMedianBenders(Formulation):
                      "(name a backend to keep every solve on it)")
         from .benders_scip import scip_tree  # SCIP-only: its constraint handler adds the cuts
 
-        return scip_tree(ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
+        return scip_tree(ctx, data, _tree_cuts(data, cuts, binding, best_y), y_lo, y_hi, best_y,
+                         ub, lb, grain, req)
 
 
 def _tree_cuts(data: _Data, cuts: _Cuts, binding: np.ndarray | None,

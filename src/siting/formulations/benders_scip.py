@@ -33,11 +33,6 @@ class PMedianBendersSCIP(PMedianBenders):
     doc = "models/p-median.md#benders-scip"
     backend = "scip"  # reported as scip (its LP cut loop runs on HiGHS when that is installed)
 
-    def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts, y_lo: np.ndarray,
-                     y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
-                     req: np.ndarray) -> TreeResult | None:
-        return scip_tree(ctx, data, cuts, y_lo, y_hi, best_y, ub, lb, grain, req)
-
 
 def scip_tree(ctx: Context, data: _Data, cuts: _Cuts, y_lo: np.ndarray, y_hi: np.ndarray,
               best_y: np.ndarray, ub: float, lb: float, grain: float, req: np.ndarray,

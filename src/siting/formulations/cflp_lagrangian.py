@@ -97,7 +97,7 @@ def _site_knapsacks(P: _Pairs, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return v, x
 
 
-def _choose_sites(P: _Pairs, v: np.ndarray) -> tuple[float, np.ndarray]:
+def _choose_sites(P: _Pairs, v: np.ndarray, exact: bool = True) -> tuple[float, np.ndarray]:
     """min v @ y s.t. s @ y >= total demand, lo <= y <= hi, y binary: sites with v_j < 0
     open, the rest of the capacity by an exact cover knapsack (dynamic programme over capacity
     in units of the capacities' common divisor) or, when that table would be too large, by its
@@ -110,7 +110,7 @@ def _choose_sites(P: _Pairs, v: np.ndarray) -> tuple[float, np.ndarray]:
     if need <= 1e-9:
         return float(v @ y), y
     cand = np.flatnonzero(free & ~take & (P.s > 0))
-    units = _units(P.s[cand], need)
+    units = _units(P.s[cand], need) if exact else None
     if units is not None:
         size, goal = units
         chosen = _cover_knapsack(v[cand], size, goal)
@@ -175,6 +175,7 @@ def _fix(P: _Pairs, u: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarra
     base = float(u.sum())
     lo, hi = P.lo.copy(), P.hi.copy()
     free = np.flatnonzero((P.hi > 0) & (P.lo < 1))
+    exact = free.size <= 300  # two knapsack programmes per site: keep the DP for small m
     for j in free.tolist():
         for val in (0.0, 1.0):
             trial = replace(P, lo=lo.copy(), hi=hi.copy())
@@ -182,7 +183,7 @@ def _fix(P: _Pairs, u: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarra
             if val == 0.0 and float(trial.s @ trial.hi) < P.total - 1e-9:
                 lo[j] = 1.0   # without j the capacity left is short: j must open
                 break
-            got, _ = _choose_sites(trial, v)
+            got, _ = _choose_sites(trial, v, exact)
             if base + got > target:
                 if val == 1.0:
                     hi[j] = 0.0
