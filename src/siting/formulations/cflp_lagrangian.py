@@ -44,18 +44,13 @@ class _Pairs:
     j: np.ndarray
     c: np.ndarray
     q: np.ndarray          # demand of i, per pair
-    start: np.ndarray      # pairs of site j: start[j]:start[j + 1]
     f: np.ndarray
     s: np.ndarray
-    demand: np.ndarray
+    total: float           # total demand
     n: int
     m: int
     lo: np.ndarray         # y lower bounds (required / fixed open)
     hi: np.ndarray         # y upper bounds (forbidden / fixed closed)
-
-    @property
-    def total(self) -> float:
-        return float(self.demand.sum())
 
 
 def _pairs(inst: Instance) -> _Pairs:
@@ -65,9 +60,8 @@ def _pairs(inst: Instance) -> _Pairs:
     order = np.lexsort((i, j))
     i, j, c = i[order], j[order], c[order]
     q = inst.demand[i]  # type: ignore[index]
-    start = np.searchsorted(j, np.arange(inst.n_sites + 1))
-    return _Pairs(i, j, c, q, start, inst.fixed_cost.astype(float),  # type: ignore[union-attr]
-                  inst.capacity.astype(float), inst.demand.astype(float),  # type: ignore[union-attr]
+    return _Pairs(i, j, c, q, inst.fixed_cost.astype(float),  # type: ignore[union-attr]
+                  inst.capacity.astype(float), float(inst.demand.sum()),  # type: ignore[union-attr]
                   inst.n_demand, inst.n_sites, inst.required.astype(float),  # type: ignore[union-attr]
                   (~inst.forbidden).astype(float))  # type: ignore[operator]
 
@@ -169,9 +163,10 @@ def _bound(P: _Pairs, u: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.
     return float(u.sum()) + val, v, x, y
 
 
-def _fix(P: _Pairs, u: np.ndarray, target: float) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on y after fixing every site whose flip lifts L(u) above ``target``."""
-    v, _ = _site_knapsacks(P, u)
+def _fix(P: _Pairs, u: np.ndarray, v: np.ndarray, target: float,
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on y after fixing every site whose flip lifts L(u) above ``target`` (``v``: the
+    site values v_j(u))."""
     base = float(u.sum())
     lo, hi = P.lo.copy(), P.hi.copy()
     free = np.flatnonzero((P.hi > 0) & (P.lo < 1))
@@ -255,14 +250,15 @@ class CFLPLagrangian(Formulation):
                 break
             target = best.value if np.isfinite(best.value) else lag + 0.05 * abs(lag)
             u = u + step * (target - L) / norm * g
-        best.local_search(_site_knapsacks(P, best_u)[0])
+        v_best, _ = _site_knapsacks(P, best_u)
+        best.local_search(v_best)
         ctx.note(f"lagrangian: {it} subgradient iterations, bound {lag:.10g}, incumbent "
                  f"{best.value:.10g} ({best.lps} transportation LPs)")
         if not np.isfinite(best.value):  # no plan found: the strong model on every site
             lo, hi, tol = P.lo, P.hi, 0.0
         else:
             tol = 1e-9 * max(1.0, abs(best.value))
-            lo, hi = _fix(P, best_u, best.value + tol)
+            lo, hi = _fix(P, best_u, v_best, best.value + tol)
         n_closed = int(((hi == 0) & (P.hi > 0)).sum())
         n_open = int(((lo == 1) & (P.lo < 1)).sum())
         ctx.note(f"lagrangian: fixing closes {n_closed} and opens {n_open} of {P.m} sites")
