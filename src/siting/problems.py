@@ -11,8 +11,13 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
-class _Spec(BaseModel):
+class Spec(BaseModel):
+    """Base of every problem spec (each kind's spec sets ``kind`` to its registered name)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_Spec = Spec
 
 
 class PMedian(_Spec):
@@ -66,15 +71,7 @@ class CFLP(_Spec):
     single_source: bool = False
 
 
+#: the classical kinds' specs (the scenario's union over every kind is built from siting.kinds)
 Problem = Annotated[
     PMedian | PCenter | LSCP | MCLP | UFL | CFLP, Field(discriminator="kind")
 ]
-
-PROBLEM_TYPES: dict[str, type[_Spec]] = {
-    "p-median": PMedian,
-    "p-center": PCenter,
-    "lscp": LSCP,
-    "mclp": MCLP,
-    "ufl": UFL,
-    "cflp": CFLP,
-}

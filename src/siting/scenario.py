@@ -6,8 +6,7 @@ same :class:`Scenario` is built from command-line flags by :func:`scenario_from_
 two front doors share one pipeline (:mod:`siting.pipeline`). ``siting schema`` prints
 :func:`json_schema`.
 
-The ``problem`` table is the core ``Problem`` union (``p-median``, ``p-center``, ``lscp``,
-``mclp``, ``ufl``, ``cflp``) plus ``community`` when :mod:`siting.community` is installed.
+The ``problem`` table is the union of every registered kind's spec (:mod:`siting.kinds`).
 """
 
 from __future__ import annotations
@@ -30,21 +29,16 @@ from pydantic import (
 
 from .errors import SpecError
 from .options import SolveOptions
-from .problems import CFLP, LSCP, MCLP, UFL, PCenter, PMedian
+from . import kinds
+from .problems import Spec
 
-_PROBLEMS: tuple[type[BaseModel], ...]
-try:  # the community model plugs in as one more problem kind when present
-    from .community.spec import CommunityProblem
-
-    _PROBLEMS = (PMedian, PCenter, LSCP, MCLP, UFL, CFLP, CommunityProblem)
-except ImportError:  # pragma: no cover - community module absent
-    _PROBLEMS = (PMedian, PCenter, LSCP, MCLP, UFL, CFLP)
+_PROBLEMS: tuple[type[BaseModel], ...] = tuple(k.spec_class() for k in kinds.all_kinds())
 
 if TYPE_CHECKING:
-    ScenarioProblem = PMedian | PCenter | LSCP | MCLP | UFL | CFLP | CommunityProblem
-else:  # built at run time: the union depends on which modules are installed
+    ScenarioProblem = Spec
+else:  # every registered kind's spec, told apart by its `kind` field
     ScenarioProblem = Annotated[reduce(operator.or_, _PROBLEMS), Field(discriminator="kind")]
-PROBLEM_KINDS: tuple[str, ...] = tuple(p.model_fields["kind"].default for p in _PROBLEMS)
+PROBLEM_KINDS: tuple[str, ...] = tuple(k.name for k in kinds.all_kinds())
 
 Metric = Literal["euclidean", "haversine", "network", "table"]
 

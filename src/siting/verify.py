@@ -79,58 +79,95 @@ def _site_rules(instance: Instance, open_mask: np.ndarray, out: list[str]) -> No
 
 
 def verify(instance: Instance, problem: Problem, decision: Decision) -> Verification:
-    """Evaluate ``decision`` for ``problem`` on ``instance`` from first principles."""
+    """Evaluate ``decision`` for ``problem`` on ``instance`` from first principles.
+
+    Dispatches on the kind's registered verifier (:mod:`siting.kinds`)."""
+    from . import kinds
+
+    hook = kinds.get(problem.kind).load_verifier()
+    result: Verification = hook(instance, problem, decision)
+    return result
+
+
+def _start(instance: Instance, decision: Decision) -> tuple[np.ndarray, list[str],
+                                                            dict[str, Any]] | Verification:
+    """The open mask, the site-rule violations and the common metrics (or a shape mismatch)."""
     open_mask = np.asarray(decision.open, dtype=bool)
-    v: list[str] = []
     if open_mask.shape != (instance.n_sites,):
         return Verification(False, float("nan"), (f"decision has {open_mask.size} site flags, "
                                                   f"instance has {instance.n_sites} sites",))
+    v: list[str] = []
     _site_rules(instance, open_mask, v)
-    n_open = int(open_mask.sum())
-    metrics: dict[str, Any] = {"n_open": n_open}
-    w = instance.weight
+    return open_mask, v, {"n_open": int(open_mask.sum())}
 
-    if isinstance(problem, (PMedian, PCenter)):
-        if n_open != problem.p:
-            v.append(f"{n_open} sites open, the model asks for exactly p = {problem.p}")
-        arg, best = nearest_open(instance, open_mask)
-        if np.any(arg < 0):
-            v.append(f"demand point {instance.demand_ids[np.flatnonzero(arg < 0)[0]]} "
-                     "reaches no open site")
-        if isinstance(problem, PMedian):
-            objective = _weighted_sum(w, best)
-        else:
-            served = w * best if problem.weighted else best
-            objective = float(np.max(served))
-        metrics["max_cost"] = float(np.max(best))
-        metrics["weighted_mean_cost"] = _weighted_sum(w, best) / max(float(np.sum(w)), 1e-300)
-    elif isinstance(problem, (LSCP, MCLP)):
-        _, best = nearest_open(instance, open_mask)
-        covered = best <= problem.radius
-        costs = instance.site_costs()
-        spent = math.fsum(costs[open_mask])
-        metrics["covered_weight"] = math.fsum(w[covered])
-        metrics["covered_count"] = int(covered.sum())
-        metrics["site_cost"] = spent
-        if isinstance(problem, LSCP):
-            objective = spent
-            reachable = _coverable(instance, problem.radius)
-            must = reachable if problem.drop_unreachable else np.ones(instance.n_demand, bool)
-            uncovered = np.flatnonzero(must & ~covered)
-            if uncovered.size:
-                v.append(f"demand point {instance.demand_ids[uncovered[0]]} is not covered "
-                         f"within {problem.radius:g} ({uncovered.size} uncovered)")
-        else:
-            objective = metrics["covered_weight"]
-            if problem.p is not None and n_open > problem.p:
-                v.append(f"{n_open} sites open, more than p = {problem.p}")
-            if problem.budget is not None and spent > problem.budget * (1 + FEAS_TOL) + FEAS_TOL:
-                v.append(f"site cost {spent:g} exceeds the budget {problem.budget:g}")
-    elif isinstance(problem, (UFL, CFLP)):
-        objective, alloc_v = _allocation_cost(instance, problem, decision, open_mask)
-        v.extend(alloc_v)
-    else:  # pragma: no cover - exhaustive over Problem
-        raise TypeError(f"no verifier for {type(problem).__name__}")
+
+def verify_median(instance: Instance, problem: PMedian | PCenter,
+                  decision: Decision) -> Verification:
+    """p-median / p-center: exactly p open, every point reaches one; sum or max of costs."""
+    start = _start(instance, decision)
+    if isinstance(start, Verification):
+        return start
+    open_mask, v, metrics = start
+    w = instance.weight
+    n_open = metrics["n_open"]
+    if n_open != problem.p:
+        v.append(f"{n_open} sites open, the model asks for exactly p = {problem.p}")
+    arg, best = nearest_open(instance, open_mask)
+    if np.any(arg < 0):
+        v.append(f"demand point {instance.demand_ids[np.flatnonzero(arg < 0)[0]]} "
+                 "reaches no open site")
+    if isinstance(problem, PMedian):
+        objective = _weighted_sum(w, best)
+    else:
+        served = w * best if problem.weighted else best
+        objective = float(np.max(served))
+    metrics["max_cost"] = float(np.max(best))
+    metrics["weighted_mean_cost"] = _weighted_sum(w, best) / max(float(np.sum(w)), 1e-300)
+    return Verification(not v, objective, tuple(v), metrics)
+
+
+def verify_covering(instance: Instance, problem: LSCP | MCLP,
+                    decision: Decision) -> Verification:
+    """LSCP / MCLP: coverage within the radius, site cost, p and budget limits."""
+    start = _start(instance, decision)
+    if isinstance(start, Verification):
+        return start
+    open_mask, v, metrics = start
+    w = instance.weight
+    n_open = metrics["n_open"]
+    _, best = nearest_open(instance, open_mask)
+    covered = best <= problem.radius
+    costs = instance.site_costs()
+    spent = math.fsum(costs[open_mask])
+    metrics["covered_weight"] = math.fsum(w[covered])
+    metrics["covered_count"] = int(covered.sum())
+    metrics["site_cost"] = spent
+    if isinstance(problem, LSCP):
+        objective = spent
+        reachable = _coverable(instance, problem.radius)
+        must = reachable if problem.drop_unreachable else np.ones(instance.n_demand, bool)
+        uncovered = np.flatnonzero(must & ~covered)
+        if uncovered.size:
+            v.append(f"demand point {instance.demand_ids[uncovered[0]]} is not covered "
+                     f"within {problem.radius:g} ({uncovered.size} uncovered)")
+    else:
+        objective = metrics["covered_weight"]
+        if problem.p is not None and n_open > problem.p:
+            v.append(f"{n_open} sites open, more than p = {problem.p}")
+        if problem.budget is not None and spent > problem.budget * (1 + FEAS_TOL) + FEAS_TOL:
+            v.append(f"site cost {spent:g} exceeds the budget {problem.budget:g}")
+    return Verification(not v, objective, tuple(v), metrics)
+
+
+def verify_facility(instance: Instance, problem: UFL | CFLP,
+                    decision: Decision) -> Verification:
+    """UFL / CFLP: opening plus allocation cost; allocations complete, capacities kept."""
+    start = _start(instance, decision)
+    if isinstance(start, Verification):
+        return start
+    open_mask, v, metrics = start
+    objective, alloc_v = _allocation_cost(instance, problem, decision, open_mask)
+    v.extend(alloc_v)
     return Verification(not v, objective, tuple(v), metrics)
 
 

@@ -20,7 +20,6 @@ from ..readers import load_instance, sniff_format
 from . import EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
 from ._output import write_json_atomic
 
-PROBLEMS = ["p-median", "p-center", "lscp", "mclp", "ufl", "cflp"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -64,7 +63,9 @@ def add_layer_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_problem_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--problem", choices=PROBLEMS,
+    from .. import kinds
+
+    p.add_argument("--problem", choices=kinds.flag_kinds(),
                    help="model to solve (default: p-median for p-median files, cflp for "
                    "warehouse files)")
     p.add_argument("--p", type=int, help="number of sites to open (default: the file's p)")
@@ -116,24 +117,26 @@ def split_ids(text: str | None) -> list[str]:
 
 
 def problem_params(args: argparse.Namespace, kind: str, default_p: int | None) -> dict[str, object]:
+    """The spec fields the kind's registered flags set (``--p``, ``--radius``...).
+
+    A required ``p`` defaults to the instance file's p; other required fields need their flag.
+    """
+    from .. import kinds
+
+    entry = kinds.get(kind)
+    fields = entry.spec_class().model_fields
     params: dict[str, object] = {}
-    if kind in ("p-median", "p-center", "mclp"):
-        p = args.p if args.p is not None else (default_p if kind != "mclp" else None)
-        if p is None and kind != "mclp":
-            raise SpecError(f"{kind} needs --p")
-        params["p"] = p
-    if kind in ("lscp", "mclp"):
-        if args.radius is None:
-            raise SpecError(f"{kind} needs --radius")
-        params["radius"] = args.radius
-    if kind == "mclp":
-        params["budget"] = args.budget
-    if kind == "cflp" and args.single_source:
-        params["single_source"] = True
-    if kind == "p-center" and args.weighted:
-        params["weighted"] = True
-    if kind == "lscp" and args.drop_unreachable:
-        params["drop_unreachable"] = True
+    for name in entry.flags or ():
+        value = getattr(args, name, None)
+        required = fields[name].is_required()
+        if value is None and name == "p" and required:
+            value = default_p
+        if value is None and required:
+            raise SpecError(f"{kind} needs --{name.replace('_', '-')}")
+        if value is False:  # store_true flags left off: the spec's default
+            continue
+        if value is not None or not required:
+            params[name] = value
     return params
 
 
@@ -179,13 +182,20 @@ def _exit_code(has_solution: bool, termination: str | None) -> int:
     return EXIT_OK if has_solution else EXIT_NO_SOLUTION
 
 
+def _given(value: object) -> bool:
+    return value is not None and value is not False
+
+
 def run_scenario(args: argparse.Namespace) -> int:
     from .. import pipeline
     from ..scenario import load_scenario
 
-    given = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("problem", "p", "radius",
-             "budget", "capacity", "required", "forbidden", "formulation", "backend",
-             "time_limit", "threads", "gap") if getattr(args, f) is not None]
+    from .. import kinds
+
+    spec_flags = tuple(dict.fromkeys(f for k in kinds.all_kinds() for f in k.flags or ()))
+    given = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("problem",) + spec_flags + (
+             "capacity", "required", "forbidden", "formulation", "backend",
+             "time_limit", "threads", "gap") if _given(getattr(args, f, None))]
     if given:
         raise SpecError(f"{given[0]} is not used with a scenario file; set it in the scenario")
     scenario = load_scenario(args.path)

@@ -1,4 +1,5 @@
-"""Formulation registry: (problem kind, name) -> formulation class; first listed is the default.
+"""Formulation registry: (problem kind, name) -> formulation class; the default is the kind's
+(:mod:`siting.kinds`).
 
 Defaults: p-median `benders` (the Elloumi radius model solved by Benders decomposition; the
 compact `radius` model and `classic` remain selectable), p-center `search`, lscp/mclp `reduced`
@@ -51,8 +52,12 @@ def get_formulation(kind: str, name: str | None = None) -> Formulation:
     table = FORMULATIONS.get(kind)
     if not table:
         raise SpecError(f"no formulation for problem {kind!r}")
-    if name is None:
-        return next(iter(table.values()))()
+    if name is None:  # the kind's registered default, else the first registered
+        from .. import kinds
+
+        name = kinds.get(kind).default_formulation
+        if name not in table:
+            return next(iter(table.values()))()
     if name not in table:
         raise SpecError(f"unknown formulation {name!r} for {kind}; choose from: "
                         + ", ".join(table))
