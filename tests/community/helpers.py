@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from siting.community.instance import CommunityInstance, build_instance
+from siting.community.instance import CommunityInstance, build_instance, cutoff
 from siting.community.spec import CommunityProblem
 from siting.community.verify import Allocation, Check, Plan, verify
+from siting.geo.costs import planar
 
 SERVICES = [
     {"name": "elderly", "segment": "elderly", "module_area": 200, "module_cost": 30,
@@ -156,6 +157,15 @@ def reference(inst: CommunityInstance, prob: CommunityProblem) -> dict[str, floa
     return {"primary": best, "tie": max(c.coverage_objective for c in ties)}
 
 
+def planar_instance(prob: CommunityProblem, demand: pd.DataFrame,
+                    sites: pd.DataFrame) -> CommunityInstance:
+    """The instance on straight-line costs between the tables' x/y columns (the tables are
+    planar metres, as a scenario with metric = "euclidean" would measure them)."""
+    costs = planar(demand[["x", "y"]].to_numpy(float), sites[["x", "y"]].to_numpy(float),
+                   cutoff(prob), "metre")
+    return build_instance(prob, demand, sites, costs=costs)
+
+
 def build(seed: int, prob: CommunityProblem, **kw: Any) -> CommunityInstance:
     demand, sites = tiny_tables(seed, **kw)
-    return build_instance(prob, demand, sites)
+    return planar_instance(prob, demand, sites)

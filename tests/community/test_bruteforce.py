@@ -78,13 +78,11 @@ def test_milp_equals_enumeration(case, seed: int) -> None:  # type: ignore[no-un
 
 def test_forced_and_forbidden_sites() -> None:
     prob = problem("coverage", budget=80)
-    from siting.community.instance import build_instance
-
-    from .helpers import tiny_tables
+    from .helpers import planar_instance, tiny_tables
     demand, sites = tiny_tables(5)
     sites["forced"] = [False, False, True, False]
     sites["forbidden"] = ["no", "yes", "no", "no"]
-    inst = build_instance(prob, demand, sites)
+    inst = planar_instance(prob, demand, sites)
     ref = reference(inst, prob)
     res = solve(inst, prob)
     assert ref is not None and res.check is not None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from siting.community.diagnose import diagnose
-from siting.community.instance import build_instance
 from siting.community.solve import solve
 from siting.community.spec import CommunityProblem
 from siting.solution import Status
+
+from .helpers import planar_instance
 
 
 def _district(**kw):  # type: ignore[no-untyped-def]
@@ -26,7 +27,7 @@ def _district(**kw):  # type: ignore[no-untyped-def]
         {"name": "childcare", "segment": "infant", "module_area": 150, "module_cost": 20,
          "core": True, "tiers": [{"radius": 300, "credit": 1.0}, {"radius": 500, "credit": 0.5}]}],
         **kw})
-    return prob, build_instance(prob, demand, sites)
+    return prob, planar_instance(prob, demand, sites)
 
 
 def test_target_beyond_reach_names_the_community_and_the_share() -> None:

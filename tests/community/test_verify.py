@@ -7,12 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.community.instance import build_instance
 from siting.community.solve import solve
 from siting.community.spec import CommunityProblem
 from siting.community.verify import Plan, verify
 
-from .helpers import build, problem
+from .helpers import build, planar_instance, problem
 
 
 def _line_instance(**kw):  # type: ignore[no-untyped-def]
@@ -27,7 +26,7 @@ def _line_instance(**kw):  # type: ignore[no-untyped-def]
          "tiers": [{"radius": 300, "credit": 1.0}, {"radius": 500, "credit": 0.5}]},
         {"name": "clinic", "segment": "total", "module_area": 100, "module_cost": 5,
          "weight": 0.5, "tiers": [{"radius": 1000, "credit": 1.0}]}], **kw})
-    return prob, build_instance(prob, demand, sites)
+    return prob, planar_instance(prob, demand, sites)
 
 
 def test_hand_computed_coverage_cost_and_area() -> None:

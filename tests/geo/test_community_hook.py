@@ -1,18 +1,21 @@
-"""Problem kind "community" is validated by the scenario and handed to siting.community.pipeline."""
+"""Problem kind "community" is a registered kind: the scenario validates it and the pipeline
+drives it through its registered driver with the layers and travel costs it read."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from siting import pipeline
+from siting import kinds, pipeline
 from siting.errors import SpecError
+from siting.geo.costs import CostRequest
 from siting.outputs.progress import Progress
+from siting.protocol import Prepared, RunOutcome
 from siting.scenario import PROBLEM_KINDS, validate_scenario
 
 from .conftest import make_points, write_layer
@@ -31,37 +34,51 @@ def _scenario(tmp: Path) -> Any:
 
 
 def test_community_is_a_scenario_problem_kind(tmp_path: Path) -> None:
-    assert "community" in PROBLEM_KINDS
+    assert "community" in PROBLEM_KINDS and "community" in kinds.names()
+    assert "community" not in kinds.flag_kinds()  # scenario files only
     sc = _scenario(tmp_path)
     assert sc.problem.kind == "community"
     assert sc.problem.services[0].name == "childcare"  # expanded from the catalogue
 
 
-def test_community_run_is_delegated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_community_run_goes_through_its_registered_driver(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sc = _scenario(tmp_path)
     seen: dict[str, Any] = {}
 
-    def run(scenario: Any, demand: Any, sites: Any, out_dir: Path | None, *,
-            layers: pipeline.Layers, progress: Progress) -> dict[str, Any]:
-        i, j, d = layers.pairs(500.0, np.array([]), np.array([]))
-        seen.update(scenario=scenario, n=len(demand), m=len(sites), pairs=(i, j, d),
-                    crs=layers.crs)
-        return {"status": "optimal", "objective": 1.0}
+    class Fake:
+        def cost_request(self, scenario: Any, layers: Any) -> CostRequest:
+            import numpy as np
+            n, m = len(layers.demand), len(layers.sites)
+            return CostRequest(500.0, np.arange(n).astype(str), np.arange(m).astype(str))
 
-    fake = types.ModuleType("siting.community.pipeline")
-    fake.run = run  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "siting.community.pipeline", fake)
+        def prepare(self, scenario: Any, layers: Any, costs: Any, request: Any,
+                    progress: Progress) -> Prepared:
+            seen.update(scenario=scenario, n=len(layers.demand), m=len(layers.sites),
+                        pairs=costs.pairs(), crs=layers.crs)
+            return Prepared(scenario, layers, costs, None, scenario.problem, 0.0)
+
+        def solve(self, prepared: Prepared, progress: Progress) -> str:
+            return "solved"
+
+        def write(self, prepared: Prepared, solved: str, targets: Any,
+                  progress: Progress) -> RunOutcome:
+            return RunOutcome({"status": "optimal", "objective": 1.0, "solved": solved}, "", True)
+
+    fake = types.ModuleType("fake_community_driver")
+    fake.DRIVER = Fake()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_community_driver", fake)
+    entry = dataclasses.replace(kinds.get("community"), driver="fake_community_driver:DRIVER")
+    monkeypatch.setitem(kinds._KINDS, "community", entry)
     outcome = pipeline.run(sc)
-    assert outcome.has_solution and outcome.summary["objective"] == 1.0
+    assert outcome.has_solution and outcome.summary == {"status": "optimal", "objective": 1.0,
+                                                        "solved": "solved"}
     assert seen["scenario"] is sc and (seen["n"], seen["m"]) == (10, 4)
     assert seen["crs"].to_epsg() == 4326
     i, j, d = seen["pairs"]
     assert len(i) == len(j) == len(d) > 0 and (d <= 500.0).all()
 
 
-def test_community_without_its_pipeline_is_a_clean_error(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    sc = _scenario(tmp_path)
-    monkeypatch.setitem(sys.modules, "siting.community.pipeline", None)  # import fails
-    with pytest.raises(SpecError, match="needs siting.community.pipeline"):
-        pipeline.run(sc)
+def test_an_unregistered_kind_is_a_clean_error() -> None:
+    with pytest.raises(SpecError, match="unknown problem kind 'no-such-kind'"):
+        kinds.get("no-such-kind")

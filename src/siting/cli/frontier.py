@@ -29,10 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..community import frontier as fr
-    from ..community.pipeline import prepare
     from ..outputs.progress import make_progress
     from ..outputs.write import check_targets
-    from ..pipeline import read_layers
+    from ..pipeline import prepare
     from ..scenario import load_scenario
 
     budgets = fr.parse_budgets(args.budgets)
@@ -46,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
         if args.time_limit <= 0:
             raise SpecError("--time-limit must be positive")
         options = options.model_copy(update={"time_limit": args.time_limit})
-    layers = read_layers(scenario, make_progress(quiet=True))
-    inst, problem, _ = prepare(scenario, layers.demand, layers.sites, layers)
+    prepared = prepare(scenario, make_progress(quiet=True))
+    inst, problem = prepared.instance, prepared.problem
     points, _ = fr.frontier(inst, problem, budgets, backend=args.backend or scenario.solver.backend,
                             options=options, tie_break=args.cheapest)
     df = fr.table(points)

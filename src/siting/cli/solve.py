@@ -18,7 +18,6 @@ from ..errors import SpecError
 from ..options import SolveOptions
 from ..readers import load_instance, sniff_format
 from . import EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
-from ._output import write_json_atomic
 
 
 
@@ -246,6 +245,8 @@ def run_instance(args: argparse.Namespace) -> int:
     total = time.perf_counter() - t0
     result = replace(result, timings=replace(result.timings, read=read, total=total))
     if args.json:
-        write_json_atomic(args.json, result.to_dict())
+        from ..outputs.write import write_json
+
+        write_json(args.json, result.to_dict())
     print(result.summary(), file=sys.stdout)
     return _exit_code(result.has_solution, result.termination.value)

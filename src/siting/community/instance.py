@@ -1,9 +1,10 @@
 """CommunityInstance: the arrays the community model reads, built from demand and site tables.
 
-Geo work ends here. ``build_instance`` takes pandas/GeoPandas frames and the problem's column
-mapping, checks every value (errors name the table, row and column), projects coordinates to
-metres when needed and finds the (block, site) pairs within each service's outer tier with a
-KD-tree (never a dense block × site array). Formulation, verifier and report read only arrays.
+Geo work ends here. ``build_instance`` takes pandas/GeoPandas frames, the problem's column
+mapping and the travel costs from :mod:`siting.geo.costs` (the same costs a classical kind gets
+on the same layers), checks every value through :mod:`siting.geo.columns` (errors name the
+table, row and column) and keeps the pairs within each service's outer tier (sparse, never a
+dense block × site array). Formulation, verifier and report read only arrays.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from ..errors import DataError
+from ..geo import columns as col
+from ..geo.costs import TravelCosts, nearest
+from ..geo.crs import WGS84, local_metric_crs
+from ..geo.layers import row_name
 from .spec import CommunityProblem
-
-_TRUE = {"1", "true", "yes", "y", "t"}
-_FALSE = {"0", "false", "no", "n", "f", ""}
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,28 +96,32 @@ def build_instance(
     demand: pd.DataFrame,
     sites: pd.DataFrame,
     *,
-    distances: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    costs: TravelCosts,
     demand_label: str = "demand",
     sites_label: str = "sites",
 ) -> CommunityInstance:
     """Check the tables and turn them into a :class:`CommunityInstance`.
 
-    ``distances`` optionally gives travel distances as (block row, site row, metres) arrays, e.g.
-    from a walking network or an OD table; absent pairs are unreachable. Without it distances are
-    Euclidean on projected coordinates.
+    ``costs`` are the travel costs between the tables' rows, made by :mod:`siting.geo.costs`
+    with the scenario's metric (``siting.pipeline.prepare(scenario)`` does this for a scenario;
+    :func:`siting.geo.costs.planar` gives straight-line costs for plain tables). Pairs absent
+    from ``costs`` are unreachable. Coordinates are kept (in metres) for maps only.
     """
     cols = problem.columns
+    demand = _labelled(demand, demand_label)
+    sites = _labelled(sites, sites_label)
     if len(demand) == 0:
         raise DataError(f"{demand_label}: the table has no rows")
     if len(sites) == 0:
         raise DataError(f"{sites_label}: the table has no rows")
-    demand = demand.reset_index(drop=True)
-    sites = sites.reset_index(drop=True)
+    if costs.shape != (len(demand), len(sites)):
+        raise DataError(f"travel costs are {costs.shape[0]} × {costs.shape[1]} but the tables "
+                        f"have {len(demand)} blocks and {len(sites)} sites")
     crs, dxy, sxy = _coordinates(demand, sites, demand_label, sites_label)
 
-    demand_ids = _ids(demand, cols.demand_id, demand_label)
-    site_ids = _ids(sites, cols.site_id, sites_label)
-    dist_raw = _text_column(demand, cols.district, demand_label)
+    demand_ids = col.ids(demand, cols.demand_id)
+    site_ids = col.ids(sites, cols.site_id)
+    dist_raw = col.text(demand, cols.district)
     district_names, district = np.unique(dist_raw, return_inverse=True)
 
     S = len(problem.services)
@@ -124,28 +129,28 @@ def build_instance(
     population = np.zeros((len(demand), S))
     seg_cache: dict[str, np.ndarray] = {}
     for k, svc in enumerate(problem.services):
-        col = problem.segment_column(svc.segment)
-        if col not in seg_cache:
-            seg_cache[col] = _number_column(demand, col, demand_label, what=f"segment {svc.segment!r}")
-        population[:, k] = seg_cache[col]
+        name = problem.segment_column(svc.segment)
+        if name not in seg_cache:
+            _need(demand, name, f"segment {svc.segment!r}")
+            seg_cache[name] = col.numbers(demand, name, f"segment {svc.segment!r}")
+        population[:, k] = seg_cache[name]
     households = None
     if cols.households and cols.households in demand.columns:
-        households = _number_column(demand, cols.households, demand_label)
+        households = col.numbers(demand, cols.households, "households")
     elif problem.rules.space_per_100_households > 0:
         raise DataError(f"{demand_label}: column {cols.households!r} (households) is missing; "
                         "it is needed by rules.space_per_100_households")
 
-    area = _number_column(sites, cols.area, sites_label)
-    cost = _number_column(sites, cols.cost, sites_label)
-    forced = _flag_column(sites, cols.forced, sites_label)
-    forbidden = _flag_column(sites, cols.forbidden, sites_label)
+    area = col.numbers(sites, cols.area, "area")
+    cost = col.numbers(sites, cols.cost, "cost")
+    forced = _flags(sites, cols.forced)
+    forbidden = _flags(sites, cols.forbidden)
     allowed = _allowed(sites, cols.services, names, sites_label)
     existing = np.zeros((len(sites), S), dtype=np.int64)
     max_new = np.zeros((len(sites), S), dtype=np.int64)
     for k, svc in enumerate(problem.services):
-        existing[:, k] = _int_column(sites, cols.existing_prefix + svc.name, sites_label, 0)
-        max_new[:, k] = _int_column(sites, cols.max_prefix + svc.name, sites_label,
-                                    svc.max_new_modules)
+        existing[:, k] = _counts(sites, cols.existing_prefix + svc.name, 0)
+        max_new[:, k] = _counts(sites, cols.max_prefix + svc.name, svc.max_new_modules)
     max_new[~allowed] = 0
     max_new[forbidden] = 0
     clash = forced & forbidden
@@ -159,7 +164,7 @@ def build_instance(
                         "existing modules (an existing site is already open)")
 
     if cols.site_district and cols.site_district in sites.columns:
-        sd_raw = _text_column(sites, cols.site_district, sites_label)
+        sd_raw = col.text(sites, cols.site_district)
         lookup = {name: k for k, name in enumerate(district_names)}
         extra = sorted(set(sd_raw) - set(lookup))
         if extra:
@@ -167,11 +172,10 @@ def build_instance(
             lookup = {name: k for k, name in enumerate(district_names)}
         site_district = np.array([lookup[v] for v in sd_raw], dtype=np.int64)
     else:  # nearest block's district
-        _, nearest = cKDTree(dxy).query(sxy)
-        site_district = district[nearest]
+        site_district = district[nearest(sxy, dxy)]
 
     hosts = allowed | (existing > 0)
-    pairs = _pairs(problem, dxy, sxy, hosts, distances, len(demand), len(sites))
+    pairs = _pairs(problem, hosts, costs)
     return CommunityInstance(
         demand_ids=demand_ids, demand_xy=dxy, district=district.astype(np.int64),
         district_names=np.asarray(district_names, dtype=object), population=population,
@@ -180,32 +184,33 @@ def build_instance(
         existing=existing, max_new=max_new, forced=forced, forbidden=forbidden, pairs=pairs,
         service_names=names, segments=tuple(s.segment for s in problem.services),
         site_names=_optional_text(sites, cols.name), site_kinds=_optional_text(sites, cols.kind),
-        crs=crs,
+        crs=crs, metadata={"distance": costs.info.get("metric")},
     )
 
 
-def _pairs(problem: CommunityProblem, dxy: np.ndarray, sxy: np.ndarray, hosts: np.ndarray,
-           distances: tuple[np.ndarray, np.ndarray, np.ndarray] | None, n: int,
-           m: int) -> tuple[ServicePairs, ...]:
+def cutoff(problem: CommunityProblem) -> float:
+    """The largest travel cost any service credits: pairs beyond it are never needed."""
     outer = max(s.outer_radius for s in problem.services)
-    if problem.max_distance is not None:
-        outer = min(outer, problem.max_distance)
-    if distances is None:
-        rec = cKDTree(dxy).sparse_distance_matrix(cKDTree(sxy), outer, output_type="ndarray")
-        pi, pj, pd_ = rec["i"].astype(np.int64), rec["j"].astype(np.int64), rec["v"]
-    else:
-        pi, pj, pd_ = (np.asarray(a) for a in distances)
-        pi, pj, pd_ = pi.astype(np.int64), pj.astype(np.int64), pd_.astype(float)
-        if pi.size and (pi.min() < 0 or pi.max() >= n or pj.min() < 0 or pj.max() >= m):
-            raise DataError("distances: a pair refers to a block or site that does not exist")
-        if np.isnan(pd_).any() or (pd_ < 0).any():
-            raise DataError("distances: NaN or negative distance")
+    return outer if problem.max_distance is None else min(outer, problem.max_distance)
+
+
+def _labelled(df: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Rows renumbered 0..n-1; messages name ``label`` when the table has no source."""
+    attrs = dict(df.attrs)
+    df = df.reset_index(drop=True)
+    df.attrs.update(attrs)
+    df.attrs.setdefault("source", label)
+    return df
+
+
+def _pairs(problem: CommunityProblem, hosts: np.ndarray,
+           costs: TravelCosts) -> tuple[ServicePairs, ...]:
+    pi, pj, pd_ = costs.pairs()
+    pi, pj, pd_ = pi.astype(np.int64), pj.astype(np.int64), pd_.astype(float)
+    if np.isnan(pd_).any() or (pd_ < 0).any():
+        raise DataError("travel costs: NaN or negative cost")
     order = np.lexsort((pj, pi))
     pi, pj, pd_ = pi[order], pj[order], pd_[order]
-    if pi.size > 1:
-        dup = (np.diff(pi) == 0) & (np.diff(pj) == 0)
-        if dup.any():
-            pi, pj, pd_ = pi[np.r_[True, ~dup]], pj[np.r_[True, ~dup]], pd_[np.r_[True, ~dup]]
     out = []
     for k, svc in enumerate(problem.services):
         r = svc.outer_radius if problem.max_distance is None else min(svc.outer_radius,
@@ -217,35 +222,32 @@ def _pairs(problem: CommunityProblem, dxy: np.ndarray, sxy: np.ndarray, hosts: n
 
 def _coordinates(demand: pd.DataFrame, sites: pd.DataFrame, dl: str,
                  sl: str) -> tuple[str | None, np.ndarray, np.ndarray]:
-    """Projected (x, y) in metres for both tables, in one CRS."""
+    """(x, y) in metres for both tables in one CRS (for maps; costs come from geo.costs)."""
     geo_d = "geometry" in demand.columns and hasattr(demand, "crs")
     geo_s = "geometry" in sites.columns and hasattr(sites, "crs")
-    if geo_d and geo_s:
-        d_crs, s_crs = demand.crs, sites.crs
-        if (d_crs is None) != (s_crs is None):
-            raise DataError(f"{dl} and {sl}: one layer has a CRS and the other has none")
-        if d_crs is not None and d_crs.is_geographic:
-            target = demand.estimate_utm_crs()
-            demand, sites = demand.to_crs(target), sites.to_crs(target)
-        elif d_crs is not None and s_crs != d_crs:
-            sites = sites.to_crs(d_crs)
-        crs = None if demand.crs is None else demand.crs.to_string()
-        return crs, _points(demand, dl), _points(sites, sl)
-    dxy, d_ll = _xy_columns(demand, dl)
-    sxy, s_ll = _xy_columns(sites, sl)
-    if d_ll != s_ll:
-        raise DataError(f"{dl} and {sl}: one table has x/y and the other lon/lat columns")
-    if d_ll:
-        from pyproj import CRS, Transformer
-        lon0 = float(np.mean(dxy[:, 0]))
-        zone = int((lon0 + 180) // 6) + 1
-        south = float(np.mean(dxy[:, 1])) < 0
-        utm = CRS.from_dict({"proj": "utm", "zone": zone, "south": south})
-        tr = Transformer.from_crs("EPSG:4326", utm, always_xy=True)
-        dxy = np.column_stack(tr.transform(dxy[:, 0], dxy[:, 1]))
-        sxy = np.column_stack(tr.transform(sxy[:, 0], sxy[:, 1]))
-        return utm.to_string(), dxy, sxy
-    return None, dxy, sxy
+    if not (geo_d and geo_s):
+        dxy, d_ll = col.coordinates(demand)
+        sxy, s_ll = col.coordinates(sites)
+        if d_ll != s_ll:
+            raise DataError(f"{dl} and {sl}: one table has x/y and the other lon/lat columns")
+        if not d_ll:
+            return None, dxy, sxy
+        import geopandas as gpd
+
+        demand = gpd.GeoDataFrame(demand, geometry=gpd.points_from_xy(dxy[:, 0], dxy[:, 1]),
+                                  crs=WGS84)
+        sites = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sxy[:, 0], sxy[:, 1]),
+                                 crs=WGS84)
+    d_crs, s_crs = demand.crs, sites.crs
+    if (d_crs is None) != (s_crs is None):
+        raise DataError(f"{dl} and {sl}: one layer has a CRS and the other has none")
+    if d_crs is not None and d_crs.is_geographic:
+        target = local_metric_crs(demand, sites)
+        demand, sites = demand.to_crs(target), sites.to_crs(target)
+    elif d_crs is not None and s_crs != d_crs:
+        sites = sites.to_crs(d_crs)
+    crs = None if demand.crs is None else demand.crs.to_string()
+    return crs, _points(demand, dl), _points(sites, sl)
 
 
 def _points(gdf: Any, label: str) -> np.ndarray:
@@ -256,127 +258,51 @@ def _points(gdf: Any, label: str) -> np.ndarray:
     if not (geom.geom_type == "Point").all():
         geom = geom.representative_point()
     xy = np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])
-    _finite(xy, gdf, label, "geometry")
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        raise DataError(f"{_where(gdf, label, int(np.flatnonzero(bad)[0]), 'geometry')}: "
+                        "not a finite number")
     return xy
 
 
-def _xy_columns(df: pd.DataFrame, label: str) -> tuple[np.ndarray, bool]:
-    lower = {c.lower(): c for c in df.columns if isinstance(c, str)}
-    for xs, ys, ll in (("x", "y", False), ("lon", "lat", True), ("longitude", "latitude", True),
-                       ("lng", "lat", True)):
-        if xs in lower and ys in lower:
-            x = _number_column(df, lower[xs], label, allow_negative=True)
-            y = _number_column(df, lower[ys], label, allow_negative=True)
-            return np.column_stack([x, y]), ll
-    raise DataError(f"{label}: no coordinates (give a geometry, x/y or lon/lat columns)")
-
-
-def _where(df: pd.DataFrame, label: str, r: int, col: str | None = None) -> str:
+def _where(df: pd.DataFrame, label: str, r: int, column: str | None = None) -> str:
     """'file: line 7, column 'area'' using the layer reader's row naming when present."""
-    kind, offset = df.attrs.get("where", ("row", 1))
     src = df.attrs.get("source", label)
-    return f"{src}: {kind} {r + offset}" + (f", column {col!r}" if col else "")
+    return f"{src}: {row_name(df, r)}" + (f", column {column!r}" if column else "")
 
 
-def _finite(arr: np.ndarray, gdf: Any, label: str, col: str) -> None:
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        r = int(np.flatnonzero(bad.reshape(len(arr), -1).any(axis=1))[0])
-        raise DataError(f"{_where(gdf, label, r, col)}: not a finite number")
+def _need(df: pd.DataFrame, name: str, what: str) -> None:
+    if name not in df.columns:
+        raise DataError(f"{df.attrs.get('source', 'table')}: column {name!r} ({what}) is missing")
 
 
-def _require(df: pd.DataFrame, col: str, label: str, what: str = "") -> pd.Series:
-    if col not in df.columns:
-        extra = f" ({what})" if what else ""
-        raise DataError(f"{df.attrs.get('source', label)}: column {col!r}{extra} is missing")
-    return df[col]
-
-
-def _ids(df: pd.DataFrame, col: str, label: str) -> np.ndarray:
-    values = _require(df, col, label)
-    if values.isna().any():
-        r = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise DataError(f"{_where(df, label, r, col)}: missing id")
-    ids = np.array([_id_text(v) for v in values], dtype=object)
-    dup = pd.Series(ids).duplicated().to_numpy()
-    if dup.any():
-        r = int(np.flatnonzero(dup)[0])
-        raise DataError(f"{_where(df, label, r, col)}: duplicate id {ids[r]!r}")
-    return ids
-
-
-def _id_text(v: Any) -> str:
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
-def _text_column(df: pd.DataFrame, col: str, label: str) -> np.ndarray:
-    values = _require(df, col, label)
-    if values.isna().any():
-        r = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise DataError(f"{_where(df, label, r, col)}: missing value")
-    return values.astype(str).to_numpy(dtype=object)
-
-
-def _optional_text(df: pd.DataFrame, col: str | None) -> np.ndarray | None:
-    if not col or col not in df.columns:
+def _optional_text(df: pd.DataFrame, name: str | None) -> np.ndarray | None:
+    if not name or name not in df.columns:
         return None
-    return df[col].fillna("").astype(str).to_numpy(dtype=object)
+    return df[name].fillna("").astype(str).to_numpy(dtype=object)
 
 
-def _number_column(df: pd.DataFrame, col: str, label: str, *, what: str = "",
-                   allow_negative: bool = False) -> np.ndarray:
-    raw = _require(df, col, label, what)
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        r = int(np.flatnonzero(bad)[0])
-        raise DataError(f"{_where(df, label, r, col)}: {raw.iloc[r]!r} is not a finite "
-                        "number")
-    if not allow_negative and (values < 0).any():
-        r = int(np.flatnonzero(values < 0)[0])
-        raise DataError(f"{_where(df, label, r, col)}: negative value {values[r]:g}")
-    return values
-
-
-def _int_column(df: pd.DataFrame, col: str, label: str, default: int) -> np.ndarray:
-    if col not in df.columns:
+def _counts(df: pd.DataFrame, name: str, default: int) -> np.ndarray:
+    """Module counts: a whole-number column, or ``default`` when the table has none."""
+    if name not in df.columns:
         return np.full(len(df), default, dtype=np.int64)
-    values = _number_column(df, col, label)
-    if not np.all(values == np.round(values)):
-        r = int(np.flatnonzero(values != np.round(values))[0])
-        raise DataError(f"{_where(df, label, r, col)}: {values[r]:g} is not a whole number")
-    return values.astype(np.int64)
+    return col.whole_numbers(df, name, name)
 
 
-def _flag_column(df: pd.DataFrame, col: str | None, label: str) -> np.ndarray:
-    if not col or col not in df.columns:
+def _flags(df: pd.DataFrame, name: str | None) -> np.ndarray:
+    if not name or name not in df.columns:
         return np.zeros(len(df), dtype=bool)
-    out = np.zeros(len(df), dtype=bool)
-    for r, v in enumerate(df[col].tolist()):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            continue
-        text = str(v).strip().lower()
-        if isinstance(v, (bool, np.bool_)):
-            out[r] = bool(v)
-        elif text in _TRUE or text in ("1.0",):
-            out[r] = True
-        elif text in _FALSE or text in ("0.0",):
-            out[r] = False
-        else:
-            raise DataError(f"{_where(df, label, r, col)}: {v!r} is not true/false")
-    return out
+    return col.flags(df, name)
 
 
-def _allowed(df: pd.DataFrame, col: str, names: tuple[str, ...], label: str) -> np.ndarray:
+def _allowed(df: pd.DataFrame, column: str, names: tuple[str, ...], label: str) -> np.ndarray:
     """Parse 'a;b;c' (also ',' or '|'; '*' or 'all' = every service) into an (m, S) mask."""
     m, S = len(df), len(names)
-    if col not in df.columns:
+    if column not in df.columns:
         return np.ones((m, S), dtype=bool)
     index = {n: k for k, n in enumerate(names)}
     out = np.zeros((m, S), dtype=bool)
-    for r, v in enumerate(df[col].tolist()):
+    for r, v in enumerate(df[column].tolist()):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             continue
         text = str(v).replace(",", ";").replace("|", ";")

@@ -1,9 +1,11 @@
-"""Scenario → community instance → solve → verified outputs (called by siting.pipeline).
+"""The community kind's pipeline driver: layers + travel costs → community instance → staged
+solve → verified outputs (registered in :mod:`siting.community.kind`).
 
-``siting.pipeline.run`` reads and harmonizes the layers, then hands ``kind = "community"`` here:
-``run(scenario, layers, out_dir, json_path=..., progress=...)``. Travel distances come from the
-layers' own distance method (euclidean, network or OD table) with the cutoff set to the largest
-outer tier, so the pairs are sparse from the start.
+:func:`siting.pipeline.run` reads and harmonizes the layers and measures travel costs with the
+scenario's metric (euclidean, haversine, network or OD table) through :mod:`siting.geo.costs`,
+cut off at the largest outer tier so the pairs are sparse from the start, then calls
+:data:`DRIVER`. The streets layer drawn in the report is opened and checked in ``prepare``,
+before anything is solved.
 
 Outputs (written atomically into ``out_dir``): report.html, result.gpkg (layers sites, blocks),
 summary.json, sites.csv, blocks.csv, coverage.csv, coverage_tiers.csv, compliance.csv and,
@@ -12,22 +14,28 @@ with capacitated services, allocations.csv.
 
 from __future__ import annotations
 
-import json
+import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import SitingError, SpecError
-from ..instance import SparseCosts
+from ..geo import columns as col
+from ..geo.costs import CostRequest, TravelCosts
+from ..outputs.progress import Progress
+from ..outputs.write import json_text, stage_json
+from ..protocol import Layers, Prepared, RunOutcome, Targets
+from ..scenario import Scenario
 from .diagnose import diagnose
-from .instance import CommunityInstance, build_instance
+from .instance import CommunityInstance, build_instance, cutoff
 from .solve import CommunityResult, solve
 from .spec import CommunityProblem
 
 OUTPUT_FILES = ("report.html", "result.gpkg", "summary.json", "sites.csv", "blocks.csv",
                 "coverage.csv", "coverage_tiers.csv", "compliance.csv", "allocations.csv")
+
+Streets = list[tuple[tuple[float, float], ...]]
 
 
 def problem_of(scenario: Any) -> CommunityProblem:
@@ -46,84 +54,87 @@ def problem_of(scenario: Any) -> CommunityProblem:
     return problem
 
 
-def prepare(scenario: Any, demand: Any, sites: Any, layers: Any = None,
-            ) -> tuple[CommunityInstance, CommunityProblem, dict]:
-    """Build the instance; distances from the layers' metric, else Euclidean (KD-tree)."""
-    problem = problem_of(scenario)
-    cutoff = max(s.outer_radius for s in problem.services)
-    if problem.max_distance is not None:
-        cutoff = min(cutoff, problem.max_distance)
-    pairs = None
-    info: dict[str, Any] = {"metric": "euclidean", "cutoff": cutoff}
-    if layers is not None and getattr(layers, "costs", None) is not None:
-        demand_ids = _ids(demand, problem.columns.demand_id, "demand")
-        site_ids = _ids(sites, problem.columns.site_id, "sites")
-        costs, info = layers.costs(cutoff, demand_ids, site_ids)
-        if isinstance(costs, SparseCosts):
-            pairs = (costs.rows(), costs.indices, costs.data)
-        else:
-            i, j = np.nonzero(np.isfinite(costs) & (costs <= cutoff))
-            pairs = (i, j, costs[i, j])
-    inst = build_instance(problem, demand, sites, distances=pairs,
-                          demand_label=str(demand.attrs.get("source", "demand")),
-                          sites_label=str(sites.attrs.get("source", "sites")))
-    info = {k: v for k, v in info.items() if not str(k).startswith("snap_") or k == "snap_m"}
-    return inst, problem, {"distance": info, "crs": getattr(layers, "crs_label", None)}
+@dataclass(frozen=True)
+class Solved:
+    """A community solve: the result (None when a rule already rules every plan out) and the
+    reasons the plan is infeasible, if it is."""
+
+    result: CommunityResult | None
+    reasons: list[str]
+    seconds: float
 
 
-def validate(scenario: Any, demand: Any, sites: Any, *, layers: Any = None) -> dict[str, Any]:
-    """``siting validate``: build the instance and list reasons it cannot be solved."""
-    inst, problem, info = prepare(scenario, demand, sites, layers)
-    return {"blocks": inst.n_blocks, "districts": inst.n_districts,
-            "services": [s.name for s in problem.services],
-            "pairs": {s.name: int(inst.pairs[k].i.size) for k, s in enumerate(problem.services)},
-            "infeasible_because": diagnose(inst, problem), **info}
+class CommunityDriver:
+    """prepare → solve → write for ``kind = "community"``."""
 
+    def cost_request(self, scenario: Scenario, layers: Layers) -> CostRequest:
+        problem = problem_of(scenario)
+        return CostRequest(cutoff(problem), col.ids(layers.demand, problem.columns.demand_id),
+                           col.ids(layers.sites, problem.columns.site_id))
 
-def run(scenario: Any, demand: Any, sites: Any, out_dir: Path | None, *, layers: Any = None,
-        json_path: Path | None = None, progress: Any = None) -> Any:
-    """Solve a community scenario; write the outputs; return a ``siting.pipeline.RunOutcome``.
+    def prepare(self, scenario: Scenario, layers: Layers, costs: TravelCosts,
+                request: CostRequest, progress: Progress) -> Prepared:
+        problem = problem_of(scenario)
+        inst = build_instance(problem, layers.demand, layers.sites, costs=costs,
+                              demand_label=str(layers.demand.attrs.get("source", "demand")),
+                              sites_label=str(layers.sites.attrs.get("source", "sites")))
+        # every input is opened and checked before the first solve
+        streets = read_streets(problem.streets, inst.crs)
+        return Prepared(scenario, layers, costs, inst, problem, 0.0, {"streets": streets})
 
-    ``demand``/``sites`` are (Geo)DataFrames in one metric CRS; ``layers`` (siting.pipeline.Layers)
-    supplies travel distances by the scenario's metric when given.
-    """
-    from ..pipeline import RunOutcome
+    def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
+        inst, problem = prepared.instance, prepared.problem
+        return {"blocks": inst.n_blocks, "districts": inst.n_districts,
+                "services": [s.name for s in problem.services],
+                "pairs": {s.name: int(inst.pairs[k].i.size)
+                          for k, s in enumerate(problem.services)},
+                "infeasible_because": diagnose(inst, problem),
+                "distance": prepared.costs.public_info()}
 
-    t0 = time.perf_counter()
-    inst, problem, info = prepare(scenario, demand, sites, layers)
-    reasons = diagnose(inst, problem)
-    options = scenario.solver.options()
-    backend = scenario.solver.backend
-    result: CommunityResult | None = None
-    if not reasons:
-        step = progress.step("solving community model") if progress is not None else None
-        if step is not None:
-            with step:
+    def solve(self, prepared: Prepared, progress: Progress) -> Solved:
+        t0 = time.perf_counter()
+        inst, problem = prepared.instance, prepared.problem
+        scenario = prepared.scenario
+        reasons = diagnose(inst, problem)
+        options = scenario.solver.options()
+        backend = scenario.solver.backend
+        result: CommunityResult | None = None
+        if not reasons:
+            with progress.step("solving community model"):
                 result = solve(inst, problem, backend=backend, options=options)
-        else:
-            result = solve(inst, problem, backend=backend, options=options)
-        if not result.has_solution and result.status.value == "infeasible":
-            reasons = diagnose(inst, problem) or _joint_reason(inst, problem, backend, options)
-    meta = {"scenario": getattr(scenario, "name", "scenario"),
-            "description": getattr(scenario, "description", ""),
-            "distance": info.get("distance", {}).get("metric"), "crs": info.get("crs"),
-            "seconds": round(time.perf_counter() - t0, 2)}
-    summary = _summary(inst, problem, result, reasons, meta)
-    files: tuple[str, ...] = ()
-    if out_dir is not None:
-        files = write_outputs(Path(out_dir), inst, problem, result, reasons, summary, meta)
-    if json_path is not None:
-        from ..cli._output import write_json_atomic
-        write_json_atomic(json_path, summary)
-    has = result is not None and result.has_solution
-    return RunOutcome(summary, summary_text(inst, problem, result, reasons), has,
-                      Path(out_dir) if out_dir is not None else None, files, None,
-                      {"community": result})
+            if (not result.has_solution and result.status.value == "infeasible"
+                    and result.termination.value != "interrupted"):
+                reasons = diagnose(inst, problem) or _joint_reason(inst, problem, backend,
+                                                                   options)
+        return Solved(result, reasons, prepared.read_seconds + time.perf_counter() - t0)
+
+    def write(self, prepared: Prepared, solved: Solved, targets: Targets,
+              progress: Progress) -> RunOutcome:
+        inst, problem, scenario = prepared.instance, prepared.problem, prepared.scenario
+        result, reasons = solved.result, solved.reasons
+        meta = {"scenario": scenario.name, "description": scenario.description,
+                "distance": prepared.costs.info.get("metric"), "crs": prepared.layers.crs_label,
+                "seconds": round(solved.seconds, 2)}
+        summary = _summary(inst, problem, result, reasons, meta)
+        files: tuple[str, ...] = ()
+        tmp_json = stage_json(targets.json_path, summary) if targets.json_path else None
+        try:
+            if targets.out_dir is not None:
+                with progress.step("writing outputs"):
+                    files = write_outputs(Path(targets.out_dir), inst, problem, result, reasons,
+                                          summary, meta, prepared.extra.get("streets", []))
+            if tmp_json is not None:
+                os.replace(tmp_json, targets.json_path)  # type: ignore[arg-type]
+                tmp_json = None
+        finally:
+            if tmp_json is not None:
+                tmp_json.unlink(missing_ok=True)
+        has = result is not None and result.has_solution
+        return RunOutcome(summary, summary_text(inst, problem, result, reasons), has,
+                          targets.out_dir, files, None, {"community": result})
 
 
-def _ids(gdf: Any, col: str, label: str) -> np.ndarray:
-    from .instance import _ids as ids
-    return ids(gdf, col, label)
+DRIVER = CommunityDriver()
 
 
 def _joint_reason(inst: CommunityInstance, problem: CommunityProblem, backend: str | None,
@@ -171,9 +182,11 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
     c = result.check
     assert c is not None
     gap = "" if result.gap is None else f", gap {result.gap:.4%}"
+    stopped = {"interrupted": "; interrupted", "time_limit": "; time limit reached"}.get(
+        result.termination.value, "")
     lines.append(f"community ({problem.objective}) on {inst.n_blocks} blocks, {inst.n_sites} "
                  f"sites: {result.status.value} ({result.backend}{gap}, tie-break "
-                 f"{result.tie_break})")
+                 f"{result.tie_break}{stopped})")
     lines.append(f"  objective {result.objective:.10g}, bound "
                  f"{result.bound if result.bound is not None else float('nan'):.10g}")
     budget = f" of budget {problem.budget:,.0f}" if problem.budget is not None else ""
@@ -188,23 +201,22 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
 
 def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProblem,
                   result: CommunityResult | None, reasons: list[str], summary: dict[str, Any],
-                  meta: dict[str, Any]) -> tuple[str, ...]:
+                  meta: dict[str, Any], streets: Streets | None = None) -> tuple[str, ...]:
     """Write every output into a temporary folder, then rename it to ``out_dir``."""
     from ..outputs.write import atomic_dir
     from .report import render
     from .tables import (allocations_table, blocks_table, compliance_table, coverage_table,
                          sites_table, tier_long_table)
 
-    streets = _streets(problem.streets, inst.crs)
+    if streets is None:
+        streets = read_streets(problem.streets, inst.crs)
     written: list[str] = []
     with atomic_dir(out_dir) as tmp:
         html = render(inst, problem, result, title=f"{meta.get('scenario', 'Scenario')}: "
                       "embedded community services plan", diagnosis=reasons, streets=streets,
                       meta=meta)
         (tmp / "report.html").write_text(html, encoding="utf-8")
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False,
-                                                     default=_json_default) + "\n",
-                                          encoding="utf-8")
+        (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
         written += ["report.html", "summary.json"]
         if result is not None and result.check is not None and result.plan is not None:
             check, plan = result.check, result.plan
@@ -245,7 +257,7 @@ def _gpkg(path: Path, inst: CommunityInstance, sites: Any, blocks: Any) -> None:
                      crs=crs).to_file(path, layer="blocks", driver="GPKG", engine="pyogrio")
 
 
-def _streets(spec: str | None, crs: str | None) -> list[tuple[tuple[float, float], ...]]:
+def read_streets(spec: str | None, crs: str | None) -> Streets:
     """Street lines for the map (already in the working CRS when the layers are projected)."""
     if not spec:
         return []
@@ -269,13 +281,3 @@ def _streets(spec: str | None, crs: str | None) -> list[tuple[tuple[float, float
             if hasattr(part, "coords"):
                 lines.append(tuple((float(x), float(y)) for x, y, *_ in part.coords))
     return lines
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} to JSON")

@@ -10,15 +10,16 @@ previous stage's plan.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..backends import get_backend
 from ..errors import VerificationError
+from ..formulations.base import SolveContext
 from ..milp import MilpProblem
 from ..options import SolveOptions
-from ..solution import MilpSolution, Status
+from ..solution import MilpSolution, Status, Termination
 from .formulation import CommunityModel, CreditTerms, _granularity, build_model
 from .instance import CommunityInstance
 from .spec import CommunityProblem
@@ -37,6 +38,9 @@ class Stage:
     gap: float | None
     seconds: float
     nodes: int | None
+    #: why the stage ended ("optimal", "time_limit", "interrupted"...; "not run (...)" when
+    #: an earlier stage used up the time or was interrupted)
+    termination: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +63,8 @@ class CommunityResult:
     #: coverage: cheapest among optimal plans; equity: best coverage at the optimal level.
     #: "proven", "not proven" (time limit), "skipped" (not asked for) or "n/a" (objective cost)
     tie_break: str = "n/a"
+    #: "interrupted" or "time_limit" when a stage stopped early, else how stage 1 ended
+    termination: Termination = Termination.OPTIMAL
 
     @property
     def has_solution(self) -> bool:
@@ -78,28 +84,32 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     model = model or build_model(inst, problem, budget_row=problem.objective == "coverage")
     build_seconds = time.perf_counter() - t0
     engine = get_backend(backend)
-    deadline = None if options.time_limit is None else time.monotonic() + options.time_limit
+    # the shared deadline / Ctrl-C / warm-start rule: a stage that stops on the time limit or
+    # an interrupt ends every later stage (they are recorded as not run)
+    ctx = SolveContext(backend=engine, options=options, backend_named=backend is not None)
     stages: list[Stage] = []
     notes: list[str] = []
 
     def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None) -> MilpSolution:
-        opts = options
-        if deadline is not None:
-            opts = options.model_copy(update={"time_limit": max(deadline - time.monotonic(), 0.01)})
-        use_start = x0 if (x0 is not None and options.warm_start and engine.supports_mip_start
+        name = label or (milp.sense + " " + _label(milp, model))
+        stop = ctx.stopped()
+        if stop is not None:
+            stages.append(Stage(name, Status.NO_SOLUTION, None, None, None, 0.0, None,
+                                f"not run ({stop.value})"))
+            return MilpSolution(engine.name, "", stop, Status.NO_SOLUTION, None, None, None, 0.0)
+        use_start = x0 if (x0 is not None and engine.supports_mip_start
                            and milp.max_violation(x0) <= 1e-6) else None
-        sol = engine.solve(milp, opts, start=use_start)
+        sol = ctx.solve(milp, start=use_start)
         notes.extend(n for n in sol.notes if n not in notes)
-        stages.append(Stage(label or (milp.sense + " " + _label(milp, model)), sol.status,
-                            sol.objective,
-                            sol.bound, sol.gap, sol.solve_seconds, sol.nodes))
+        stages.append(Stage(name, sol.status, sol.objective, sol.bound, sol.gap,
+                            sol.solve_seconds, sol.nodes, sol.termination.value))
         return sol
 
     first = "cost" if problem.objective == "cost" else problem.objective
     sol1 = run(model.stage(first), start)
     if not sol1.has_solution:
         return _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
-                       build_seconds, t0, None, notes)
+                       build_seconds, t0, None, notes, termination=_termination(ctx, sol1, stages))
     plan1 = decode(model, inst, sol1.x)
     check1 = verify(inst, problem, plan1)
     _assert_feasible(check1, "stage 1")
@@ -128,12 +138,39 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
         else:
             notes.append("the tie-break stage found no plan in time; the stage-1 plan is reported")
     final_x = final_sol.x if final_sol is not None else final_x
-    if tie_break == "not proven":
-        notes.append("the primary objective is proven but ties may not be broken optimally "
-                     "(the tie-break stage hit the time limit)")
     primary = check.objective(problem.objective)
-    return _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
-                   build_seconds, t0, final_x, notes, tie_break)
+    termination = _termination(ctx, sol1, stages)
+    out = _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
+                  build_seconds, t0, final_x, notes, tie_break, termination)
+    return replace(out, notes=out.notes + tuple(proof_notes(out)))
+
+
+def _termination(ctx: SolveContext, sol1: MilpSolution, stages: list[Stage]) -> Termination:
+    """Interrupted or time-limited if any stage stopped so (or did not run); else how stage 1
+    ended."""
+    if ctx.interrupted:
+        return Termination.INTERRUPTED
+    if any("time_limit" in s.termination for s in stages):
+        return Termination.TIME_LIMIT
+    return sol1.termination
+
+
+def proof_notes(result: CommunityResult) -> list[str]:
+    """Notes stating what is proven, derived from the same state as the status (#21.11)."""
+    why = {Termination.INTERRUPTED: "the run was interrupted",
+           Termination.TIME_LIMIT: "the time limit was reached"}.get(result.termination)
+    out: list[str] = []
+    if result.status is not Status.OPTIMAL:
+        gap = "" if result.gap is None else f" (gap {result.gap:.2%})"
+        out.append(f"the primary objective is not proven optimal{gap}"
+                   + (f": {why}" if why else ""))
+        if result.tie_break == "not proven":
+            out.append("ties were not broken: the tie-break stage needs a proven primary "
+                       "objective" + (f" and {why}" if why else ""))
+    elif result.tie_break == "not proven":
+        out.append("the primary objective is proven but ties may not be broken optimally "
+                   f"({why or 'the tie-break stage stopped before proving it'})")
+    return out
 
 
 def _cheapest_optimal(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
@@ -179,7 +216,8 @@ def _label(milp: MilpProblem, model: CommunityModel) -> str:
 def _result(problem: CommunityProblem, status: Status, objective: float | None,
             bound: float | None, plan: Plan | None, check: Check | None,
             stages: list[Stage], backend: str, build_seconds: float, t0: float,
-            x: np.ndarray | None, notes: list[str], tie_break: str = "n/a") -> CommunityResult:
+            x: np.ndarray | None, notes: list[str], tie_break: str = "n/a",
+            termination: Termination = Termination.OPTIMAL) -> CommunityResult:
     gap = None
     if objective is not None and bound is not None:
         diff = abs(objective - bound) if np.isfinite(bound) else np.inf
@@ -193,7 +231,7 @@ def _result(problem: CommunityProblem, status: Status, objective: float | None,
                            gap=gap, plan=plan, check=check, stages=tuple(stages), backend=backend,
                            build_seconds=build_seconds,
                            solve_seconds=time.perf_counter() - t0 - build_seconds, x=x,
-                           notes=tuple(notes), tie_break=tie_break)
+                           notes=tuple(notes), tie_break=tie_break, termination=termination)
 
 
 def decode(model: CommunityModel, inst: CommunityInstance, x: np.ndarray) -> Plan:

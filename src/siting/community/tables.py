@@ -205,6 +205,7 @@ def summary_dict(inst: CommunityInstance, problem: CommunityProblem, result: Com
     check = result.check
     out: dict[str, Any] = {
         "status": result.status.value,
+        "termination": result.termination.value,
         "objective": _num(result.objective),
         "bound": _num(result.bound),
         "gap": _num(result.gap),
@@ -216,7 +217,8 @@ def summary_dict(inst: CommunityInstance, problem: CommunityProblem, result: Com
         "timings": {"build": result.build_seconds, "solve": result.solve_seconds},
         "stages": [{"objective": s.objective, "status": s.status.value,
                     "value": _num(s.objective_value), "bound": _num(s.bound),
-                    "gap": _num(s.gap), "seconds": s.seconds, "nodes": s.nodes}
+                    "gap": _num(s.gap), "seconds": s.seconds, "nodes": s.nodes,
+                    "termination": s.termination}
                    for s in result.stages],
         "problem": problem.model_dump(mode="json"),
         "instance": {"blocks": inst.n_blocks, "sites": inst.n_sites,

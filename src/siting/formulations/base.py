@@ -23,12 +23,14 @@ from ..problems import Problem
 from ..solution import MilpSolution, Status, Termination
 
 
-@dataclass
-class Context:
-    """Everything a formulation needs to run, plus the shared deadline."""
+@dataclass(kw_only=True)
+class SolveContext:
+    """The shared deadline, interrupt flag and warm-start rule of a run of MILP solves.
 
-    instance: Instance
-    problem: Problem
+    Every multi-stage algorithm (radius search, Benders, the community model's lexicographic
+    stages) solves through one of these, so a time limit or Ctrl-C ends the current solve
+    and every later one."""
+
     backend: Backend
     options: SolveOptions
     started: float = field(default_factory=time.perf_counter)
@@ -56,6 +58,15 @@ class Context:
         left = self.remaining()
         return left is not None and left <= 0.0
 
+    def stopped(self) -> Termination | None:
+        """Why later solves must not start: interrupted, out of time, or None (go on)."""
+        if self.interrupted:
+            return Termination.INTERRUPTED
+        left = self.remaining()
+        if left is not None and left <= 0.0:
+            return Termination.TIME_LIMIT
+        return None
+
     def solve(self, milp: MilpProblem, start: np.ndarray | None = None,
               backend: Backend | None = None, **overrides: object) -> MilpSolution:
         """Solve one MILP within what is left of the time limit (on ``backend`` if given,
@@ -74,6 +85,14 @@ class Context:
 
     def note(self, message: str) -> None:
         self.log.append(message)
+
+
+@dataclass(kw_only=True)
+class Context(SolveContext):
+    """Everything a formulation needs to run, plus the shared deadline."""
+
+    instance: Instance
+    problem: Problem
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,11 @@ _FALSE = {"0", "false", "f", "no", "n", ""}
 def column(gdf: Any, name: str) -> Any:
     """The named column, or a DataError listing the columns there are."""
     if name not in gdf.columns:
-        cols = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
+        try:
+            geom = gdf.geometry.name
+        except AttributeError:  # a plain table
+            geom = None
+        cols = ", ".join(str(c) for c in gdf.columns if c != geom)
         raise DataError(f"{gdf.attrs.get('source', 'layer')}: no column {name!r} (columns: {cols})")
     return gdf[name]
 
@@ -57,6 +61,45 @@ def numbers(gdf: Any, name: str, what: str, *, positive: bool = False) -> np.nda
         sign = "positive" if positive else "non-negative"
         raise fail(gdf, k, name, f"{what} {values[k]:g} must be {sign}")
     return values
+
+
+def whole_numbers(gdf: Any, name: str, what: str) -> np.ndarray:
+    """A finite, non-negative column of whole numbers (as int64)."""
+    values = numbers(gdf, name, what)
+    frac = np.flatnonzero(values != np.round(values))
+    if frac.size:
+        k = int(frac[0])
+        raise fail(gdf, k, name, f"{what} {values[k]:g} is not a whole number")
+    return values.astype(np.int64)
+
+
+def text(gdf: Any, name: str) -> np.ndarray:
+    """A text column with no missing values."""
+    raw = column(gdf, name)
+    missing = np.flatnonzero(raw.isna().to_numpy())
+    if missing.size:
+        raise fail(gdf, int(missing[0]), name, "missing value")
+    return raw.astype(str).to_numpy(dtype=object)
+
+
+def coordinates(df: Any) -> tuple[np.ndarray, bool]:
+    """(n, 2) coordinates from x/y or lon/lat columns of a plain table; True when lon/lat."""
+    import pandas as pd
+
+    lower = {str(c).lower(): c for c in df.columns if isinstance(c, str)}
+    for xs, ys, lonlat in (("x", "y", False), ("lon", "lat", True),
+                           ("longitude", "latitude", True), ("lng", "lat", True)):
+        if xs in lower and ys in lower:
+            out = []
+            for c in (lower[xs], lower[ys]):
+                values = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float)
+                bad = np.flatnonzero(~np.isfinite(values))
+                if bad.size:
+                    raise fail(df, int(bad[0]), c, f"{df[c].iloc[bad[0]]!r} is not a finite number")
+                out.append(values)
+            return np.column_stack(out), lonlat
+    raise DataError(f"{df.attrs.get('source', 'layer')}: no coordinates (give a geometry, "
+                    "x/y or lon/lat columns)")
 
 
 def flags(gdf: Any, name: str) -> np.ndarray:

@@ -6,14 +6,14 @@ the end (:func:`siting.outputs.write.atomic_dir`), so a failed run leaves no fil
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from ..result import Result
-from .write import atomic_dir, reproducible_gpkg
+from .write import atomic_dir, json_text, reproducible_gpkg, stage_json, write_json
+
+__all__ = ["atomic_dir", "json_text", "stage_json", "write_json", "write_outputs"]
 
 
 def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_dir: Path | None,
@@ -26,7 +26,7 @@ def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_di
     written: list[str] = []
     try:
         if json_path is not None:  # staged first, renamed only once the folder is in place
-            tmp_json = _stage_json(Path(json_path), summary)
+            tmp_json = stage_json(Path(json_path), summary)
         if out_dir is not None:
             layers = prepared.layers
             frames = make_frames(result, assign(result), layers.demand, layers.sites)
@@ -43,20 +43,10 @@ def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_di
     return tuple(written)
 
 
-def _stage_json(path: Path, data: dict[str, Any]) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, allow_nan=False)
-        fh.write("\n")
-    return tmp
-
-
 def _write_folder(tmp: Path, frames: dict[str, Any], summary: dict[str, Any], title: str,
                   what: Any, geographic: bool) -> list[str]:
     names = ["summary.json"]
-    with open(tmp / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(summary, fh, indent=2, allow_nan=False)
-        fh.write("\n")
+    (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
     if what.gpkg:
         gpkg = tmp / "result.gpkg"
         reproducible_gpkg()

@@ -6,12 +6,14 @@ only when that folder holds nothing but files a run writes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..errors import SpecError
 
@@ -86,6 +88,61 @@ def _remove_empty(folders: list[Path]) -> None:
             folder.rmdir()
         except OSError:
             pass
+
+
+def json_text(data: Any) -> str:
+    """The one JSON form of every summary/result file: indented, no NaN, numpy values as
+    plain numbers, a final newline."""
+    return json.dumps(data, indent=2, allow_nan=False, default=_json_default) + "\n"
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def stage_json(path: Path, data: Any) -> Path:
+    """Write ``data`` to a temporary file beside ``path`` (mode 0644 under umask 022);
+    :func:`os.replace` it onto ``path`` to publish it. Nothing is left if writing fails."""
+    path = Path(path)
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise SpecError(f"{path}: folder {parent} does not exist")
+    text = json_text(data)  # serialise first: a bad value leaves no file at all
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a JSON file is like any output
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def write_json(path: str | Path, data: Any) -> None:
+    """Write one JSON file atomically (temporary name, then rename)."""
+    tmp = stage_json(Path(path), data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def reproducible_gpkg() -> None:
