@@ -239,6 +239,9 @@ def validate_scenario(data: dict[str, Any], *, base_dir: Path | None = None,
     """Validate a scenario dict; a SpecError names the source and the key path."""
     try:
         sc = Scenario.model_validate(data, context={"base_dir": base_dir})
+    except SpecError as exc:  # raised inside a kind's validator (e.g. a catalogue look-up)
+        where = "" if source == "flags" else f"{source}: "
+        raise SpecError(f"{where}problem.{exc}") from None
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = err["msg"].removeprefix("Value error, ")

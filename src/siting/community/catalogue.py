@@ -91,7 +91,7 @@ def expand_services(data: dict[str, Any], base_dir: str | Path | None = None) ->
         if isinstance(entry, str):
             if entry not in table:
                 raise SpecError(f"services[{k}]: {entry!r} is not in the catalogue "
-                                f"(known: {', '.join(table)})")
+                                f"{name!r} (known: {', '.join(table)})")
             out.append({"name": entry, **table[entry]})
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
             base = table.get(entry["name"], {})

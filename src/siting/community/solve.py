@@ -165,8 +165,10 @@ def proof_notes(result: CommunityResult) -> list[str]:
         out.append(f"the primary objective is not proven optimal{gap}"
                    + (f": {why}" if why else ""))
         if result.tie_break == "not proven":
-            out.append("ties were not broken: the tie-break stage needs a proven primary "
-                       "objective" + (f" and {why}" if why else ""))
+            ran = any(s.objective.startswith("tie-break") and not s.termination.startswith(
+                "not run") for s in result.stages)
+            out.append("ties may not be broken optimally" + (
+                "" if ran else " (the tie-break stage did not run)"))
     elif result.tie_break == "not proven":
         out.append("the primary objective is proven but ties may not be broken optimally "
                    f"({why or 'the tie-break stage stopped before proving it'})")
