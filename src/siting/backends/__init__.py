@@ -33,6 +33,11 @@ def backend_names() -> list[str]:
     return list(_REGISTRY)
 
 
+def backend_classes() -> dict[str, type[Backend]]:
+    """Registered backend classes by name, in preference order."""
+    return dict(_REGISTRY)
+
+
 def available_backends() -> list[str]:
     return [name for name, cls in _REGISTRY.items() if cls.is_available()]
 
@@ -49,4 +54,5 @@ def get_backend(name: str | None = None) -> Backend:
     return cls()
 
 
-__all__ = ["Backend", "available_backends", "backend_names", "get_backend", "register"]
+__all__ = ["Backend", "available_backends", "backend_classes", "backend_names", "get_backend",
+           "register"]

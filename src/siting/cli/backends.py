@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 
-from ..backends import _REGISTRY, DEFAULT_BACKEND
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,8 +17,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def rows() -> list[dict[str, object]]:
+    from ..backends import DEFAULT_BACKEND, backend_classes
+
     out = []
-    for name, cls in _REGISTRY.items():
+    for name, cls in backend_classes().items():
         ok = cls.is_available()
         out.append({
             "backend": name,

@@ -6,8 +6,6 @@ import argparse
 import sys
 from typing import Any
 
-from ..batch import read_manifest, run_batch
-from ..batch.summary import markdown_table
 from . import EXIT_NO_SOLUTION, EXIT_OK
 
 
@@ -27,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..batch import read_manifest, run_batch
+    from ..batch.summary import markdown_table
+
     runs = read_manifest(args.manifest)
 
     def progress(rec: dict[str, Any]) -> None:

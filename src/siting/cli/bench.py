@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import SpecError
 
@@ -27,12 +28,19 @@ def run(args: argparse.Namespace) -> int:
     return int(_harness().main(harness_args))
 
 
-def _harness():  # type: ignore[no-untyped-def]
-    """benchmarks/ lives beside src/ in the checkout, not inside the installed package."""
-    root = Path(__file__).resolve().parents[3]
-    if not (root / "benchmarks" / "harness.py").is_file():
-        raise SpecError("siting bench needs a source checkout: benchmarks/ was not found "
-                        f"beside {root / 'src'} (clone the repository and pip install -e .)")
+def _harness() -> Any:
+    """The checkout's benchmark harness (benchmarks/ is not part of the installed package).
+
+    Found from the working folder: the first folder upwards holding ``benchmarks/harness.py``
+    next to a ``pyproject.toml``, i.e. run ``siting bench`` inside a clone of the repository.
+    """
+    here = Path.cwd().resolve()
+    root = next((d for d in (here, *here.parents)
+                 if (d / "benchmarks" / "harness.py").is_file() and (d / "pyproject.toml").is_file()),
+                None)
+    if root is None:
+        raise SpecError("siting bench runs inside a source checkout: no benchmarks/harness.py "
+                        f"in {here} or above (cd into a clone of the repository)")
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
     from benchmarks import harness

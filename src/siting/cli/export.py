@@ -8,11 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .. import api
 from ..errors import SpecError
-from ..formulations import FORMULATIONS, SingleMilp, get_formulation
-from ..mps import lp_text, mps_text
-from ..readers import load_instance, sniff_format
 from . import EXIT_OK
 from .solve import add_problem_args, problem_params, split_ids
 
@@ -33,6 +29,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import api
+    from ..formulations import FORMULATIONS, SingleMilp, get_formulation
+    from ..mps import lp_text, mps_text
+    from ..readers import load_instance, sniff_format
+
     fmt = args.format or ("lp" if Path(args.file).suffix.lower() == ".lp" else "mps")
     target = Path(args.file)
     if not target.parent.exists():

@@ -12,12 +12,13 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import api
 from ..errors import SpecError
-from ..options import SolveOptions
-from ..readers import load_instance, sniff_format
 from . import EXIT_INTERRUPTED, EXIT_NO_SOLUTION, EXIT_OK
+
+if TYPE_CHECKING:  # the CLI imports the library only when a command runs (fast --help)
+    from ..options import SolveOptions
 
 
 
@@ -94,6 +95,8 @@ def add_solver_args(p: argparse.ArgumentParser) -> None:
 
 
 def solve_options(args: argparse.Namespace) -> SolveOptions:
+    from ..options import SolveOptions
+
     data: dict[str, object] = {"seed": args.seed, "warm_start": args.warm_start,
                                "verbose": args.verbose}
     if args.time_limit is not None:
@@ -230,6 +233,9 @@ def run_layers(args: argparse.Namespace) -> int:
 
 
 def run_instance(args: argparse.Namespace) -> int:
+    from .. import api
+    from ..readers import load_instance, sniff_format
+
     t0 = time.perf_counter()
     options = solve_options(args)
     fmt = sniff_format(args.path)
