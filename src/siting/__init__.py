@@ -28,7 +28,7 @@ _LAZY: dict[str, str] = {
     "MilpBuilder": ".milp", "MilpProblem": ".milp",
     "SolveOptions": ".options",
     "CFLP": ".problems", "LSCP": ".problems", "MCLP": ".problems", "UFL": ".problems",
-    "PCenter": ".problems", "PMedian": ".problems",
+    "PCenter": ".problems", "PDispersion": ".problems", "PMedian": ".problems",
     "Problem": ".problems",
     "load_instance": ".readers",
     "Result": ".result", "Timings": ".result",
@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from .instance import Instance, SparseCosts
     from .milp import MilpBuilder, MilpProblem
     from .options import SolveOptions
-    from .problems import CFLP, LSCP, MCLP, UFL, PCenter, PMedian, Problem
+    from .problems import CFLP, LSCP, MCLP, UFL, PCenter, PDispersion, PMedian, Problem
     from .readers import load_instance
     from .result import Result, Timings
     from .solution import MilpSolution, Status, Termination

@@ -109,4 +109,24 @@ class ClassicalDriver:
                           targets.out_dir, files, solved)
 
 
+class SitesOnlyDriver(ClassicalDriver):
+    """Kinds measured between the sites themselves (p-dispersion): the Instance's rows are the
+    sites, with unit weights; the demand layer is read but not used."""
+
+    def cost_request(self, scenario: Scenario, layers: Layers) -> CostRequest:
+        from .geo import columns as col
+
+        ids = col.ids(layers.sites, scenario.sites.id)
+        return CostRequest(scenario.distance.cutoff, ids, ids, origins="sites")
+
+    def prepare(self, scenario: Scenario, layers: Layers, costs: TravelCosts,
+                request: CostRequest, progress: Progress) -> Prepared:
+        sites_as_demand = replace(layers, demand=layers.sites)
+        sc = scenario.model_copy(update={"demand": scenario.demand.model_copy(
+            update={"weight": None, "demand": None})})
+        instance = build_instance(replace(sites_as_demand, scenario=sc), costs, request)
+        return Prepared(scenario, sites_as_demand, costs, instance, scenario.problem, 0.0)
+
+
 DRIVER = ClassicalDriver()
+SITES_ONLY = SitesOnlyDriver()

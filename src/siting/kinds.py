@@ -132,5 +132,8 @@ for _k in (
     Kind("cflp", "siting.problems:CFLP", _CLASSICAL, "siting.verify:verify_facility",
          "lagrangian", ("single_source",), doc="models/facility-location.md",
          summary="capacitated facility location"),
+    Kind("p-dispersion", "siting.problems:PDispersion", "siting.classical:SITES_ONLY",
+         "siting.verify:verify_dispersion", "search", ("p",), doc="models/p-dispersion.md",
+         summary="maximise the smallest distance between p open sites"),
 ):
     register(_k)

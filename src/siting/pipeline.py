@@ -59,8 +59,8 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
     t0 = time.perf_counter()
     layers = read_layers(scenario, progress)
     request = driver.cost_request(scenario, layers)
-    costs = travel_costs(scenario.distance, layers.demand, layers.sites, layers.crs, request,
-                         progress)
+    origins = layers.sites if request.origins == "sites" else layers.demand
+    costs = travel_costs(scenario.distance, origins, layers.sites, layers.crs, request, progress)
     prepared = driver.prepare(scenario, layers, costs, request, progress)
     return replace(prepared, read_seconds=time.perf_counter() - t0)
 

@@ -72,6 +72,13 @@ class CFLP(_Spec):
 
 
 #: the classical kinds' specs (the scenario's union over every kind is built from siting.kinds)
+class PDispersion(_Spec):
+    """Maximise the smallest travel cost between two of the ``p`` open sites."""
+
+    kind: Literal["p-dispersion"] = "p-dispersion"
+    p: int = Field(ge=2)
+
+
 Problem = Annotated[
-    PMedian | PCenter | LSCP | MCLP | UFL | CFLP, Field(discriminator="kind")
+    PMedian | PCenter | LSCP | MCLP | UFL | CFLP | PDispersion, Field(discriminator="kind")
 ]

@@ -15,7 +15,7 @@ from scipy.optimize import linprog
 
 from .decision import Decision
 from .instance import Instance
-from .problems import CFLP, MCLP, PCenter, PMedian, Problem
+from .problems import CFLP, MCLP, PCenter, PDispersion, PMedian, Problem
 from .result import Result
 from .verify import verify
 
@@ -55,6 +55,19 @@ def random_instance(
     return Instance(cost=cost, weight=weight, demand_ids=np.arange(1, n + 1),
                     site_ids=np.arange(1, m + 1), fixed_cost=fixed, capacity=cap,
                     name=name or f"random-{seed}")
+
+
+def random_sites(seed: int, m: int = 8, *, integer: bool = True,
+                 name: str | None = None) -> Instance:
+    """A seeded random sites × sites instance (row i is site i) on a 100 x 100 square."""
+    rng = np.random.default_rng(seed)
+    xy = rng.uniform(0, 100, size=(m, 2))
+    D = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+    if integer:
+        D = np.round(D)
+    ids = np.arange(1, m + 1)
+    return Instance(cost=D, weight=np.ones(m), demand_ids=ids, site_ids=ids,
+                    name=name or f"random-sites-{seed}")
 
 
 def _admissible(instance: Instance, sizes: range) -> list[np.ndarray]:
@@ -119,8 +132,8 @@ def _cflp_allocation(instance: Instance, open_mask: np.ndarray, single: bool) ->
 def brute_force(instance: Instance, problem: Problem) -> tuple[float | None, Decision | None]:
     """Optimal objective and one optimal decision by enumeration (None if infeasible)."""
     m = instance.n_sites
-    maximise = isinstance(problem, MCLP)
-    if isinstance(problem, (PMedian, PCenter)):
+    maximise = isinstance(problem, (MCLP, PDispersion))
+    if isinstance(problem, (PMedian, PCenter, PDispersion)):
         sizes = range(problem.p, problem.p + 1)
     elif isinstance(problem, MCLP) and problem.p is not None:
         sizes = range(problem.p + 1)
@@ -154,9 +167,9 @@ def assert_verified(result: Result, rel_tol: float = 1e-6) -> None:
     assert result.objective is not None
     assert abs(ver.objective - result.objective) <= rel_tol * max(1.0, abs(result.objective))
     if result.bound is not None:
-        sense = 1 if isinstance(result.problem, MCLP) else -1
+        sense = 1 if isinstance(result.problem, (MCLP, PDispersion)) else -1
         # the bound is on the right side of the objective
         assert sense * (result.bound - result.objective) >= -rel_tol * max(1.0, abs(result.objective))
 
 
-__all__ = ["assert_verified", "brute_force", "random_instance"]
+__all__ = ["assert_verified", "brute_force", "random_instance", "random_sites"]

@@ -27,6 +27,7 @@ from .heuristic import (
     UFLLagrangian,
 )
 from .p_center import PCenterClassic, PCenterSearch
+from .p_dispersion import PDispersionBigM, PDispersionSearch
 from .p_median import PMedianClassic, PMedianRadius
 
 FORMULATIONS: dict[str, dict[str, type[Formulation]]] = {}
@@ -44,7 +45,7 @@ for _cls in (PMedianBenders, PMedianBendersSCIP, PMedianRadius, PMedianClassic, 
              MCLPReduced, MCLPCover,
              FacilityLocation, CFLPLagrangian, CFLPStrong, CFLPWeak, CFLPLinkCuts,
              PMedianLagrangian, PMedianHeuristic, MCLPLagrangian, MCLPHeuristic, LSCPHeuristic,
-             UFLLagrangian, UFLHeuristic, PCenterHeuristic):
+             UFLLagrangian, UFLHeuristic, PCenterHeuristic, PDispersionSearch, PDispersionBigM):
     register(_cls)
 
 

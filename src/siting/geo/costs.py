@@ -52,6 +52,8 @@ class CostRequest:
     cutoff: float | None
     demand_ids: np.ndarray
     site_ids: np.ndarray
+    #: "demand" (demand × sites) or "sites" (sites × sites, e.g. p-dispersion)
+    origins: str = "demand"
 
 
 @dataclass(frozen=True, eq=False)
