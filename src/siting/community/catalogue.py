@@ -1,19 +1,22 @@
 """The service catalogue: default services and guide rules, with their sources.
 
-The template lives in ``models/service-catalogue.toml``; an identical copy ships inside the package
-(``service_catalogue.toml``) so ``catalogue = "default"`` works after a plain install.
+One file, shipped inside the package (``siting/community/service_catalogue.toml``) and read with
+:mod:`importlib.resources`, so ``catalogue = "default"`` works after a plain install; models/
+points to it. Copy it as the template of a catalogue of your own.
 """
 
 from __future__ import annotations
 
 import tomllib
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
 
-DEFAULT_CATALOGUE = Path(__file__).with_name("service_catalogue.toml")
+#: the default catalogue (package data; a real file in every install siting supports)
+DEFAULT_CATALOGUE = Path(str(resources.files("siting.community").joinpath("service_catalogue.toml")))
 
 # Sources shown in the report's compliance section when the catalogue gives none.
 RULE_SOURCES: dict[str, str] = {
