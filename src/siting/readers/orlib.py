@@ -5,6 +5,7 @@ Formats are in ``../shared/instances/*/MANIFEST.md``. Errors name the file and t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,8 @@ def _lines(text: str) -> list[list[str]]:
     return [ln.split() for ln in text.splitlines() if ln.strip()]
 
 
-def sniff_format(path: str | Path) -> str:
-    """'pmed', 'cap', 'sjc' or 'swain' from the file's content."""
+def detect(path: str | Path) -> str | None:
+    """'pmed', 'cap', 'sjc' or 'swain' from the file's content, None for none of them."""
     path = Path(path)
     lines = _lines(_read_text(path))
     if not lines:
@@ -50,9 +51,19 @@ def sniff_format(path: str | Path) -> str:
             return "sjc"
         if len(lines[1]) == 2:
             return "cap"
-    raise DataError(f"{path}: line 1: unrecognised format (expected an OR-Library p-median "
-                    "'n edges p' header, a capacitated warehouse 'm n' header, an SJC 'n p' "
-                    "header or Swain's 'id x y a')")
+    return None
+
+
+_EXPECTS = ("an OR-Library p-median 'n edges p' header, a capacitated warehouse 'm n' header, "
+            "an SJC 'n p' header or Swain's 'id x y a'")
+
+
+def sniff_format(path: str | Path) -> str:
+    """'pmed', 'cap', 'sjc' or 'swain' from the file's content."""
+    fmt = detect(path)
+    if fmt is None:
+        raise DataError(f"{path}: line 1: unrecognised format (expected {_EXPECTS})")
+    return fmt
 
 
 def _is_int(tok: str) -> bool:
@@ -234,3 +245,20 @@ def load_instance(path: str | Path, capacity: float | None = None) -> Instance:
         inst = read_sjc(path)
         return inst.with_capacity(capacity) if capacity is not None else inst
     return read_swain(path)
+
+
+def _is(fmt: str) -> Callable[[Path], bool]:
+    # one read of the file per format family would be nicer; these files are small
+    return lambda path: detect(path) == fmt
+
+
+def _read_cap(path: Path, capacity: float | None = None) -> Instance:
+    return read_cap(path, capacity)
+
+
+from . import Reader, register  # noqa: E402  (the registry imports this module)
+
+register(Reader("pmed", _is("pmed"), read_pmed))
+register(Reader("cap", _is("cap"), _read_cap, options=("capacity",)))
+register(Reader("sjc", _is("sjc"), read_sjc))
+register(Reader("swain", _is("swain"), read_swain, expects=_EXPECTS))
