@@ -13,11 +13,11 @@ import math
 import numpy as np
 from scipy.optimize import linprog
 
-from .decision import Decision
-from .instance import Instance
-from .problems import CFLP, MCLP, PCenter, PDispersion, PMedian, Problem
-from .result import Result
-from .verify import verify
+from ..decision import Decision
+from ..instance import Instance
+from ..problems import CFLP, MCLP, PCenter, PDispersion, PMedian, Problem
+from ..result import Result
+from ..verify import verify
 
 
 def random_instance(
@@ -32,7 +32,7 @@ def random_instance(
     name: str | None = None,
 ) -> Instance:
     """A seeded random Euclidean instance on a 100 x 100 square."""
-    from .instance import SparseCosts
+    from ..instance import SparseCosts
 
     rng = np.random.default_rng(seed)
     dem = rng.uniform(0, 100, size=(n, 2))
