@@ -110,6 +110,7 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     if not sol1.has_solution:
         return _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
                        build_seconds, t0, None, notes, termination=_termination(ctx, sol1, stages))
+    assert sol1.x is not None  # has_solution
     plan1 = decode(model, inst, sol1.x)
     check1 = verify(inst, problem, plan1)
     _assert_feasible(check1, "stage 1")
@@ -259,6 +260,7 @@ def _assert_feasible(check: Check, where: str) -> None:
 
 def _disaggregate(terms: CreditTerms, inst: CommunityInstance, u: np.ndarray) -> Allocation:
     """Split each group's allocation over its blocks in proportion to their population."""
+    assert terms.site is not None and terms.group is not None and terms.group_weight is not None
     keep = u > 1e-9
     cols_group = terms.group[terms.block[keep]]
     site, amount = terms.site[keep], u[keep]

@@ -43,7 +43,7 @@ def tiny_tables(seed: int, n: int = 10, m: int = 4, *, existing: bool = True,
     })
     services = []
     for _ in range(m):
-        allowed = [s["name"] for s in SERVICES if rng.uniform() < 0.8]
+        allowed = [str(s["name"]) for s in SERVICES if rng.uniform() < 0.8]
         services.append(";".join(allowed))
     sites = pd.DataFrame({
         "id": [f"s{j}" for j in range(m)],
@@ -153,9 +153,9 @@ def reference(inst: CommunityInstance, prob: CommunityProblem) -> dict[str, floa
         return {"primary": best, "tie": min(c.total_cost for c in ties)}
     if prob.objective == "cost":
         return {"primary": min(c.total_cost for c in checks)}
-    best = max(c.equity for c in checks)
-    ties = [c for c in checks if c.equity >= best - 1e-9]
-    return {"primary": best, "tie": max(c.coverage_objective for c in ties)}
+    level = max(c.equity for c in checks if c.equity is not None)
+    ties = [c for c in checks if c.equity is not None and c.equity >= level - 1e-9]
+    return {"primary": level, "tie": max(c.coverage_objective for c in ties)}
 
 
 def planar_instance(prob: CommunityProblem, demand: pd.DataFrame,

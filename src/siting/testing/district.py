@@ -90,7 +90,7 @@ def generate(seed: int = 20240115, *, width: float = 6400.0, height: float = 480
 
 
 def _grid_lines(rng: np.random.Generator, length: float) -> np.ndarray:
-    pos, out = 0.0, []
+    pos, out = 0.0, []  # type: float, list[float]
     while True:
         pos += rng.uniform(400, 600)
         if pos > length - 150:
