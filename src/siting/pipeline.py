@@ -136,28 +136,40 @@ def _travel_costs(scenario: Scenario, demand: Any, sites: Any, crs: Any, cutoff:
 
 def _network_costs(scenario: Scenario, demand: Any, sites: Any, crs: Any,
                    cutoff: float | None, progress: Progress) -> tuple[Costs, dict[str, Any]]:
+    from .geo import columns as col
     from .geo.crs import local_metric_crs
-    from .geo.network import load_network, network_costs
+    from .geo.netreport import network_report, report_lines
+    from .geo.network import largest_component, load_network, network_costs
 
     spec = scenario.distance.network
     assert spec is not None
-    net = load_network(spec.path, spec.type, spec.crs)
+    net = load_network(spec.path, spec.type, spec.crs, profile=spec.walk)
+    if spec.largest_component:
+        net = largest_component(net)
     # snapping needs metres: use the working CRS when projected, else the data's UTM zone
     metric_crs = crs if not crs.is_geographic else local_metric_crs(demand, sites)
     dxy = _xy(demand.to_crs(metric_crs))
     sxy = _xy(sites.to_crs(metric_crs))
-    nc = network_costs(net, dxy, sxy, metric_crs, cutoff, spec.speed_kmh, progress.advance)
-    progress.note(f"network {spec.path.name}: {nc.n_nodes} nodes, {nc.n_edges} directed edges; "
-                  f"snapping distance demand max {nc.demand_snap.max():.1f} m, "
-                  f"sites max {nc.site_snap.max():.1f} m (added to every path)")
+    nc = network_costs(net, dxy, sxy, metric_crs, cutoff, spec.speed_kmh, progress.advance,
+                       max_access_m=spec.max_access_m)
+    report = network_report(net, nc, col.ids(demand, scenario.demand.id),
+                            col.ids(sites, scenario.sites.id))
+    for line in report_lines(report):
+        progress.note(line)
+    on_d, on_s = np.isfinite(nc.demand_snap), np.isfinite(nc.site_snap)
     info = {"units": "min" if spec.speed_kmh else "m", "network": str(spec.path),
             "network_nodes": nc.n_nodes, "network_edges": nc.n_edges,
-            "snap_m": {"demand_mean": float(nc.demand_snap.mean()),
-                       "demand_max": float(nc.demand_snap.max()),
-                       "sites_mean": float(nc.site_snap.mean()),
-                       "sites_max": float(nc.site_snap.max())},
+            "snap_m": {"demand_mean": _stat(nc.demand_snap[on_d], np.mean),
+                       "demand_max": _stat(nc.demand_snap[on_d], np.max),
+                       "sites_mean": _stat(nc.site_snap[on_s], np.mean),
+                       "sites_max": _stat(nc.site_snap[on_s], np.max)},
+            "network_report": report,
             "snap_demand": nc.demand_snap, "snap_sites": nc.site_snap}
     return nc.costs, info
+
+
+def _stat(x: np.ndarray, fn: Callable[[np.ndarray], Any]) -> float | None:
+    return float(fn(x)) if x.size else None
 
 
 def _units(crs: Any) -> str:
@@ -202,7 +214,36 @@ def build_instance(layers: Layers, progress: Progress) -> tuple[Instance, dict[s
                     demand=quantity, fixed_cost=fixed, capacity=capacity, required=required,
                     forbidden=forbidden, name=sc.name, source="",
                     metadata={"crs": layers.crs_label})
+    inst, info["unreachable"] = _unreachable_policy(inst, sc, progress)
     return inst, info
+
+
+def _unreachable_policy(inst: Instance, sc: Scenario,
+                        progress: Progress) -> tuple[Instance, dict[str, Any]]:
+    """Apply ``distance.unreachable`` to demand that reaches no allowed site."""
+    from .formulations._common import describe_ids
+    from .reachability import drop_demand, unreachable_rows
+
+    policy, kind = sc.distance.unreachable, sc.problem.kind
+    lost = unreachable_rows(inst)
+    info: dict[str, Any] = {"policy": policy, "count": int(lost.size),
+                            "weight": float(np.asarray(inst.weight)[lost].sum()),
+                            "ids": [str(x) for x in inst.demand_ids[lost[:20]]]}
+    if lost.size == 0 or policy == "error":
+        return inst, info  # the formulations list unreachable ids where that is an error
+    if policy == "uncovered":
+        if kind not in ("lscp", "mclp"):
+            raise SpecError(f"distance.unreachable = 'uncovered' is for coverage models "
+                            f"(lscp, mclp), not {kind}: use 'drop' or 'error'")
+        progress.warn(f"{lost.size} demand point(s) reach no site and stay uncovered "
+                      f"(weight {info['weight']:g}): {describe_ids(inst.demand_ids[lost])}")
+        return inst, info
+    if lost.size == inst.n_demand:
+        raise SpecError("distance.unreachable = 'drop' would drop every demand point: no "
+                        "demand point reaches any site")
+    progress.warn(f"dropped {lost.size} demand point(s) that reach no site (weight "
+                  f"{info['weight']:g}): {describe_ids(inst.demand_ids[lost])}")
+    return drop_demand(inst, lost), info
 
 
 def _site_positions(site_ids: np.ndarray, wanted: tuple[str, ...], key: str) -> np.ndarray:
@@ -244,7 +285,10 @@ def run(scenario: Scenario, out_dir: Path | None = None, *, json_path: Path | No
     t0 = time.perf_counter()
     prepared = prepare(scenario, progress)
     with progress.step(f"solving {scenario.problem.kind}"):
-        result = api.solve(prepared.instance, scenario.problem,  # type: ignore[arg-type]
+        problem = scenario.problem
+        if scenario.distance.unreachable == "uncovered" and hasattr(problem, "drop_unreachable"):
+            problem = problem.model_copy(update={"drop_unreachable": True})
+        result = api.solve(prepared.instance, problem,  # type: ignore[arg-type]
                            formulation=scenario.solver.formulation,
                            backend=scenario.solver.backend, options=scenario.solver.options())
     result = replace(result, timings=replace(result.timings, read=prepared.read_seconds,

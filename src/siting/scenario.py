@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from .errors import SpecError
+from .geo.walk import WalkProfile
 from .options import SolveOptions
 from .problems import CFLP, LSCP, MCLP, UFL, PCenter, PMedian
 
@@ -128,6 +129,13 @@ class NetworkInput(_Section):
         default="walking", description="OSM PBF: which network pyrosm extracts")
     crs: CrsText | None = Field(default=None, description="edge-list coordinates CRS (default EPSG:4326)")
     speed_kmh: float | None = Field(default=None, gt=0, description="turn metres into minutes")
+    max_access_m: float | None = Field(
+        default=500.0, gt=0, description="points farther than this (metres) from every "
+        "snappable edge are off the network and reach nothing (none: no limit)")
+    largest_component: bool = Field(
+        default=False, description="keep only the largest connected piece of the network")
+    walk: WalkProfile = Field(default_factory=WalkProfile,
+                              description="walking profile (OSM tag rules, type walking)")
 
 
 class TableInput(_Section):
@@ -149,6 +157,10 @@ class Distance(_Section):
                             "(default: a projected input CRS, else the data's UTM zone)")
     network: NetworkInput | None = None
     table: TableInput | None = None
+    unreachable: Literal["error", "drop", "uncovered"] = Field(
+        default="error", description="demand that reaches no site: 'error' lists the ids, "
+        "'drop' removes it (count and weight reported), 'uncovered' keeps it as uncovered "
+        "(lscp/mclp only)")
 
     @model_validator(mode="after")
     def _source_given(self) -> Distance:
