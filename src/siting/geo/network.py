@@ -52,6 +52,8 @@ class Network:
     #: ways the walking profile dropped, by reason, and walkable ways no point may snap to
     dropped: dict[str, int] = field(default_factory=dict)
     not_snappable: int = 0
+    #: the source's id of each edge (OSM way id for PBF, input row otherwise)
+    edge_id: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -121,7 +123,7 @@ def largest_component(net: Network) -> Network:
     return replace(net, eu=net.eu[keep], ev=net.ev[keep], elength=net.elength[keep],
                    fwd=net.fwd[keep], rev=net.rev[keep], snappable=net.snappable[keep],
                    geometry=None if net.geometry is None else net.geometry[keep],
-                   source=net.source)
+                   edge_id=None if net.edge_id is None else net.edge_id[keep])
 
 
 @dataclass(frozen=True)
@@ -208,9 +210,10 @@ def _from_pbf(path: Path, network_type: str, walk: WalkProfile | None) -> Networ
         not_snappable = rules["not_snappable"]
         length = length * rules["factor"]
     geom = np.asarray(edges.geometry.array, dtype=object)
+    way = edges["id"].to_numpy(dtype=np.int64)
     return _assemble(ids, nodes["lon"].to_numpy(float), nodes["lat"].to_numpy(float),
                      u[keep], v[keep], length[keep], fwd[keep], rev[keep], snappable[keep],
-                     "EPSG:4326", str(path), geom[keep], dropped, not_snappable)
+                     "EPSG:4326", str(path), geom[keep], dropped, not_snappable, way[keep])
 
 
 def _walk_rules(edges: Any, walk: WalkProfile) -> dict[str, Any]:
@@ -349,7 +352,8 @@ def _from_edge_csv(path: Path, crs: str) -> Network:
 def _assemble(node_ids: np.ndarray, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray,
               length: np.ndarray, fwd: np.ndarray, rev: np.ndarray, snappable: np.ndarray,
               crs: Any, source: str, geometry: np.ndarray | None = None,
-              dropped: dict[str, int] | None = None, not_snappable: int = 0) -> Network:
+              dropped: dict[str, int] | None = None, not_snappable: int = 0,
+              edge_id: np.ndarray | None = None) -> Network:
     """Map node ids to 0..N-1; edges whose nodes are unknown are left out."""
     order = np.argsort(node_ids, kind="stable")
     sorted_ids = node_ids[order]
@@ -360,9 +364,10 @@ def _assemble(node_ids: np.ndarray, x: np.ndarray, y: np.ndarray, u: np.ndarray,
     if (length[known] < 0).any() or not np.isfinite(length[known]).all():
         raise DataError(f"{source}: edge lengths must be finite and non-negative")
     geom = None if geometry is None else geometry[known]
+    ids = np.arange(u.size) if edge_id is None else np.asarray(edge_id)
     return Network(x, y, order[ui[known]], order[vi[known]], length[known], fwd[known],
                    rev[known], snappable[known], crs, source, geom, dict(dropped or {}),
-                   not_snappable)
+                   not_snappable, ids[known])
 
 
 def network_costs(net: Network, demand_xy: np.ndarray, site_xy: np.ndarray, points_crs: Any,
