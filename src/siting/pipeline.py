@@ -364,9 +364,12 @@ def validate(scenario: Scenario, progress: Progress | None = None) -> dict[str, 
                  if check is not None else {})
         return {"problem": "community", "demand_points": len(layers.demand),
                 "sites": len(layers.sites), "crs": layers.crs_label, **(extra or {})}
+    from .reachability import component_infeasibility
+
     prepared = prepare(scenario, progress)
     inst = prepared.instance
     dist = {k: v for k, v in prepared.distance.items() if not k.startswith("snap_") or k == "snap_m"}
     return {"problem": scenario.problem.kind, "demand_points": inst.n_demand,
             "sites": inst.n_sites, "crs": prepared.layers.crs_label, "distance": dist,
+            "infeasible": component_infeasibility(inst, scenario.problem),
             "notes": list(progress.notes)}

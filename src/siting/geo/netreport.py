@@ -50,10 +50,14 @@ def report_lines(rep: dict[str, Any]) -> list[str]:
                    f"{', '.join(alone['ids'])}")
     off = rep["off_network"]
     limit = rep["max_access_m"]
-    if off["demand"] or off["sites"]:
-        out.append(f"off the network (farther than {limit} m from a walkable edge): "
-                   f"{off['demand']} demand point(s) {', '.join(off['demand_ids'])}; "
-                   f"{off['sites']} site(s) {', '.join(off['site_ids'])}")
+    parts = []
+    if off["demand"]:
+        parts.append(f"{off['demand']} demand point(s) {', '.join(off['demand_ids'])}")
+    if off["sites"]:
+        parts.append(f"{off['sites']} site(s) {', '.join(off['site_ids'])}")
+    if parts:
+        out.append(f"off the network (farther than {limit:g} m from a walkable edge): "
+                   + "; ".join(parts))
     for who in ("demand", "sites"):
         s = rep["access_m"][who]
         if s["count"]:
