@@ -139,13 +139,19 @@ def _network_costs(scenario: Scenario, demand: Any, sites: Any, crs: Any,
     from .geo import columns as col
     from .geo.crs import local_metric_crs
     from .geo.netreport import network_report, report_lines
-    from .geo.network import largest_component, load_network, network_costs
+    from .geo.network import (
+        largest_component,
+        load_network,
+        network_costs,
+        no_snap_on_small_pieces,
+    )
 
     spec = scenario.distance.network
     assert spec is not None
     net = load_network(spec.path, spec.type, spec.crs, profile=spec.walk)
     if spec.largest_component:
         net = largest_component(net)
+    net = no_snap_on_small_pieces(net, spec.snap_min_piece_m)
     # snapping needs metres: use the working CRS when projected, else the data's UTM zone
     metric_crs = crs if not crs.is_geographic else local_metric_crs(demand, sites)
     dxy = _xy(demand.to_crs(metric_crs))

