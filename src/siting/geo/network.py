@@ -366,16 +366,13 @@ def _from_edge_csv(path: Path, crs: str) -> Network:
               if "oneway" in df.columns else np.zeros(len(df), dtype=bool))
     geometry = None
     if "geometry" in df.columns:
-        geometry = np.empty(len(df), dtype=object)
-        for k, text in enumerate(df["geometry"]):
-            try:
-                geom = shapely.from_wkt(text)
-            except shapely.errors.GEOSException:
-                geom = None
-            if geom is None or geom.geom_type != "LineString":
-                raise DataError(f"{path}: line {k + 2}, column 'geometry': {text!r} is not a "
-                                "WKT LINESTRING")
-            geometry[k] = geom
+        text = df["geometry"].to_numpy(dtype=object)
+        geometry = shapely.from_wkt(text, on_invalid="ignore")  # invalid -> None
+        bad = shapely.get_type_id(geometry) != 1  # 1: LineString (None gives -1)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise DataError(f"{path}: line {k + 2}, column 'geometry': {text[k]!r} is not a "
+                            "WKT LINESTRING")
     n = len(df)
     return _assemble(np.arange(len(labels)), x, y, u.astype(np.int64), v.astype(np.int64),
                      nums["length"], np.ones(n, dtype=bool), ~oneway, np.ones(n, dtype=bool),
@@ -416,8 +413,13 @@ def network_costs(net: Network, demand_xy: np.ndarray, site_xy: np.ndarray, poin
     snappable edge are off the network: they reach nothing.
     """
     lines = net.lines(points_crs)
-    ds = snap_points(lines, net.elength, net.snappable, demand_xy, max_access_m)
-    ss = snap_points(lines, net.elength, net.snappable, site_xy, max_access_m)
+    n = len(demand_xy)
+    both = snap_points(lines, net.elength, net.snappable,
+                       np.concatenate([np.asarray(demand_xy, float).reshape(-1, 2),
+                                       np.asarray(site_xy, float).reshape(-1, 2)]),
+                       max_access_m)
+    ds = Snap(both.edge[:n], both.along[:n], both.access[:n])
+    ss = Snap(both.edge[n:], both.along[n:], both.access[n:])
     costs = _snapped_costs(net, ds, ss, cutoff, speed_kmh, progress)
     detours = near_pair_detours(net, ds, ss, demand_xy, site_xy) if detour_check else {}
     n_comp, labels = net.components()
