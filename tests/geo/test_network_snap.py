@@ -142,3 +142,15 @@ def test_osmnx_style_graph_is_read_directly() -> None:
     assert cost[0, 0] == pytest.approx(5 + bend.length / 2)
     back = _costs(net, [(100, 60)], [(100, 0)])
     assert np.isinf(back[0, 0])  # 2 -> 3 is one way
+
+
+def test_near_pairs_that_walk_far_are_counted() -> None:
+    # a river between y = 0 and y = 200; the only bridge is 1 km east
+    net = _net([(0, 0), (1000, 0), (1000, 200), (0, 200)], [(0, 1), (1, 2), (2, 3)])
+    demand = np.array([[100.0, -5.0], [100.0, 205.0], [900.0, -5.0]])
+    sites = np.array([[150.0, 205.0]])
+    nc = network_costs(net, demand, sites, CRS, None)
+    # demand-site: (0, S) 205 m apart walks 1960 m; (1, S) is near and short; (2, S) is far
+    assert nc.detours["near_pairs"] == 2 and nc.detours["far_walks"] == 1
+    dd = nc.detours["demand_pairs"]  # 0 <-> 1 both ways; 2 is 800 m from both
+    assert dd["near_pairs"] == 2 and dd["far_walks"] == 2 and dd["share"] == 1.0

@@ -65,9 +65,13 @@ def report_lines(rep: dict[str, Any]) -> list[str]:
             out.append(f"access leg to the network, {who}: median {s['p50']:.0f} m, "
                        f"90% {s['p90']:.0f} m, max {s['max']:.0f} m")
     det = rep["near_pairs_walking_far"]
-    if det.get("near_pairs"):
-        out.append(f"{det['share']:.1%} of demand-site pairs under {det['near_m']:.0f} m apart "
-                   f"walk over {det['far_m']:.0f} m ({det['far_walks']} of {det['near_pairs']})")
+    for what, d in (("demand-site", det), ("demand-demand", det.get("demand_pairs", {}))):
+        if d.get("near_pairs"):
+            sample = (f", from {d['sampled_from']} sampled points"
+                      if d.get("sampled_from", 0) >= 2000 else "")
+            out.append(f"{d['share']:.1%} of {what} pairs under {d['near_m']:.0f} m apart "
+                       f"(straight line) walk over {d['far_m']:.0f} m or not at all "
+                       f"({d['far_walks']} of {d['near_pairs']}{sample})")
     if rep.get("small_piece_edges"):
         out.append(f"{rep['small_piece_edges']} edges on short isolated pieces take no points")
     if rep["profile_dropped_ways"]:
