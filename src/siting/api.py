@@ -55,6 +55,9 @@ def solve(
     (``solve(inst, "p-median", p=5)``). Infeasible and time-limited outcomes are returned as
     values; a verification mismatch raises :class:`~siting.errors.VerificationError`.
     """
+    if hasattr(instance, "geometry"):  # a GeoDataFrame: say where frames go in
+        raise SpecError("siting.solve takes an Instance; for demand and site GeoDataFrames use "
+                        "siting.geo.frames.solve_frames(demand, sites, problem, costs=...)")
     t0 = time.perf_counter()
     spec = make_problem(problem, **params)
     options = options or SolveOptions()
