@@ -181,7 +181,8 @@ def main() -> None:
               f"{r['after_pieces']} | {n} | {r['before_far']} ({r['before_far'] / n:.1%}) | "
               f"{r['after_far']} ({r['after_far'] / n:.1%}) | "
               f"{r['walkable_cycleways_far']} ({r['walkable_cycleways_far'] / n:.1%}) | "
-              f"{r['all_ways_far']} ({r['all_ways_far'] / n:.1%}) | {r['before_on_tunnel_nodes']} | "
+              f"{r['all_ways_far']} ({r['all_ways_far'] / n:.1%}) | "
+              f"{r['before_on_tunnel_nodes']} | "
               f"{r['snapped_to_excluded']} of {r['snapped']} | {r['snapped_to_tunnel']} |")
     print("\n'Before' = pyrosm's walking filter with nearest-node snapping (the old rule); 'after'"
           " = the walking profile (default: cycleways only with foot access), edge snapping, no "

@@ -5,7 +5,8 @@ The grid (side × side nodes, jittered, two-way streets, every fifth street with
 written as an edge-list CSV with WKT geometry and read back through ``load_network`` (the user's
 path), then 10^5 demand points are snapped onto its edges, and for a last step costs to
 ``--sites`` sites are computed with a 1 km cutoff. Prints one JSON object (wall and CPU seconds
-per stage -- CPU time shows the work when the machine is shared -- and peak resident memory). Results: benchmarks/results/network_snap.txt.
+per stage -- CPU time shows the work when the machine is shared -- and peak resident memory).
+Results: benchmarks/results/network_snap.txt.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def component_infeasibility(instance: Instance, problem: Any) -> str | None:
         return None  # unreachable demand is reported by the formulations (ids listed)
     k = pieces.n_with_demand
     # required sites already sit in some pieces: the others need a site of their own
-    req = instance.required  # type: ignore[assignment]
+    req = np.asarray(instance.required, dtype=bool)
     held = np.unique(pieces.sites[req & (pieces.sites >= 0)])
     need = int(req.sum()) + (k - held.size)
     if need <= p:

@@ -12,8 +12,8 @@ from . import EXIT_NO_SOLUTION, EXIT_OK
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check a scenario file and its data without solving",
                        description="Validate a scenario: keys, files, layers, columns, CRS and "
-                       "travel costs; for network distances the pieces of the network, off-network points, access "
-                       "legs and detours. Nothing is solved or written. Exit 1 when the request is "
+                       "travel costs; for network distances the pieces of the network, "
+                       "off-network points, access legs and detours. Nothing is solved or written. Exit 1 when the request is "
                        "infeasible before solving (p below the pieces holding demand).")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario .toml file")
     p.add_argument("--json", action="store_true", help="print what was found as JSON")

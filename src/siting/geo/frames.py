@@ -130,7 +130,8 @@ def _metric(costs: Any) -> str:
         return "table"
     if hasattr(costs, "nodes") and hasattr(costs, "edges"):
         return "network"
-    if isinstance(costs, (str, Path)) and Path(costs).suffix.lower() in (".pbf", ".graphml", ".csv"):
+    suffixes = (".pbf", ".graphml", ".csv")
+    if isinstance(costs, (str, Path)) and Path(costs).suffix.lower() in suffixes:
         return "network"
     raise SpecError(f"costs: use 'euclidean', 'haversine', a networkx graph, a network file "
                     f"(.osm.pbf, .graphml, edge-list .csv) or an OD DataFrame, not {costs!r}")
@@ -150,7 +151,8 @@ def _od_frame(table: Any, d_ids: np.ndarray, s_ids: np.ndarray, cutoff: float | 
     need = ["site_id", "demand_id", "cost"]
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise SpecError(f"costs table lacks column(s) {', '.join(missing)} (needs {', '.join(need)})")
+        raise SpecError(f"costs table lacks column(s) {', '.join(missing)} "
+                        f"(needs {', '.join(need)})")
     di = {str(v): k for k, v in enumerate(d_ids)}
     si = {str(v): k for k, v in enumerate(s_ids)}
     i = np.array([di.get(str(v), -1) for v in table["demand_id"]])

