@@ -138,44 +138,18 @@ def _network_costs(scenario: Scenario, demand: Any, sites: Any, crs: Any,
                    cutoff: float | None, progress: Progress) -> tuple[Costs, dict[str, Any]]:
     from .geo import columns as col
     from .geo.crs import local_metric_crs
-    from .geo.netreport import network_report, report_lines
-    from .geo.network import (
-        largest_component,
-        load_network,
-        network_costs,
-        no_snap_on_small_pieces,
-    )
+    from .geo.netcosts import network_travel_costs
 
     spec = scenario.distance.network
     assert spec is not None
-    net = load_network(spec.path, spec.type, spec.crs, profile=spec.walk)
-    if spec.largest_component:
-        net = largest_component(net)
-    net = no_snap_on_small_pieces(net, spec.snap_min_piece_m)
     # snapping needs metres: use the working CRS when projected, else the data's UTM zone
     metric_crs = crs if not crs.is_geographic else local_metric_crs(demand, sites)
-    dxy = _xy(demand.to_crs(metric_crs))
-    sxy = _xy(sites.to_crs(metric_crs))
-    nc = network_costs(net, dxy, sxy, metric_crs, cutoff, spec.speed_kmh, progress.advance,
-                       max_access_m=spec.max_access_m)
-    report = network_report(net, nc, col.ids(demand, scenario.demand.id),
-                            col.ids(sites, scenario.sites.id))
-    for line in report_lines(report):
+    costs, info, lines = network_travel_costs(
+        spec, _xy(demand.to_crs(metric_crs)), _xy(sites.to_crs(metric_crs)), metric_crs, cutoff,
+        col.ids(demand, scenario.demand.id), col.ids(sites, scenario.sites.id), progress.advance)
+    for line in lines:
         progress.note(line)
-    on_d, on_s = np.isfinite(nc.demand_snap), np.isfinite(nc.site_snap)
-    info = {"units": "min" if spec.speed_kmh else "m", "network": str(spec.path),
-            "network_nodes": nc.n_nodes, "network_edges": nc.n_edges,
-            "snap_m": {"demand_mean": _stat(nc.demand_snap[on_d], np.mean),
-                       "demand_max": _stat(nc.demand_snap[on_d], np.max),
-                       "sites_mean": _stat(nc.site_snap[on_s], np.mean),
-                       "sites_max": _stat(nc.site_snap[on_s], np.max)},
-            "network_report": report,
-            "snap_demand": nc.demand_snap, "snap_sites": nc.site_snap}
-    return nc.costs, info
-
-
-def _stat(x: np.ndarray, fn: Callable[[np.ndarray], Any]) -> float | None:
-    return float(fn(x)) if x.size else None
+    return costs, info
 
 
 def _units(crs: Any) -> str:
