@@ -40,6 +40,7 @@ def solve_frames(demand: Any, sites: Any, problem: Any, *, costs: Any = "euclide
                  weight: str | None = None, site_cost: str | None = None,
                  capacity: str | None = None, cutoff: float | None = None,
                  network_type: str = "walking", max_access_m: float | None = 500.0,
+                 snap_min_piece_m: float = 100.0,
                  speed_kmh: float | None = None, formulation: str | None = None,
                  backend: str | None = None, options: Any = None, **params: Any) -> FrameResult:
     """Solve ``problem`` (a spec or a kind name with ``params``) on two GeoDataFrames."""
@@ -54,7 +55,8 @@ def solve_frames(demand: Any, sites: Any, problem: Any, *, costs: Any = "euclide
     inst, d_pts, s_pts = build_frames_instance(
         demand, sites, spec, costs=costs, demand_id=demand_id, site_id=site_id, weight=weight,
         site_cost=site_cost, capacity=capacity, cutoff=cutoff, network_type=network_type,
-        max_access_m=max_access_m, speed_kmh=speed_kmh, notes=notes)
+        max_access_m=max_access_m, snap_min_piece_m=snap_min_piece_m, speed_kmh=speed_kmh,
+        notes=notes)
     res = api.solve(inst, spec, formulation=formulation, backend=backend, options=options)
     out_sites = sites.copy()
     out_demand = demand.copy()
@@ -87,7 +89,8 @@ def build_frames_instance(demand: Any, sites: Any, spec: Any, *, costs: Any,
                           demand_id: str | None, site_id: str | None, weight: str | None,
                           site_cost: str | None, capacity: str | None, cutoff: float | None,
                           network_type: str, max_access_m: float | None,
-                          speed_kmh: float | None, notes: list[str]) -> tuple[Instance, Any, Any]:
+                          speed_kmh: float | None, notes: list[str],
+                          snap_min_piece_m: float = 100.0) -> tuple[Instance, Any, Any]:
     """The Instance for two frames, and their points (working CRS: metric or lon/lat)."""
     from . import columns as col
     from . import distance as dist
@@ -110,9 +113,10 @@ def build_frames_instance(demand: Any, sites: Any, spec: Any, *, costs: Any,
     elif metric == "table":
         cost = _od_frame(costs, d_ids, s_ids, cutoff)
     else:
-        from .network import load_network, network_costs
+        from .network import load_network, network_costs, no_snap_on_small_pieces
 
-        net = load_network(costs, network_type, profile=None)
+        net = no_snap_on_small_pieces(load_network(costs, network_type, profile=None),
+                                      snap_min_piece_m)
         cost = network_costs(net, dxy, sxy, crs, cutoff, speed_kmh,
                              max_access_m=max_access_m, detour_check=False).costs
     w = col.numbers(d, weight, "weight") if weight else np.ones(len(d))
