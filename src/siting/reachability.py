@@ -15,10 +15,25 @@ from typing import Any
 import numpy as np
 
 from .errors import InfeasibleSpecError
-from .instance import Instance
+from .instance import Instance, SparseCosts
 
 #: kinds that assign every demand point to an open site, with exactly/at most p sites
 _P_KINDS = ("p-median", "p-center")
+#: dense cost arrays above this many entries are not turned into a pair list here
+_DENSE_LIMIT = 50_000_000
+
+
+def _one_site_reaches_all(instance: Instance) -> bool:
+    """Whether some allowed site has a cost to every demand point (then there is one piece)."""
+    allowed = ~np.asarray(instance.forbidden, dtype=bool)
+    cost = instance.cost
+    if isinstance(cost, SparseCosts):
+        per_site = np.bincount(cost.indices, minlength=instance.n_sites)
+        return bool((allowed & (per_site == instance.n_demand)).any())
+    for j in np.flatnonzero(allowed)[:8]:  # complete matrices answer at the first column
+        if np.isfinite(cost[:, j]).all():
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -66,8 +81,10 @@ def component_infeasibility(instance: Instance, problem: Any) -> str | None:
     if kind not in _P_KINDS:
         return None
     p = int(problem.p)
-    if instance.n_demand == 0:
-        return None
+    if instance.n_demand == 0 or _one_site_reaches_all(instance):
+        return None  # one piece: nothing to say, and no pair list built (dense 20k x 20k)
+    if not isinstance(instance.cost, SparseCosts) and instance.cost.size > _DENSE_LIMIT:
+        return None  # dense with missing pairs and huge: left to the formulations
     pieces = reach_pieces(instance)
     if (pieces.demand < 0).any():
         return None  # unreachable demand is reported by the formulations (ids listed)
@@ -109,8 +126,6 @@ def unreachable_rows(instance: Instance) -> np.ndarray:
 def drop_demand(instance: Instance, rows: np.ndarray) -> Instance:
     """The instance without the given demand rows."""
     from dataclasses import replace
-
-    from .instance import SparseCosts
 
     keep = np.ones(instance.n_demand, dtype=bool)
     keep[rows] = False

@@ -174,3 +174,17 @@ p = 1
     rc, out, err = run_cli(capsys, "solve", toml, "--json", split_town["tmp"] / "s.json")
     summary = json.loads((split_town["tmp"] / "s.json").read_text())
     assert rc == 1 and summary["status"] == "infeasible", (out, err)
+
+
+def test_one_piece_is_seen_without_a_pair_list() -> None:
+    # a complete dense matrix: the first allowed column reaches everyone, nothing is built
+    cost = np.ones((4, 3))
+    cost[0, 0] = np.inf
+    inst = Instance(cost=cost, weight=np.ones(4), demand_ids=np.arange(4),
+                    site_ids=np.arange(3), forbidden=np.array([False, False, True]))
+    assert component_infeasibility(inst, PMedian(p=1)) is None
+    cost[:, 1] = np.inf  # now site 0 misses demand 0 and site 1 is cut off: demand 0 alone
+    cost[0, 2] = 1.0  # ...reachable only from the forbidden site
+    inst = Instance(cost=cost, weight=np.ones(4), demand_ids=np.arange(4),
+                    site_ids=np.arange(3), forbidden=np.array([False, False, True]))
+    assert component_infeasibility(inst, PMedian(p=1)) is None  # unreachable: formulations say so
