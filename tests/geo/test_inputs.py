@@ -142,3 +142,24 @@ def test_semicolon_csv(tmp_path: Path, reference: Any) -> None:
     inst = _instance(_scenario(d, write_layer(sites, tmp_path / "s.csv")))
     assert list(inst.demand_ids) == list(reference.demand_ids)
     np.testing.assert_allclose(inst.weight, reference.weight)
+
+
+def test_points_and_polygons_mix_in_one_layer(tmp_path: Path) -> None:
+    """An OSM POI layer: points stay points, polygons give an interior point, counted."""
+    demand, sites = make_points(4)
+    utm = sites.to_crs(32635)
+    geoms = list(utm.geometry)
+    for k in (1, 4):
+        geoms[k] = geoms[k].buffer(40.0)
+    mixed = utm.set_geometry(gpd.GeoSeries(geoms, crs=32635)).to_crs(4326)
+    path = write_layer(mixed, tmp_path / "pois.gpkg")
+    progress = Progress()
+    prepared = pipeline.prepare(_scenario(write_layer(demand, tmp_path / "d.gpkg"), path),
+                                progress)
+    note = next(n for n in progress.notes if "representative point" in n)
+    assert "2 polygon(s)" in note and f"{len(sites) - 2} point(s) kept" in note
+    got = prepared.layers.sites.to_crs(4326).geometry
+    assert (got.geom_type == "Point").all()
+    assert got.to_crs(32635).within(mixed.geometry.to_crs(32635).buffer(1e-6)).all()
+    keep = [k for k in range(len(sites)) if k not in (1, 4)]
+    assert got.iloc[keep].geom_equals_exact(mixed.geometry.iloc[keep], 1e-9).all()

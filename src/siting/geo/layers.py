@@ -1,7 +1,7 @@
 """Read one point layer (GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV) into a GeoDataFrame.
 
-The result always holds one valid point per row (polygons and lines are reduced to a
-representative point, with a note), a 0..n-1 index, and ``attrs["where"]`` telling how to name
+The result always holds one valid point per row (polygons are reduced to a representative
+point, an interior point, with a warning that counts them; lines are an error naming the row), a 0..n-1 index, and ``attrs["where"]`` telling how to name
 a row in messages (CSV: the file line; GIS files: the feature number).
 """
 
@@ -20,7 +20,7 @@ LAT_NAMES = ("lat", "latitude", "y_lat")
 X_NAMES = ("x", "easting", "xcoord", "x_coord", "coord_x", "point_x")
 Y_NAMES = ("y", "northing", "ycoord", "y_coord", "coord_y", "point_y")
 
-# geometry families: mixing two of them in one layer is an error
+# geometry families: points and polygons may mix in one layer, lines are refused
 _FAMILY = {"Point": "point", "MultiPoint": "point", "LineString": "line",
            "MultiLineString": "line", "LinearRing": "line", "Polygon": "polygon",
            "MultiPolygon": "polygon"}
@@ -200,19 +200,28 @@ def _to_points(gdf: Any, spec: LayerSpec, notes: list[str]) -> Any:
     other = np.flatnonzero(family == "other")
     if other.size:
         raise fail(gdf, int(other[0]), geom.name, f"unsupported geometry type {types[other[0]]}")
-    kinds = list(dict.fromkeys(family))
-    if len(kinds) > 1:
-        k = int(np.flatnonzero(family != family[0])[0])
-        raise fail(gdf, k, geom.name, f"mixed geometry types in one layer ({types[0]} in "
-                   f"{row_name(gdf, 0)}, {types[k]} here); use one type per layer")
+    lines = np.flatnonzero(family == "line")
+    if lines.size:
+        k = int(lines[0])
+        layer = f"{spec.role} layer" + (f" {spec.layer!r}" if spec.layer else "")
+        raise fail(gdf, k, geom.name, f"{types[k]} in the {layer} ({lines.size} line "
+                   "feature(s)): demand and sites must be points or polygons")
+    polygons = family == "polygon"
     multi = (types == "MultiPoint") & (geom.apply(lambda g: len(g.geoms)).to_numpy() > 1
                                        if (types == "MultiPoint").any() else False)
-    if kinds[0] != "point" or np.any(multi):
-        notes.append(f"{gdf.attrs['source']}: {spec.role} layer has {kinds[0]} geometries; "
-                     "using a representative point of each")
-        gdf = gdf.set_geometry(geom.representative_point())
-    elif (types == "MultiPoint").any():
-        gdf = gdf.set_geometry(geom.representative_point())
+    if polygons.any() or np.any(multi):
+        what = (f"{int(polygons.sum())} polygon(s)" if polygons.any() else "") + \
+            (" and " if polygons.any() and np.any(multi) else "") + \
+            (f"{int(np.sum(multi))} multi-point(s)" if np.any(multi) else "")
+        kept = int((family == "point").sum() - np.sum(multi))
+        notes.append(f"{gdf.attrs['source']}: {spec.role} layer: {what} reduced to a "
+                     f"representative point (an interior point) each"
+                     + (f"; {kept} point(s) kept as they are" if kept else ""))
+    reduce = polygons | (types == "MultiPoint")
+    if reduce.any():
+        new = geom.copy()
+        new[reduce] = geom[reduce].representative_point()
+        gdf = gdf.set_geometry(new)
     xy = np.column_stack([gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy()])
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():

@@ -1,0 +1,143 @@
+"""Who can reach whom: pieces of the demand–site reachability graph and unreachable demand.
+
+Formulation-neutral checks on an :class:`~siting.instance.Instance` (no geometry): a model that
+serves every demand point from one of p open sites (p-median, p-center) needs at least one open
+site in every piece of the bipartite graph "demand i — site j when the pair has a cost". With p
+below the number of pieces that hold demand the request is infeasible, whatever the
+formulation; :func:`component_infeasibility` says so before any model is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import InfeasibleSpecError
+from .instance import Instance, SparseCosts
+
+#: kinds that assign every demand point to an open site, with exactly/at most p sites
+_P_KINDS = ("p-median", "p-center")
+#: dense cost arrays above this many entries are not turned into a pair list here
+_DENSE_LIMIT = 50_000_000
+
+
+def _one_site_reaches_all(instance: Instance) -> bool:
+    """Whether some allowed site has a cost to every demand point (then there is one piece)."""
+    allowed = ~np.asarray(instance.forbidden, dtype=bool)
+    cost = instance.cost
+    if isinstance(cost, SparseCosts):
+        per_site = np.bincount(cost.indices, minlength=instance.n_sites)
+        return bool((allowed & (per_site == instance.n_demand)).any())
+    for j in np.flatnonzero(allowed)[:8]:  # complete matrices answer at the first column
+        if np.isfinite(cost[:, j]).all():
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Connected pieces of the demand–site reachability graph (allowed sites only)."""
+
+    #: piece of each demand point (-1: reaches no allowed site)
+    demand: np.ndarray
+    #: piece of each site (-1: forbidden or reaches no demand)
+    sites: np.ndarray
+    #: number of pieces holding demand
+    n_with_demand: int
+
+
+def reach_pieces(instance: Instance) -> Pieces:
+    """Pieces of the bipartite graph of reachable (demand, allowed site) pairs."""
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
+    n, m = instance.n_demand, instance.n_sites
+    i, j, _ = instance.pairs()
+    ok = ~instance.forbidden[j]  # type: ignore[index]
+    i, j = i[ok], j[ok]
+    g = coo_array((np.ones(i.size), (i, n + j)), shape=(n + m, n + m)).tocsr()
+    _, labels = connected_components(g, directed=False)
+    has_d = np.zeros(n, dtype=bool)
+    has_d[i] = True
+    has_s = np.zeros(m, dtype=bool)
+    has_s[j] = True
+    d = np.where(has_d, labels[:n], -1)
+    s = np.where(has_s, labels[n:], -1)
+    # renumber pieces 0..k-1 by first demand point
+    used, first = np.unique(d[d >= 0], return_index=True)
+    rank = np.full(n + m, -1, dtype=np.int64)
+    rank[used[np.argsort(first)]] = np.arange(used.size)
+    d = np.where(d >= 0, rank[np.maximum(d, 0)], -1)
+    s = np.where(s >= 0, rank[np.maximum(s, 0)], -1)
+    return Pieces(d, s, int(used.size))
+
+
+def component_infeasibility(instance: Instance, problem: Any) -> str | None:
+    """Why p sites cannot serve every demand point (pieces > p, or a required site that
+    leaves a piece without a free slot), or None. Only for p-median / p-center."""
+    kind = getattr(problem, "kind", None)
+    if kind not in _P_KINDS:
+        return None
+    p = int(problem.p)
+    if instance.n_demand == 0 or _one_site_reaches_all(instance):
+        return None  # one piece: nothing to say, and no pair list built (dense 20k x 20k)
+    if not isinstance(instance.cost, SparseCosts) and instance.cost.size > _DENSE_LIMIT:
+        return None  # dense with missing pairs and huge: left to the formulations
+    pieces = reach_pieces(instance)
+    if (pieces.demand < 0).any():
+        return None  # unreachable demand is reported by the formulations (ids listed)
+    k = pieces.n_with_demand
+    # required sites already sit in some pieces: the others need a site of their own
+    req = np.asarray(instance.required, dtype=bool)
+    held = np.unique(pieces.sites[req & (pieces.sites >= 0)])
+    need = int(req.sum()) + (k - held.size)
+    if need <= p:
+        return None
+    sizes = np.bincount(pieces.demand, minlength=k)
+    top = ", ".join(str(int(x)) for x in np.sort(sizes)[::-1][:6])
+    more = ", ..." if k > 6 else ""
+    if held.size == 0:
+        return (f"p = {p} but demand sits in {k} separate pieces (no site reaches across "
+                f"them; demand points per piece: {top}{more}): every piece needs its own site, "
+                f"so at least {k} sites are needed")
+    return (f"p = {p} but {int(req.sum())} required site(s) plus one site for each of the "
+            f"{k - held.size} demand pieces without one need {need} sites (demand sits in {k} "
+            f"separate pieces; demand points per piece: {top}{more})")
+
+
+def require_pieces(instance: Instance, problem: Any) -> None:
+    """Raise :class:`InfeasibleSpecError` with :func:`component_infeasibility`'s reason."""
+    why = component_infeasibility(instance, problem)
+    if why is not None:
+        raise InfeasibleSpecError(why)
+
+
+def unreachable_rows(instance: Instance) -> np.ndarray:
+    """Demand rows that reach no allowed site at all."""
+    i, j, _ = instance.pairs()
+    ok = ~instance.forbidden[j]  # type: ignore[index]
+    reach = np.zeros(instance.n_demand, dtype=bool)
+    reach[i[ok]] = True
+    return np.flatnonzero(~reach)
+
+
+def drop_demand(instance: Instance, rows: np.ndarray) -> Instance:
+    """The instance without the given demand rows."""
+    from dataclasses import replace
+
+    keep = np.ones(instance.n_demand, dtype=bool)
+    keep[rows] = False
+    cost = instance.cost
+    if isinstance(cost, SparseCosts):
+        i, j, d = cost.rows(), cost.indices, cost.data
+        new_row = np.cumsum(keep) - 1
+        sel = keep[i]
+        cost = SparseCosts.from_pairs(new_row[i[sel]], j[sel], d[sel],
+                                      (int(keep.sum()), instance.n_sites))
+    else:
+        cost = np.asarray(cost)[keep]
+    demand = None if instance.demand is None else np.asarray(instance.demand)[keep]
+    return replace(instance, cost=cost, weight=np.asarray(instance.weight)[keep],
+                   demand_ids=instance.demand_ids[keep], demand=demand)
