@@ -57,7 +57,7 @@ def solve(
     """
     if hasattr(instance, "geometry"):  # a GeoDataFrame: say where frames go in
         raise SpecError("siting.solve takes an Instance; for demand and site GeoDataFrames use "
-                        "siting.geo.frames.solve_frames(demand, sites, problem, costs=...)")
+                        "siting.frames.solve_frames(demand, sites, problem, costs=...)")
     t0 = time.perf_counter()
     spec = make_problem(problem, **params)
     options = options or SolveOptions()

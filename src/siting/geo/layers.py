@@ -65,7 +65,7 @@ def read_layer(spec: LayerSpec, notes: list[str]) -> Any:
     gdf.attrs["source"] = str(path)
     if len(gdf) == 0:
         raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
-    return _to_points(gdf, spec, notes)
+    return to_points(gdf, spec, notes)
 
 
 def _read_csv(path: Path, spec: LayerSpec) -> Any:
@@ -189,7 +189,7 @@ def _read_geoparquet(path: Path) -> Any:
     return gdf
 
 
-def _to_points(gdf: Any, spec: LayerSpec, notes: list[str]) -> Any:
+def to_points(gdf: Any, spec: LayerSpec, notes: list[str]) -> Any:
     gdf = gdf.reset_index(drop=True)
     geom = gdf.geometry
     missing = (geom.isna() | geom.is_empty).to_numpy()

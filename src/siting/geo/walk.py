@@ -11,16 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from ..netspec import NOT_A_WAY, WalkProfile
 
 #: values of ``foot`` that let a pedestrian use a way whatever its class or access tag
 FOOT_OK = ("yes", "designated", "permissive", "destination", "official")
 #: values of ``foot``/``access`` that close a way to pedestrians
 FOOT_CLOSED = ("no", "private", "use_sidepath")
 ACCESS_CLOSED = ("no", "private")
-#: highway values that are no (usable) way at all
-NOT_A_WAY = ("abandoned", "construction", "no", "planned", "proposed", "razed", "raceway",
-             "bus_guideway", "busway", "platform", "rest_area", "services", "escape")
 #: fast roads: walkable only with a sidewalk or explicit foot access
 FAST_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link")
 #: ways built for walking: in a tunnel they stay walkable (pedestrian underpasses)
@@ -29,29 +26,6 @@ FOOT_WAYS = ("footway", "path", "pedestrian", "steps", "corridor", "elevator", "
 #: tags read off each way
 TAG_KEYS = ("highway", "foot", "access", "tunnel", "sidewalk", "sidewalk:both", "sidewalk:left",
             "sidewalk:right", "service", "indoor", "segregated")
-
-
-class WalkProfile(BaseModel):
-    """Tag rules for walking networks read from OSM data (PBF, or tagged GraphML/graphs)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    filter: str = Field(
-        default="tags", pattern="^(tags|pyrosm)$",
-        description="PBF only: 'tags' applies these rules to all OSM ways, 'pyrosm' keeps "
-        "pyrosm's own walking filter as is (no tunnel or cycleway rules)")
-    cycleways: str = Field(
-        default="foot-tagged", pattern="^(foot-tagged|walkable|excluded)$",
-        description="cycleways: 'foot-tagged' keeps those with foot=yes/designated/permissive "
-        "or a segregated tag, 'walkable' keeps all, 'excluded' drops all")
-    steps: bool = Field(default=True, description="keep steps (stairs)")
-    steps_factor: float = Field(default=1.0, ge=1.0,
-                                description="multiply the length of steps (a stairs penalty)")
-    snap_to_tunnels: bool = Field(
-        default=False, description="let points snap to tunnels, underground corridors, "
-        "elevators and indoor ways (they stay walkable either way)")
-    exclude_highway: tuple[str, ...] = Field(
-        default=NOT_A_WAY, description="highway values never walked")
 
 
 def walk_rules(tags: dict[str, np.ndarray], profile: WalkProfile) -> dict[str, Any]:

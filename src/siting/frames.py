@@ -1,6 +1,6 @@
 """GeoDataFrames in and out: solve straight from demand and site frames (any CRS).
 
-    >>> from siting.geo.frames import solve_frames
+    >>> from siting.frames import solve_frames
     >>> out = solve_frames(buildings, shops, "p-median", p=5, costs=G)   # G: an osmnx graph
     >>> out.sites[out.sites.open]        # input columns and geometry, input CRS
     >>> out.assignments                  # demand -> site lines with travel_cost
@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SpecError
-from ..instance import Instance
-from ..result import Result
+from .errors import SpecError
+from .instance import Instance
+from .result import Result
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def solve_frames(demand: Any, sites: Any, problem: Any, *, costs: Any = "euclide
                  speed_kmh: float | None = None, formulation: str | None = None,
                  backend: str | None = None, options: Any = None, **params: Any) -> FrameResult:
     """Solve ``problem`` (a spec or a kind name with ``params``) on two GeoDataFrames."""
-    from .. import api
-    from ..verify import nearest_open
+    from . import api
+    from .verify import nearest_open
 
     spec = api.make_problem(problem, **params)
     if spec.kind == "community":
@@ -92,15 +92,15 @@ def build_frames_instance(demand: Any, sites: Any, spec: Any, *, costs: Any,
                           speed_kmh: float | None, notes: list[str],
                           snap_min_piece_m: float = 100.0) -> tuple[Instance, Any, Any]:
     """The Instance for two frames, and their points (working CRS: metric or lon/lat)."""
-    from . import columns as col
-    from . import distance as dist
-    from .crs import harmonize
-    from .layers import LayerSpec, _to_points
+    from .geo import columns as col
+    from .geo import distance as dist
+    from .geo.crs import harmonize
+    from .geo.layers import LayerSpec, to_points
 
     metric = _metric(costs)
     cutoff = cutoff if cutoff is not None else getattr(spec, "radius", None)
-    d = _points(demand, "demand", notes, LayerSpec, _to_points)
-    s = _points(sites, "sites", notes, LayerSpec, _to_points)
+    d = _points(demand, "demand", notes, LayerSpec, to_points)
+    s = _points(sites, "sites", notes, LayerSpec, to_points)
     d, s, crs = harmonize(d, s, "euclidean" if metric == "table" else metric, None, notes)
     d_ids = col.ids(d, demand_id)
     s_ids = col.ids(s, site_id)
@@ -113,7 +113,7 @@ def build_frames_instance(demand: Any, sites: Any, spec: Any, *, costs: Any,
     elif metric == "table":
         cost = _od_frame(costs, d_ids, s_ids, cutoff)
     else:
-        from .network import load_network, network_costs, no_snap_on_small_pieces
+        from .geo.network import load_network, network_costs, no_snap_on_small_pieces
 
         net = no_snap_on_small_pieces(load_network(costs, network_type, profile=None),
                                       snap_min_piece_m)
@@ -150,7 +150,7 @@ def _points(gdf: Any, role: str, notes: list[str], spec_cls: Any, to_points: Any
 
 
 def _od_frame(table: Any, d_ids: np.ndarray, s_ids: np.ndarray, cutoff: float | None) -> Any:
-    from ..instance import SparseCosts
+    from .instance import SparseCosts
 
     need = ["site_id", "demand_id", "cost"]
     missing = [c for c in need if c not in table.columns]

@@ -1,4 +1,4 @@
-"""GeoDataFrames in and out (siting.geo.frames): attributes, geometry type and CRS survive."""
+"""GeoDataFrames in and out (siting.frames): attributes, geometry type and CRS survive."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 gpd = pytest.importorskip("geopandas")
 nx = pytest.importorskip("networkx")
 
-from siting.geo.frames import solve_frames  # noqa: E402
+from siting.frames import solve_frames  # noqa: E402
 from siting.solution import Status  # noqa: E402
 
-HELSINKI = Path(__file__).resolve().parents[2] / "instances" / "helsinki" / "helsinki.gpkg"
+HELSINKI = Path(__file__).resolve().parents[1] / "instances" / "helsinki" / "helsinki.gpkg"
 
 
 def _frames() -> tuple[object, object]:
