@@ -37,6 +37,27 @@ def available_backends() -> list[str]:
     return [name for name, cls in _REGISTRY.items() if cls.is_available()]
 
 
+def lazy_cut_backend(current: Backend, named: bool) -> Backend | None:
+    """Where a lazy-constraint tree runs: the run's backend if it can; else, when the caller
+    named no backend, the first installed one that can (preference order); else None."""
+    if current.supports_lazy_cuts:
+        return current
+    if named:
+        return None
+    for name, cls in _REGISTRY.items():
+        if cls.supports_lazy_cuts and cls.is_available():
+            return get_backend(name)
+    return None
+
+
+def lp_backend(current: Backend) -> Backend:
+    """Where a loop of LP re-solves runs: ``current``, or its faster LP partner if installed."""
+    partner = current.lp_partner
+    if partner and partner in _REGISTRY and _REGISTRY[partner].is_available():
+        return get_backend(partner)
+    return current
+
+
 def get_backend(name: str | None = None) -> Backend:
     """Instantiate a backend by name; unknown or uninstalled names are errors with a hint."""
     name = name or DEFAULT_BACKEND
@@ -49,4 +70,5 @@ def get_backend(name: str | None = None) -> Backend:
     return cls()
 
 
-__all__ = ["Backend", "available_backends", "backend_names", "get_backend", "register"]
+__all__ = ["Backend", "available_backends", "backend_names", "get_backend", "lazy_cut_backend",
+           "lp_backend", "register"]

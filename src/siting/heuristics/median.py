@@ -47,6 +47,21 @@ def greedy_swap_median(
     return open_
 
 
+def swap_descent(Df: np.ndarray, w: np.ndarray, open_: np.ndarray, allowed: np.ndarray,
+                 fixed: np.ndarray, max_swaps: int = 1000) -> np.ndarray:
+    """Best-improvement (close r, open j) swaps from ``open_`` to a local optimum (new mask).
+
+    ``Df`` is finite (n, m); ``fixed`` sites never close, sites outside ``allowed`` never open.
+    """
+    open_ = open_.copy()
+    for _ in range(max_swaps):
+        move = _best_swap(Df, w, open_, allowed, fixed)
+        if move is None:
+            break
+        open_[move[0]], open_[move[1]] = False, True
+    return open_
+
+
 def _best_swap(Df: np.ndarray, w: np.ndarray, open_: np.ndarray, allowed: np.ndarray,
                fixed: np.ndarray) -> tuple[int, int] | None:
     """The best improving (close r, open j) pair, or None at a local optimum."""
