@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
-from siting.backends import get_backend, lazy_cut_backend, lp_backend
+from siting.backends import IPM_ROWS, get_backend, lazy_cut_backend, lp_backend, lp_loop_options
 from siting.backends.lazy import CutRows, LazySettings, Separation
 from siting.errors import BackendError
 from siting.milp import MilpBuilder
@@ -117,3 +117,17 @@ def test_time_limited_lazy_tree_reports_a_bound():
                                          start=np.ones(w.size))
     assert res.x is not None and sep.check(res.x)
     assert res.bound is not None and res.bound <= res.objective + 1e-9
+
+
+def test_lp_loop_options_pick_interior_point_for_large_highs_lps():
+    def lp(rows: int, integer: bool = False):  # type: ignore[no-untyped-def]
+        b = MilpBuilder("min")
+        x = b.add_vars("x", 2, cost=1.0, integer=integer)
+        b.add_rows("r", rows, np.repeat(np.arange(rows), 2), np.tile(x.start + np.arange(2), rows),
+                   1.0, lower=1.0)
+        return b.build()
+
+    highs = get_backend("highs")
+    assert lp_loop_options(highs, lp(IPM_ROWS + 1)) == {"solver": "ipm"}
+    assert lp_loop_options(highs, lp(10)) == {}
+    assert lp_loop_options(highs, lp(IPM_ROWS + 1, integer=True)) == {}  # LPs only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import BackendUnavailableError
+from ..milp import MilpProblem
 from .base import Backend
 from .cbc import CbcBackend
 from .cpsat import CpSatBackend
@@ -58,6 +59,21 @@ def lp_backend(current: Backend) -> Backend:
     return current
 
 
+#: LP rows above which HiGHS solves a cut-loop master LP by interior point (with crossover):
+#: measured on the first Benders master of pcb3038 p=100 (10,270 rows, 236K nonzeros) dual
+#: simplex > 76 s, primal simplex 34 s, IPM 8.5 s; at 4-5K rows (rl1304) simplex is as fast
+#: or faster (1.4 s vs 2.6 s at p=10)
+IPM_ROWS = 6000
+
+
+def lp_loop_options(backend: Backend, problem: MilpProblem) -> dict[str, object]:
+    """Backend options for one LP of a cut loop (every round is a fresh model, so no warm
+    start is lost by the choice); the caller's own backend options take precedence."""
+    if backend.name == "highs" and problem.n_rows > IPM_ROWS and not problem.integrality.any():
+        return {"solver": "ipm"}
+    return {}
+
+
 def get_backend(name: str | None = None) -> Backend:
     """Instantiate a backend by name; unknown or uninstalled names are errors with a hint."""
     name = name or DEFAULT_BACKEND
@@ -71,4 +87,4 @@ def get_backend(name: str | None = None) -> Backend:
 
 
 __all__ = ["Backend", "available_backends", "backend_names", "get_backend", "lazy_cut_backend",
-           "lp_backend", "register"]
+           "lp_backend", "lp_loop_options", "register"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends import Backend, lazy_cut_backend, lp_backend
+from ..backends import Backend, lazy_cut_backend, lp_backend, lp_loop_options
 from ..backends.lazy import CutRows, LazySettings, Separation
 from ..decision import Decision
 from ..heuristics import count_below, greedy_swap_median, swap_descent_sorted
@@ -290,7 +290,12 @@ class PMedianBenders(Formulation):
                    cutoff: float | None = None):
             nonlocal solves, solve_s, version
             milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, integer, grain, cutoff)
-            sol = ctx.solve(milp, start=start, backend=None if integer else lp_solver)
+            extra: dict[str, object] = {}
+            if not integer:
+                tuned = lp_loop_options(lp_solver, milp)
+                if tuned:
+                    extra["backend_options"] = {**tuned, **ctx.options.backend_options}
+            sol = ctx.solve(milp, start=start, backend=None if integer else lp_solver, **extra)
             solves += 1
             solve_s += sol.solve_seconds
             version = sol.backend_version
