@@ -97,12 +97,18 @@ class _Data:
     def __init__(self, instance: Instance, pm: PMedian) -> None:
         D = instance.dense_cost()
         self.allowed = np.flatnonzero(~instance.forbidden)  # type: ignore[operator]
-        Da = D[:, self.allowed]
+        # no copy when every site is allowed and reachable (n = 6,000: 288 MB per copy)
+        Da = D if self.allowed.size == D.shape[1] else D[:, self.allowed]
         finite = np.isfinite(Da)
         # an unreachable pair is priced above any finite solution so it is never chosen
-        self.big = float(np.max(Da[finite]) * max(instance.n_sites, 2) + 1.0) if finite.any() else 1.0
-        Da = np.where(finite, Da, self.big)
-        self.order = np.argsort(Da, axis=1, kind="stable")
+        if finite.all():
+            self.big = float(Da.max() * max(instance.n_sites, 2) + 1.0)
+        else:
+            self.big = float(np.max(Da[finite]) * max(instance.n_sites, 2) + 1.0) \
+                if finite.any() else 1.0
+            Da = np.where(finite, Da, self.big)
+        del finite
+        self.order = np.argsort(Da, axis=1, kind="stable").astype(np.int32)  # half the memory
         self.sorted = np.take_along_axis(Da, self.order, axis=1)
         self.Da = Da
         self.w = instance.weight
@@ -242,7 +248,10 @@ class PMedianBenders(Formulation):
         open_full = greedy_swap_median(inst.dense_cost(), w, pm.p, inst.required,
                                        inst.forbidden, max_swaps=0)
         start_y = open_full[data.allowed].astype(float)
-        ub, best_y = _improve(data, start_y, req, np.inf, start_y)
+        # swaps take at most a tenth of the time limit (rl5934 p=500: hundreds of swaps)
+        swap_deadline = None if ctx.deadline is None else \
+            time.perf_counter() + 0.1 * (ctx.remaining() or 0.0)
+        ub, best_y = _improve(data, start_y, req, np.inf, start_y, swap_deadline)
         if not np.isfinite(ub):  # not exactly p open (cannot happen after the checks)
             best_y = start_y
             ub = float(w @ data.separate(best_y)[1])
@@ -347,7 +356,7 @@ class PMedianBenders(Formulation):
             cand = np.zeros(ma)
             cand[np.argsort(-last_lp[1], kind="stable")[:pm.p]] = 1.0
             cand[req] = 1.0
-            ub, best_y = _improve(data, cand, req, ub, best_y)
+            ub, best_y = _improve(data, cand, req, ub, best_y, ctx.deadline)
         if last_lp is not None and last_lp[2] is not None:
             y_lo, y_hi = _fix_by_lp_reduced_cost(*last_lp, ub, grain, y_lo, y_hi)  # type: ignore[arg-type]
             ctx.note(f"benders: LP reduced costs fix {int((y_hi == 0).sum())} closed / "
@@ -391,7 +400,7 @@ class PMedianBenders(Formulation):
             y_int = np.round(np.clip(milp.values(sol.x, "y"), 0.0, 1.0))
             th_m = milp.values(sol.x, "theta")
             lvl, th = data.separate(y_int)
-            ub, best_y = _improve(data, y_int, req, ub, best_y)
+            ub, best_y = _improve(data, y_int, req, ub, best_y, ctx.deadline)
             if last_lp is not None and last_lp[2] is not None:
                 y_lo, y_hi = _fix_by_lp_reduced_cost(*last_lp, ub, grain, y_lo, y_hi)  # type: ignore[arg-type]
             value = float(w @ th)
@@ -456,7 +465,7 @@ class PMedianBenders(Formulation):
                      f"{backend.name} (name a backend to keep every solve on it)")
         milp = _master_milp("tree", data, _tree_cuts(data, cuts, last_master, best_y), y_lo,
                             y_hi, True, grain)
-        sep = _TreeSeparator(data, milp, req, ub, best_y)
+        sep = _TreeSeparator(data, milp, req, ub, best_y, ctx.deadline)
         update: dict[str, object] = {}
         left = ctx.remaining()
         if left is not None:
@@ -472,7 +481,7 @@ class PMedianBenders(Formulation):
         ub, best_y = sep.ub, sep.best_y
         if res.x is not None:
             y = np.round(np.clip(milp.values(res.x, "y"), 0.0, 1.0))
-            ub, best_y = _improve(data, y, req, ub, best_y)
+            ub, best_y = _improve(data, y, req, ub, best_y, ctx.deadline)
         if res.termination is Termination.INFEASIBLE:
             lb = ub  # nothing below the incumbent: it is optimal
         elif res.bound is not None:
@@ -489,8 +498,9 @@ class _TreeSeparator:
     way are improved by swaps and handed back as incumbents."""
 
     def __init__(self, data: _Data, milp: MilpProblem, req: np.ndarray, ub: float,
-                 best_y: np.ndarray) -> None:
+                 best_y: np.ndarray, deadline: float | None) -> None:
         self.data, self.req, self.ub, self.best_y = data, req, ub, best_y
+        self.deadline = deadline
         self.n_cols = milp.n_cols
         self.y_cols = milp.blocks["y"].start + np.arange(data.ma)
         self.t_cols = milp.blocks["theta"].start + np.arange(data.n)
@@ -540,7 +550,7 @@ class _TreeSeparator:
         yi = np.round(y)
         if not np.allclose(y, yi, atol=1e-6):
             return None
-        ub, best = _improve(self.data, yi, self.req, self.ub, self.best_y)
+        ub, best = _improve(self.data, yi, self.req, self.ub, self.best_y, self.deadline)
         if ub >= self.ub:
             return None
         self.ub, self.best_y = ub, best
@@ -588,12 +598,14 @@ class TreeResult:
 
 
 def _improve(data: _Data, y: np.ndarray, req: np.ndarray, ub: float,
-             best_y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Swap descent from ``y`` (exactly p open); keep it when it beats the incumbent."""
+             best_y: np.ndarray, deadline: float | None = None) -> tuple[float, np.ndarray]:
+    """Swap descent from ``y`` (exactly p open, until ``deadline``); keep it when it beats
+    the incumbent."""
     open_ = y > 0.5
     if int(open_.sum()) != data.p:
         return ub, best_y
-    open_ = swap_descent_sorted(data.Da, data.order, data.sorted, data.w, open_, req)
+    open_ = swap_descent_sorted(data.Da, data.order, data.sorted, data.w, open_, req,
+                                deadline=deadline)
     cand = open_.astype(float)
     value = float(data.w @ data.separate(cand)[1])
     if not np.isfinite(ub) or value < ub - 1e-9 * max(1.0, abs(ub)):
