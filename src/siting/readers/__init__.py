@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from ..errors import SpecError
 from ..instance import Instance
 from . import orlib
 from .orlib import read_cap, read_pmed, read_sjc, read_swain
@@ -19,6 +20,8 @@ def load_instance(path: str | Path, capacity: float | None = None,
     if is_tsplib(path):
         inst = read_tsplib(path, rounding or "floor")  # type: ignore[arg-type]
         return inst.with_capacity(capacity) if capacity is not None else inst
+    if rounding is not None:
+        raise SpecError(f"{path}: rounding applies to TSPLIB files only")
     return orlib.load_instance(path, capacity)
 
 
