@@ -131,3 +131,9 @@ def test_lp_loop_options_pick_interior_point_for_large_highs_lps():
     assert lp_loop_options(highs, lp(IPM_ROWS + 1)) == {"solver": "ipm"}
     assert lp_loop_options(highs, lp(10)) == {}
     assert lp_loop_options(highs, lp(IPM_ROWS + 1, integer=True)) == {}  # LPs only
+    b = MilpBuilder("min")
+    x = b.add_vars("x", 80, cost=1.0)
+    rows = IPM_ROWS + 1
+    b.add_rows("dense", rows, np.repeat(np.arange(rows), 80), np.tile(x.start + np.arange(80), rows),
+               1.0, lower=1.0)
+    assert lp_loop_options(highs, b.build()) == {}  # dense rows: simplex

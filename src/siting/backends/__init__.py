@@ -59,17 +59,20 @@ def lp_backend(current: Backend) -> Backend:
     return current
 
 
-#: LP rows above which HiGHS solves a cut-loop master LP by interior point (with crossover):
-#: measured on the first Benders master of pcb3038 p=100 (10,270 rows, 236K nonzeros) dual
-#: simplex > 76 s, primal simplex 34 s, IPM 8.5 s; at 4-5K rows (rl1304) simplex is as fast
-#: or faster (1.4 s vs 2.6 s at p=10)
+#: sparse LPs with more rows than this go to HiGHS's interior point (with crossover). Measured
+#: on Benders masters: pcb3038 p=100, 10,270 rows x 23 nonzeros/row: dual simplex > 76 s,
+#: primal simplex 34 s, IPM 8.5 s; rl1304 p=10, 7,755 rows x 135/row: simplex 7.6 s, IPM
+#: 13.7 s; at 4-5K rows simplex is as fast or faster
 IPM_ROWS = 6000
+IPM_MAX_ROW_NNZ = 50
 
 
 def lp_loop_options(backend: Backend, problem: MilpProblem) -> dict[str, object]:
     """Backend options for one LP of a cut loop (every round is a fresh model, so no warm
     start is lost by the choice); the caller's own backend options take precedence."""
-    if backend.name == "highs" and problem.n_rows > IPM_ROWS and not problem.integrality.any():
+    if backend.name == "highs" and problem.n_rows > IPM_ROWS \
+            and problem.nnz <= IPM_MAX_ROW_NNZ * problem.n_rows \
+            and not problem.integrality.any():
         return {"solver": "ipm"}
     return {}
 
