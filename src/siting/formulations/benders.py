@@ -175,7 +175,9 @@ def _lagrangian(data: _Data, ub: float, iters: int, deadline: float | None,
     n, ma = data.n, data.ma
     positive = w > 0
     for it in range(iters):
-        if deadline is not None and time.perf_counter() > deadline:
+        # the first step always runs: L(u) at any u is a bound, so even a run out of time
+        # reports a nontrivial one
+        if it > 0 and deadline is not None and time.perf_counter() > deadline:
             break
         # red_ij = min(0, w_i d_ij - u_i) is nonzero only for the sites nearer than u_i / w_i:
         # at large p a few per client, taken from the sorted rows (no n x m pass)
