@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from . import report
-from .suites import Case, cap_cases, default_instances, pmed_cases, random_cases, sf_cases
+from .suites import (Case, cap_cases, default_instances, pmed_cases, random_cases, sf_cases,
+                     tsplib_cases)
 
 COLUMNS = ["suite", "instance", "model", "formulation", "backend", "requested_backend",
            "status", "objective",
            "bound", "gap", "known_optimum", "matches_optimum", "verified", "build_s", "solve_s",
            "total_s", "wall_s", "peak_mb", "n", "m", "p", "resolution", "time_limit", "error",
-           "notes"]
+           "notes", "reference_s"]
 
 
 def run_case(case: Case, formulation: str, backend: str, time_limit: float,
@@ -39,6 +40,7 @@ def run_case(case: Case, formulation: str, backend: str, time_limit: float,
             "formulation": formulation or "default", "backend": backend,
             "requested_backend": backend,
             "known_optimum": case.known_optimum, "p": case.params.get("p", ""),
+            "reference_s": case.reference_s,
             "time_limit": time_limit, "resolution": resolution or ""}
     with tempfile.TemporaryDirectory(prefix="siting-bench-") as tmp:
         tpath, opath = Path(tmp) / "task.json", Path(tmp) / "out.json"
@@ -117,9 +119,12 @@ def build_cases(args: argparse.Namespace) -> list[Case]:
             cases += random_cases(sizes, models, args.p, args.seed)
         elif suite == "sf":
             cases += sf_cases(root / "sf-cover", models)
+        elif suite == "tsplib":
+            ps = [int(s) for s in args.tsp_p.split(",")] if args.tsp_p else None
+            cases += tsplib_cases([root / "tsplib-pmed", *holdout], models, args.select, ps)
         else:
             print(f"benchmarks: error: unknown suite {suite!r} (choose from pmed, cap, random, "
-                  "sf)", file=sys.stderr)
+                  "sf, tsplib)", file=sys.stderr)
             raise SystemExit(2)
     return cases
 
@@ -127,7 +132,8 @@ def build_cases(args: argparse.Namespace) -> list[Case]:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m benchmarks",
                                  description="Run a benchmark grid and write CSV, Markdown, plots.")
-    ap.add_argument("--suites", default="pmed", help="comma list of pmed, cap, random, sf")
+    ap.add_argument("--suites", default="pmed", help="comma list of pmed, cap, random, sf, "
+                    "tsplib (TSPLIB p-median vs Duran-Mateluna et al. 2023)")
     ap.add_argument("--models", default="p-median",
                     help="comma list of p-median, p-center, cflp, ufl")
     ap.add_argument("--formulations", default="default",
@@ -147,6 +153,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--sizes", default="200,500,1000", help="random suite: n = m values")
     ap.add_argument("--p", type=int, default=10, help="random suite: p")
     ap.add_argument("--seed", type=int, default=0, help="random suite: seed")
+    ap.add_argument("--tsp-p", help="tsplib suite: only these p (comma list); with a holdout "
+                    "folder of .tsp files, also cases without a listed optimum")
     ap.add_argument("--round", type=float, dest="resolution",
                     help="round travel costs to this resolution before solving (reported)")
     ap.add_argument("--threads", type=int, help="solver threads")

@@ -58,13 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.lookalikes", description=__doc__)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=0, help="added to each file's own seed")
+    ap.add_argument("--capacities", help="comma list of capacities for the cap look-alikes "
+                    "(default capa's 8000,10000,12000,14000; capb 5000,6000,7000,8000, "
+                    "capc 5000,5750,6500,7250)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for k, (n, e, p) in PMED_SHAPES.items():
         (args.out / f"pmedlike{k}.txt").write_text(pmed_like(n, e, p, args.seed + k))
-    for cap in CAPACITIES:
+    caps = [int(c) for c in args.capacities.split(",")] if args.capacities else CAPACITIES
+    for cap in caps:
         (args.out / f"caplike{cap}.txt").write_text(cap_like(cap, args.seed + 1))
-    print(f"wrote {len(PMED_SHAPES)} pmed and {len(CAPACITIES)} cap look-alikes to {args.out}")
+    print(f"wrote {len(PMED_SHAPES)} pmed and {len(caps)} cap look-alikes to {args.out}")
     return 0
 
 

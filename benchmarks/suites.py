@@ -36,6 +36,7 @@ class Case:
     params: dict[str, Any] = field(default_factory=dict)
     known_optimum: float | None = None
     size: int = 0  # n * m, for time-vs-size plots
+    reference_s: float | None = None  # a published time for the same case (tsplib: DM 2023)
 
 
 def default_instances() -> Path:
@@ -124,6 +125,79 @@ def _cap_optimum(optima: dict[str, float], stem: str, cap: float | None,
         if key in optima:
             return optima[key]
     return CAP_FALLBACK.get((stem, c))
+
+
+#: Duran-Mateluna, Alès & Elloumi (EJOR 2023) total times (Phase 1 + 2, CPLEX 20.1, 1 thread)
+#: quoted in issue #17 for instances whose optima are not transcribed here; a folder's
+#: optima.csv (rows ``<name>_p<p>,objective,notes`` with "DM2023 total <t> s") takes precedence
+DM_TIMES: dict[str, float] = {"u1432_p20": 5.8, "vm1748_p10": 10.9, "fl1400_p200": 26.9,
+                              "rl5934_p500": 44.0}
+_DM_NOTE = re.compile(r"DM2023 total ([0-9.]+) s")
+
+
+def tsplib_cases(folders: list[Path], models: list[str], select: str | None,
+                 ps: list[int] | None = None) -> list[Case]:
+    """TSPLIB p-median cases (N = M = all nodes, unit weights, floor distances): one per
+    ``<name>_p<p>`` row of a folder's optima.csv (with the paper's time from its notes), per
+    DM_TIMES entry whose file is present, and per ``ps`` value when given."""
+    cases = []
+    for folder in folders:
+        rows = _optima_rows(folder)
+        for path in sorted(folder.glob("*.tsp"), key=lambda f: (_tsp_dimension(f), f.stem)):
+            if not _selected(path.stem, select):
+                continue
+            n = _tsp_dimension(path)
+            wanted: dict[int, tuple[float | None, float | None]] = {}
+            for key, (obj, ref) in rows.items():
+                m = re.fullmatch(rf"{re.escape(path.stem)}_p(\d+)", key)
+                if m:
+                    wanted[int(m.group(1))] = (obj, ref)
+            for key, ref in DM_TIMES.items():
+                m = re.fullmatch(rf"{re.escape(path.stem)}_p(\d+)", key)
+                if m and int(m.group(1)) not in wanted:
+                    wanted[int(m.group(1))] = (None, ref)
+            for p in ps or []:
+                wanted.setdefault(p, (None, None))
+            for p in sorted(wanted):
+                if ps and p not in ps:
+                    continue
+                obj, ref = wanted[p]
+                for model in models:
+                    if model != "p-median":
+                        continue
+                    cases.append(Case("tsplib", f"{path.stem}_p{p}", model,
+                                      {"kind": "file", "path": str(path), "rounding": "floor"},
+                                      {"p": p}, obj, n * n, ref))
+    return cases
+
+
+def _optima_rows(folder: Path) -> dict[str, tuple[float | None, float | None]]:
+    """optima.csv rows as key -> (objective, paper's time from the notes)."""
+    path = folder / "optima.csv"
+    if not path.is_file():
+        return {}
+    out: dict[str, tuple[float | None, float | None]] = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            key = (row.get("instance") or "").strip()
+            try:
+                obj: float | None = float(row.get("objective") or "")
+            except ValueError:
+                obj = None
+            m = _DM_NOTE.search(row.get("notes") or "")
+            out[key] = (obj, float(m.group(1)) if m else DM_TIMES.get(key))
+    return out
+
+
+def _tsp_dimension(path: Path) -> int:
+    with open(path) as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key.strip().upper() == "DIMENSION":
+                return int(value)
+            if key.strip().upper().endswith("_SECTION"):
+                break
+    return 0
 
 
 def random_cases(sizes: list[int], models: list[str], p: int, seed: int) -> list[Case]:

@@ -72,7 +72,8 @@ def load(source: dict[str, Any]):  # type: ignore[no-untyped-def]
 
     kind = source["kind"]
     if kind == "file":
-        return load_instance(source["path"], capacity=source.get("capacity"))
+        return load_instance(source["path"], capacity=source.get("capacity"),
+                             rounding=source.get("rounding"))
     if kind == "random":
         return random_instance(int(source["n"]), int(source["seed"]))
     if kind == "sf":

@@ -14,27 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "siting"
 
-# Contracts that pass only once other branches of this wave are merged (the lead removes the
-# mark then; strict, so a contract that starts passing is noticed).
-PENDING = {
-    "acyclic": "formulations.benders <-> benders_scip: the tsplib branch moves the SCIP lazy "
-               "cuts behind a backend capability",
-    "solvers-in-backends": "formulations/_scip_lazy.py and benders_scip.py import pyscipopt: "
-                           "moved under backends/scip/ by the tsplib branch",
-}
-
 # Private names imported across modules in files other branches own this wave; the scan fails
 # on any other (and on one of these once it is gone, so the list only shrinks).
 KNOWN_PRIVATE = {
     ("community/diagnose.py", "_hostable"), ("community/solve.py", "_granularity"),  # speed
     ("formulations/heuristic.py", "_check_limits"), ("formulations/heuristic.py", "_checks"),
     ("backends/cpsat.py", "_join"), ("backends/ortools_mb.py", "_quiet_stdout"),  # faults
-    ("formulations/benders_scip.py", "_Cuts"), ("formulations/benders_scip.py", "_Data"),
-    ("formulations/benders_scip.py", "_improve"), ("formulations/benders_scip.py", "_round_up"),
-    ("formulations/benders_scip.py", "_master_milp"),
-    ("formulations/benders_scip.py", "_LazyBenders"), ("formulations/_scip_lazy.py", "_Data"),
-    ("formulations/_scip_lazy.py", "_improve"), ("formulations/benders.py", "_best_swap"),
-    ("formulations/benders.py", "_granularity"), ("formulations/benders.py", "_prepare"),
     ("formulations/cflp_lagrangian.py", "_checks"),  # tsplib
 }
 
@@ -48,12 +33,7 @@ def _lint(contract: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=300)
 
 
-@pytest.mark.parametrize("contract", [
-    "layers",
-    pytest.param("acyclic", marks=pytest.mark.xfail(strict=True, reason=PENDING["acyclic"])),
-    pytest.param("solvers-in-backends",
-                 marks=pytest.mark.xfail(strict=True, reason=PENDING["solvers-in-backends"])),
-])
+@pytest.mark.parametrize("contract", ["layers", "acyclic", "solvers-in-backends"])
 def test_import_contract(contract: str) -> None:
     proc = _lint(contract)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]

@@ -132,3 +132,28 @@ def test_lookalikes_have_the_named_shapes(tmp_path):
     # the harness picks them up as a holdout folder, without (wrong) known optima
     cases = pmed_cases([tmp_path], ["p-median"], None) + cap_cases([tmp_path], ["cflp"], None)
     assert len(cases) == 24 and all(c.known_optimum is None for c in cases)
+
+
+def test_tsplib_suite_reads_optima_and_published_times(tmp_path):
+    """Cases come from optima.csv rows <name>_p<p> with DM's time from the notes; the report
+    compares against it and applies the 2x (10 s floor) target."""
+    from benchmarks.report import reference_rows
+    from benchmarks.suites import tsplib_cases
+
+    (tmp_path / "tiny.tsp").write_text("NAME : tiny\nTYPE : TSP\nDIMENSION : 3\n"
+                                       "EDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
+                                       "1 0 0\n2 3 4\n3 6 8\nEOF\n")
+    (tmp_path / "optima.csv").write_text("instance,objective,notes\n"
+                                         "tiny_p1,10,p=1; DM2023 total 2.5 s\n"
+                                         "tiny_p2,5,no time\nother_p1,1,DM2023 total 1 s\n")
+    cases = tsplib_cases([tmp_path], ["p-median", "cflp"], None)
+    assert [(c.instance, c.params["p"], c.known_optimum, c.reference_s) for c in cases] == [
+        ("tiny_p1", 1, 10.0, 2.5), ("tiny_p2", 2, 5.0, None)]
+    assert cases[0].source["rounding"] == "floor" and cases[0].size == 9
+    assert [c.params["p"] for c in tsplib_cases([tmp_path], ["p-median"], None, [2])] == [2]
+    base = {"instance": "tiny_p1", "status": "optimal", "verified": True,
+            "matches_optimum": True, "known_optimum": 10.0, "objective": 10.0}
+    fast = reference_rows([{**base, "total_s": 9.0, "reference_s": 2.5}])[0]
+    slow = reference_rows([{**base, "total_s": 11.0, "reference_s": 2.5}])[0]
+    assert fast[-2] == "yes" and slow[-2] == "no"  # 10 s floor, then 2x
+    assert reference_rows([{**base, "total_s": 1.0, "reference_s": None}]) == []

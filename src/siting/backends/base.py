@@ -11,9 +11,11 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
+from .lazy import LazyResult, LazySeparator, LazySettings
 
 
 class Backend(ABC):
@@ -29,6 +31,10 @@ class Backend(ABC):
     supports_mip_start: ClassVar[bool] = False
     reports_bound: ClassVar[bool] = True
     supports_threads: ClassVar[bool] = True
+    #: :meth:`solve_lazy` runs one tree with a separation callback (backends/lazy.py)
+    supports_lazy_cuts: ClassVar[bool] = False
+    #: a backend that re-solves LP loops faster, used for them when installed
+    lp_partner: ClassVar[str | None] = None
 
     @classmethod
     def is_available(cls) -> bool:
@@ -59,6 +65,13 @@ class Backend(ABC):
         if done is not None:
             return done
         return self._solve(problem, options, start)
+
+    def solve_lazy(self, master: MilpProblem, separator: LazySeparator, options: SolveOptions,
+                   *, start: np.ndarray | None = None,
+                   settings: LazySettings = LazySettings()) -> LazyResult:
+        """One branch-and-cut tree over ``master`` whose missing rows ``separator`` supplies
+        (only when :attr:`supports_lazy_cuts`)."""
+        raise BackendError(f"backend {self.name!r} has no lazy-constraint callback")
 
     @abstractmethod
     def _solve(self, problem: MilpProblem, options: SolveOptions,

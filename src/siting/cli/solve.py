@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # the CLI imports the library only when a command runs (fast 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("solve", help="solve a siting problem (instance file, scenario or GIS layers)",
                        description="Solve a siting problem. PATH is a scenario .toml file, or "
-                       "an OR-Library p-median or capacitated warehouse file, an SJC file or "
-                       "Swain's data (format detected from content). Without PATH, give GIS "
+                       "an OR-Library p-median or capacitated warehouse file, an SJC file, "
+                       "a TSPLIB .tsp file or Swain's data (format detected from content). Without PATH, give GIS "
                        "layers with --demand and --sites.")
     p.add_argument("path", metavar="PATH", nargs="?", help="scenario .toml or instance file")
     add_problem_args(p)
@@ -36,6 +36,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="write result.gpkg, summary.json, CSV tables, "
                    "map.html and PNG figures into DIR (scenario/layers only)")
     p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
+    p.add_argument("--rounding", choices=["floor", "nint", "none"],
+                   help="TSPLIB files: distance rounding (default floor for p-median, as in "
+                   "the p-median literature; TSPLIB's own nint otherwise)")
     p.set_defaults(run=run)
 
 
@@ -147,6 +150,8 @@ _LAYER_FLAGS = ("demand_id", "weight", "site_id", "site_cost", "capacity_col", "
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "rounding", None) and (args.path is None or args.path.endswith(".toml")):
+        raise SpecError("--rounding applies to TSPLIB instance files only")
     if args.demand is not None or args.sites is not None:
         if args.path is not None:
             raise SpecError(f"give either PATH ({args.path}) or --demand/--sites, not both")
@@ -239,8 +244,13 @@ def run_instance(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     options = solve_options(args)
     fmt = sniff_format(args.path)
-    instance = load_instance(args.path, capacity=args.capacity)
     kind = args.problem or ("cflp" if fmt == "cap" else "p-median")
+    rounding = getattr(args, "rounding", None)
+    if rounding and fmt != "tsplib":
+        raise SpecError(f"{args.path}: --rounding applies to TSPLIB files only")
+    if fmt == "tsplib" and rounding is None:
+        rounding = "floor" if kind == "p-median" else "nint"
+    instance = load_instance(args.path, capacity=args.capacity, rounding=rounding)
     if kind == "cflp" and instance.capacity is None:
         raise SpecError(f"{args.path}: cflp needs capacities; give --capacity")
     instance = instance.with_flags(split_ids(args.required), split_ids(args.forbidden))

@@ -15,8 +15,9 @@ Phases: (0) greedy+swap incumbent and a subgradient Lagrangian bound whose multi
 first cuts and fix sites by reduced cost; (1) LP cut loop with in-out stabilization; (2) integer
 phase: iterated master MILPs with the accumulated cuts (and an objective cutoff row one grain
 below the incumbent), each integral master answer separated exactly, until the master bound
-meets the incumbent; on the SCIP backend one tree with lazy cuts instead (benders_scip.py).
-More in docs/performance.md.
+meets the incumbent; on a backend with lazy cuts (SCIP), or when no backend was named and one
+is installed, one branch-and-Benders-cut tree instead, this module's separator called by the
+backend (backends/lazy.py). More in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -26,17 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends import available_backends, get_backend
-from ..backends.base import Backend
+from ..backends import Backend, lazy_cut_backend, lp_backend, lp_loop_options
+from ..backends.lazy import CutRows, LazySettings, Separation
 from ..decision import Decision
-from ..heuristics import greedy_swap_median
-from ..heuristics.median import _best_swap
+from ..heuristics import count_below, greedy_swap_median, swap_descent_sorted
 from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
-from ..problems import PMedian
+from ..problems import PMedian, Problem
 from ..solution import Status, Termination
-from .base import Context, Formulation, Outcome
-from .p_median import _granularity, _prepare
+from ._common import check_p, require_reachable
+from .base import Context, Formulation, Outcome, granularity
 
 _EPS = 1e-9
 
@@ -97,12 +97,18 @@ class _Data:
     def __init__(self, instance: Instance, pm: PMedian) -> None:
         D = instance.dense_cost()
         self.allowed = np.flatnonzero(~instance.forbidden)  # type: ignore[operator]
-        Da = D[:, self.allowed]
+        # no copy when every site is allowed and reachable (n = 6,000: 288 MB per copy)
+        Da = D if self.allowed.size == D.shape[1] else D[:, self.allowed]
         finite = np.isfinite(Da)
         # an unreachable pair is priced above any finite solution so it is never chosen
-        self.big = float(np.max(Da[finite]) * max(instance.n_sites, 2) + 1.0) if finite.any() else 1.0
-        Da = np.where(finite, Da, self.big)
-        self.order = np.argsort(Da, axis=1, kind="stable")
+        if finite.all():
+            self.big = float(Da.max() * max(instance.n_sites, 2) + 1.0)
+        else:
+            self.big = float(np.max(Da[finite]) * max(instance.n_sites, 2) + 1.0) \
+                if finite.any() else 1.0
+            Da = np.where(finite, Da, self.big)
+        del finite
+        self.order = np.argsort(Da, axis=1, kind="stable").astype(np.int32)  # half the memory
         self.sorted = np.take_along_axis(Da, self.order, axis=1)
         self.Da = Da
         self.w = instance.weight
@@ -137,6 +143,13 @@ class _Data:
         vals = level[r] - Ds[r, k]
         return r, cols, vals
 
+    def cut_nnz(self, level: np.ndarray) -> int:
+        """Nonzeros of the y-part of every client's cut at ``level`` (before building it)."""
+        total = 0
+        for lo in range(0, self.n, 1024):
+            total += int((self.sorted[lo:lo + 1024] < level[lo:lo + 1024, None]).sum())
+        return total
+
     def snap(self, clients: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sorted distances just below and at/above ``radius`` (both yield valid cuts)."""
         Ds = self.sorted[clients]
@@ -158,12 +171,30 @@ def _lagrangian(data: _Data, ub: float, iters: int, deadline: float | None,
     best, best_rho = -np.inf, np.zeros(data.ma)
     history: list[np.ndarray] = []
     lam, stall = 2.0, 0
-    wD = w[:, None] * Da
+    wD: np.ndarray | None = None
+    n, ma = data.n, data.ma
+    positive = w > 0
     for it in range(iters):
-        if deadline is not None and time.perf_counter() > deadline:
+        # the first step always runs: L(u) at any u is a bound, so even a run out of time
+        # reports a nontrivial one
+        if it > 0 and deadline is not None and time.perf_counter() > deadline:
             break
-        red = np.minimum(wD - u[:, None], 0.0)
-        rho = red.sum(axis=0)
+        # red_ij = min(0, w_i d_ij - u_i) is nonzero only for the sites nearer than u_i / w_i:
+        # at large p a few per client, taken from the sorted rows (no n x m pass)
+        k = count_below(data.sorted, np.where(positive, u / np.where(positive, w, 1.0),
+                                              -np.inf))
+        if int(k.sum()) <= n * ma // 4:
+            rows = np.repeat(np.arange(n), k)
+            pos = np.arange(rows.size) - np.repeat(np.cumsum(k) - k, k)
+            J = data.order[rows, pos]
+            val = np.minimum(w[rows] * data.sorted[rows, pos] - u[rows], 0.0)
+            rho = np.bincount(J, weights=val, minlength=ma)
+            red = None
+        else:
+            if wD is None:
+                wD = w[:, None] * Da
+            red = np.minimum(wD - u[:, None], 0.0)
+            rho = red.sum(axis=0)
         chosen = np.argpartition(rho, p - 1)[:p] if p < data.ma else np.arange(data.ma)
         L = float(u.sum() + rho[chosen].sum())
         if not np.isfinite(best) or L > best + 1e-9 * max(1.0, abs(best)):
@@ -175,7 +206,12 @@ def _lagrangian(data: _Data, ub: float, iters: int, deadline: float | None,
                 lam, stall = lam / 2.0, 0
         if lam < 1e-4 or ub - best <= 1e-9 * max(1.0, abs(ub)):
             break
-        g = 1.0 - (red[:, chosen] < 0).sum(axis=1)
+        if red is None:
+            inside = np.zeros(ma, dtype=bool)
+            inside[chosen] = True
+            g = 1.0 - np.bincount(rows[(val < 0) & inside[J]], minlength=n)
+        else:
+            g = 1.0 - (red[:, chosen] < 0).sum(axis=1)
         norm = float(g @ g)
         if norm == 0:
             break
@@ -193,6 +229,8 @@ class PMedianBenders(Formulation):
     doc = "models/p-median.md#benders"
 
     max_lp_rounds = 200
+    #: nonzeros the seed cuts (incumbent + Lagrangian multipliers) may take before phase 1
+    seed_nnz = 3_000_000
     lagrangian_iters = 300
     #: phase 2 masters carry the row sum w theta <= incumbent - grain (integral objectives)
     cutoff_row = True
@@ -200,17 +238,25 @@ class PMedianBenders(Formulation):
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
         inst = ctx.instance
-        pm = _prepare(inst, ctx.problem)
+        pm = _checked(inst, ctx.problem)
         data = _Data(inst, pm)
-        grain = _granularity(inst)
+        D = inst.dense_cost()
+        grain = granularity(inst.weight, D[np.isfinite(D)])
         n, ma, w = data.n, data.ma, data.w
         req = inst.required[data.allowed]  # type: ignore[index]
 
         # phase 0: incumbent and Lagrangian warm start
-        open_full = greedy_swap_median(inst.dense_cost(), w, pm.p, inst.required, inst.forbidden)
-        best_y = open_full[data.allowed].astype(float)
-        _, th = data.separate(best_y)
-        ub = float(w @ th)
+        # greedy (lazy evaluation), then swaps on the sorted rows (cheap at large p)
+        open_full = greedy_swap_median(inst.dense_cost(), w, pm.p, inst.required,
+                                       inst.forbidden, max_swaps=0)
+        start_y = open_full[data.allowed].astype(float)
+        # swaps take at most a tenth of the time limit (rl5934 p=500: hundreds of swaps)
+        swap_deadline = None if ctx.deadline is None else \
+            time.perf_counter() + 0.1 * (ctx.remaining() or 0.0)
+        ub, best_y = _improve(data, start_y, req, np.inf, start_y, swap_deadline)
+        if not np.isfinite(ub):  # not exactly p open (cannot happen after the checks)
+            best_y = start_y
+            ub = float(w @ data.separate(best_y)[1])
         lag_deadline = None if ctx.deadline is None else min(
             ctx.deadline, time.perf_counter() + 0.2 * (ctx.remaining() or 0.0))
         lag_bound, rho, history = _lagrangian(data, ub, self.lagrangian_iters, lag_deadline)
@@ -228,11 +274,22 @@ class PMedianBenders(Formulation):
         # seed cuts: the incumbent's exact cuts and cuts at the Lagrangian multipliers
         lvl, _ = data.separate(best_y)
         cuts.add(everyone, lvl, *data.cut_rows(everyone, lvl))
-        for u in history:
+        # newest (best) multipliers first, within a nonzero budget: at small p every cut
+        # spans a fifth of the sites, and 16 sets of them made a 22.6M-nonzero first master
+        # LP on pcb3038 p=5 (84 s, past the time limit) where 2 sets suffice
+        budget = max(self.seed_nnz, 2 * cuts.nnz) - cuts.nnz
+        seeds: list[tuple[int, np.ndarray]] = []
+        for age, u in enumerate(reversed(history)):
             radius = np.where(w > 0, u / np.maximum(w, 1e-300), data.lower)
-            lo_l, hi_l = data.snap(everyone, radius)
-            for lv in (lo_l, hi_l):
-                cuts.add(everyone, lv, *data.cut_rows(everyone, lv))
+            for side, lv in enumerate(data.snap(everyone, radius)):
+                budget -= data.cut_nnz(lv)
+                if budget < 0:
+                    break
+                seeds.append((-age * 2 + side, lv))
+            if budget < 0:
+                break
+        for _, lv in sorted(seeds, key=lambda s: s[0]):  # oldest first, as they were found
+            cuts.add(everyone, lv, *data.cut_rows(everyone, lv))
         build = time.perf_counter() - t0
         solves = 0
         solve_s = 0.0
@@ -244,7 +301,12 @@ class PMedianBenders(Formulation):
                    cutoff: float | None = None):
             nonlocal solves, solve_s, version
             milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, integer, grain, cutoff)
-            sol = ctx.solve(milp, start=start, backend=None if integer else lp_solver)
+            extra: dict[str, object] = {}
+            if not integer:
+                tuned = lp_loop_options(lp_solver, milp)
+                if tuned:
+                    extra["backend_options"] = {**tuned, **ctx.options.backend_options}
+            sol = ctx.solve(milp, start=start, backend=None if integer else lp_solver, **extra)
             solves += 1
             solve_s += sol.solve_seconds
             version = sol.backend_version
@@ -296,7 +358,7 @@ class PMedianBenders(Formulation):
             cand = np.zeros(ma)
             cand[np.argsort(-last_lp[1], kind="stable")[:pm.p]] = 1.0
             cand[req] = 1.0
-            ub, best_y = _improve(data, cand, req, ub, best_y)
+            ub, best_y = _improve(data, cand, req, ub, best_y, ctx.deadline)
         if last_lp is not None and last_lp[2] is not None:
             y_lo, y_hi = _fix_by_lp_reduced_cost(*last_lp, ub, grain, y_lo, y_hi)  # type: ignore[arg-type]
             ctx.note(f"benders: LP reduced costs fix {int((y_hi == 0).sum())} closed / "
@@ -310,7 +372,7 @@ class PMedianBenders(Formulation):
             ctx, data, cuts, last_master, y_lo, y_hi, best_y, ub, lb, grain, req)
         ran_on = None
         if tree is not None:
-            ran_on = "scip"
+            ran_on = tree.backend
             ub, best_y, lb, timed_out = tree.ub, tree.best_y, tree.lb, tree.timed_out
             solves += 1
             solve_s += tree.seconds
@@ -340,7 +402,7 @@ class PMedianBenders(Formulation):
             y_int = np.round(np.clip(milp.values(sol.x, "y"), 0.0, 1.0))
             th_m = milp.values(sol.x, "theta")
             lvl, th = data.separate(y_int)
-            ub, best_y = _improve(data, y_int, req, ub, best_y)
+            ub, best_y = _improve(data, y_int, req, ub, best_y, ctx.deadline)
             if last_lp is not None and last_lp[2] is not None:
                 y_lo, y_hi = _fix_by_lp_reduced_cost(*last_lp, ub, grain, y_lo, y_hi)  # type: ignore[arg-type]
             value = float(w @ th)
@@ -375,32 +437,133 @@ class PMedianBenders(Formulation):
         )
 
     def _lp_backend(self, ctx: Context) -> Backend:
-        """The solver of the phase-1 master LPs. On SCIP the LP cut loop runs on HiGHS when it
-        is installed: its simplex re-solves these masters 10-30x faster than SoPlex (measured:
-        0.07 s vs 2.1 s on a 2,458-row master); the tree, which needs SCIP's constraint
-        handler, stays on SCIP."""
-        if ctx.backend.name != "scip" or "highs" not in available_backends():
-            return ctx.backend
-        ctx.note("benders: LP phase on HiGHS, integer phase on SCIP")
-        return get_backend("highs")
+        """The phase-1 LP loop runs where the backend layer says LP loops run best."""
+        lp = lp_backend(ctx.backend)
+        if lp is not ctx.backend:
+            ctx.note(f"benders: LP phase on {lp.name}, integer phase on {ctx.backend.name}")
+        return lp
+
+    #: the tree's settings: SCIP's primal heuristics only see the partial master, so their
+    #: points mostly fail the exact check, while the swap-improved incumbents handed in are
+    #: better (measured 10-35% faster); general cuts cost more than they gain here, the bound
+    #: moves by branching on y (pmed6 0.98 -> 0.58 s, pmed17 2.5 -> 1.5 s); strong branching
+    #: re-solves this degenerate master for every candidate (pmed32/38/39-shaped graphs:
+    #: 35/26/21 s -> 23/13/12 s with pseudocosts only)
+    tree_settings = LazySettings(fractional_every=1, primal_heuristics=False,
+                                 general_cuts=False, strong_branching=False)
 
     def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts,
                      last_master: tuple[MilpProblem, np.ndarray] | None, y_lo: np.ndarray,
                      y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
                      req: np.ndarray) -> TreeResult | None:
-        """One tree with lazy cuts on SCIP: when SCIP is the backend, or when the caller named
-        no backend and SCIP is installed (the tree beats iterated masters 2-10x on the hard
-        shapes); None runs the iterated masters."""
-        if ctx.backend.name != "scip" and (ctx.backend_named
-                                           or "scip" not in available_backends()):
+        """One branch-and-Benders-cut tree where the backend layer offers lazy cuts (the
+        run's backend, or an installed one when the caller named none: the tree beats
+        iterated masters 2-10x on the hard shapes); None runs the iterated masters."""
+        backend = lazy_cut_backend(ctx.backend, ctx.backend_named)
+        if backend is None:
             return None
-        if ctx.backend.name != "scip":
-            ctx.note("benders: gap left after the LP phase; integer phase as one tree on SCIP "
-                     "(name a backend to keep every solve on it)")
-        from .benders_scip import scip_tree  # SCIP-only: its constraint handler adds the cuts
+        if backend is not ctx.backend:
+            ctx.note(f"benders: gap left after the LP phase; integer phase as one tree on "
+                     f"{backend.name} (name a backend to keep every solve on it)")
+        milp = _master_milp("tree", data, _tree_cuts(data, cuts, last_master, best_y), y_lo,
+                            y_hi, True, grain)
+        sep = _TreeSeparator(data, milp, req, ub, best_y, ctx.deadline)
+        update: dict[str, object] = {}
+        left = ctx.remaining()
+        if left is not None:
+            update["time_limit"] = max(left, 0.01)
+        options = ctx.options.model_copy(update=update) if update else ctx.options
+        res = backend.solve_lazy(milp, sep, options, start=sep.full(best_y),
+                                 settings=self.tree_settings)
+        if res.termination is Termination.INTERRUPTED:
+            ctx.interrupted = True
+        ctx.note(f"benders: one tree on {backend.name}, {res.native_status}, "
+                 f"{res.seconds:.2f}s, {res.nodes} nodes, {res.cuts_added} lazy cuts, "
+                 f"{res.separations} separations")
+        ub, best_y = sep.ub, sep.best_y
+        if res.x is not None:
+            y = np.round(np.clip(milp.values(res.x, "y"), 0.0, 1.0))
+            ub, best_y = _improve(data, y, req, ub, best_y, ctx.deadline)
+        if res.termination is Termination.INFEASIBLE:
+            lb = ub  # nothing below the incumbent: it is optimal
+        elif res.bound is not None:
+            lb = max(lb, _round_up(res.bound, grain))
+        return TreeResult(ub=ub, best_y=best_y, lb=lb,
+                          timed_out=res.termination is Termination.TIME_LIMIT,
+                          seconds=res.seconds, version=res.backend_version,
+                          backend=backend.name)
 
-        return scip_tree(ctx, data, _tree_cuts(data, cuts, last_master, best_y), y_lo, y_hi,
-                         best_y, ub, lb, grain, req)
+
+class _TreeSeparator:
+    """The Benders cuts as a lazy-constraint separator over the tree master's columns: a
+    point is feasible iff theta_i >= d_i(y) for every client; integral points found on the
+    way are improved by swaps and handed back as incumbents."""
+
+    def __init__(self, data: _Data, milp: MilpProblem, req: np.ndarray, ub: float,
+                 best_y: np.ndarray, deadline: float | None) -> None:
+        self.data, self.req, self.ub, self.best_y = data, req, ub, best_y
+        self.deadline = deadline
+        self.n_cols = milp.n_cols
+        self.y_cols = milp.blocks["y"].start + np.arange(data.ma)
+        self.t_cols = milp.blocks["theta"].start + np.arange(data.n)
+        self._seen: set[tuple[int, float]] = set()
+
+    def full(self, y: np.ndarray) -> np.ndarray:
+        """The master point of an integral ``y`` with its exact costs (passes every check)."""
+        x = np.zeros(self.n_cols)
+        x[self.y_cols] = y
+        x[self.t_cols] = self.data.separate(y)[1]
+        return x
+
+    def _violated(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        y = np.clip(x[self.y_cols], 0.0, 1.0)
+        level, value = self.data.separate(y)
+        # looser than SCIP's row feasibility (1e-6 relative to the cut's rhs, the level), so
+        # a cut the solver already holds as a row is never reported violated again
+        viol = np.flatnonzero(value - x[self.t_cols] > 1e-5 * np.maximum(1.0, np.abs(level)))
+        return viol, level
+
+    def check(self, x: np.ndarray) -> bool:
+        return self._violated(x)[0].size == 0
+
+    def separate(self, x: np.ndarray, integral: bool) -> Separation:
+        viol, level = self._violated(x)
+        if viol.size == 0:
+            return Separation(False)
+        fresh = np.array([(int(i), float(level[i])) not in self._seen for i in viol],
+                         dtype=bool)
+        clients = viol[fresh]
+        lv = level[clients]
+        self._seen.update(zip(clients.tolist(), lv.tolist()))
+        r, cols, vals = self.data.cut_rows(clients, lv)  # rows ascending (row-major nonzero)
+        per_row = np.bincount(r, minlength=clients.size) + 1  # + theta_i
+        indptr = np.concatenate(([0], np.cumsum(per_row)))
+        out_cols = np.empty(int(indptr[-1]), dtype=np.int64)
+        out_vals = np.empty(int(indptr[-1]))
+        head = indptr[:-1]
+        out_cols[head], out_vals[head] = self.t_cols[clients], 1.0
+        rest = np.ones(out_cols.size, dtype=bool)
+        rest[head] = False
+        out_cols[rest], out_vals[rest] = self.y_cols[cols], vals
+        return Separation(True, CutRows(indptr, out_cols, out_vals, lv))
+
+    def improve(self, x: np.ndarray) -> np.ndarray | None:
+        y = x[self.y_cols]
+        yi = np.round(y)
+        if not np.allclose(y, yi, atol=1e-6):
+            return None
+        ub, best = _improve(self.data, yi, self.req, self.ub, self.best_y, self.deadline)
+        if ub >= self.ub:
+            return None
+        self.ub, self.best_y = ub, best
+        return self.full(best)
+
+
+def _checked(instance: Instance, problem: Problem) -> PMedian:
+    assert isinstance(problem, PMedian)
+    check_p(instance, problem.p)
+    require_reachable(instance)
+    return problem
 
 
 def _tree_cuts(data: _Data, cuts: _Cuts, last_master: tuple[MilpProblem, np.ndarray] | None,
@@ -433,23 +596,21 @@ class TreeResult:
     timed_out: bool
     seconds: float
     version: str
+    backend: str
 
 
 def _improve(data: _Data, y: np.ndarray, req: np.ndarray, ub: float,
-             best_y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Swap descent from ``y`` (exactly p open); keep it when it beats the incumbent."""
+             best_y: np.ndarray, deadline: float | None = None) -> tuple[float, np.ndarray]:
+    """Swap descent from ``y`` (exactly p open, until ``deadline``); keep it when it beats
+    the incumbent."""
     open_ = y > 0.5
     if int(open_.sum()) != data.p:
         return ub, best_y
-    allowed = np.ones(data.ma, dtype=bool)
-    for _ in range(1000):
-        move = _best_swap(data.Da, data.w, open_, allowed, req)
-        if move is None:
-            break
-        open_[move[0]], open_[move[1]] = False, True
+    open_ = swap_descent_sorted(data.Da, data.order, data.sorted, data.w, open_, req,
+                                deadline=deadline)
     cand = open_.astype(float)
     value = float(data.w @ data.separate(cand)[1])
-    if value < ub - 1e-9 * max(1.0, abs(ub)):
+    if not np.isfinite(ub) or value < ub - 1e-9 * max(1.0, abs(ub)):
         return value, cand
     return ub, best_y
 

@@ -351,11 +351,24 @@ class _Incumbent:
         return value, Decision(open_.copy(), i[keep], j[keep], f)
 
     def consider(self, open_: np.ndarray) -> bool:
+        if np.isfinite(self.value) and self.relaxed(open_) >= \
+                self.value - 1e-9 * max(1.0, abs(self.value)):
+            return False  # cannot beat the incumbent: no transportation LP needed
         value, dec = self.price(open_)
         if dec is not None and value < self.value - 1e-9 * max(1.0, abs(value)):
             self.value, self.open, self.decision = value, open_.copy(), dec
             return True
         return False
+
+    def relaxed(self, open_: np.ndarray) -> float:
+        """A lower bound on :meth:`price`: fixed costs plus each customer's cheapest open
+        pair, capacities ignored. Most local-search moves fail it, and each LP it saves
+        cost 0.1-0.3 s (capb-7000-like: 87 transportation LPs were 21 of 38 s)."""
+        P = self.P
+        sel = open_[P.j]
+        cheapest = np.full(P.n, np.inf)
+        np.minimum.at(cheapest, P.i[sel], P.c[sel])
+        return float(P.f[open_].sum() + cheapest.sum())
 
     def try_sites(self, open_: np.ndarray, v: np.ndarray) -> None:
         """The Lagrangian's sites, topped up by v_j / s_j until capacity covers demand and

@@ -6,6 +6,7 @@ exact solve runs out of time.
 
 from .center import farthest_first, pcenter_swap
 from .cover import greedy_max_cover
-from .median import greedy_swap_median
+from .median import count_below, greedy_swap_median, swap_descent, swap_descent_sorted
 
-__all__ = ["farthest_first", "greedy_max_cover", "greedy_swap_median", "pcenter_swap"]
+__all__ = ["count_below", "farthest_first", "greedy_max_cover", "greedy_swap_median", "pcenter_swap",
+           "swap_descent", "swap_descent_sorted"]

@@ -74,9 +74,11 @@ def load_instance(path: str | Path, capacity: float | None = None, **options: An
     return inst.with_capacity(capacity) if capacity is not None else inst
 
 
-# the reader modules (each registers its formats when imported)
+# the reader modules (each registers its formats when imported; specific before lenient)
+from . import tsplib  # noqa: E402
 from . import orlib  # noqa: E402
 from .orlib import read_cap, read_pmed, read_sjc, read_swain  # noqa: E402
+from .tsplib import read_tsplib  # noqa: E402
 
 __all__ = ["READERS", "Reader", "load_instance", "read_cap", "read_pmed", "read_sjc",
-           "read_swain", "reader_for", "register", "sniff_format"]
+           "read_swain", "read_tsplib", "reader_for", "register", "sniff_format"]
