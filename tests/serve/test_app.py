@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("starlette")
 with warnings.catch_warnings():  # starlette >= 1.x suggests httpx2; httpx still works
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
 from siting.serve.app import create_app, new_session  # noqa: E402

@@ -27,9 +27,12 @@ def serve(scenario: str | Path, *, host: str = "127.0.0.1", port: int = 8765,
     from .app import LOOPBACK, close_session, create_app, new_session
 
     session = new_session(scenario, exports=exports, time_cap=time_limit, lang=lang)
-    allowed = set(LOOPBACK) | {host}
-    app = create_app(session, allowed)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    # bound to every interface: any Host the user reaches it by (the CLI warned); else only ours
+    allowed = None if host in ("0.0.0.0", "::") else set(LOOPBACK) | {host, f"[{host}]"}
+    app = create_app(session, allowed, any_host=allowed is None)
+    # open progress streams must not hold up Ctrl-C / SIGTERM
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/"

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..errors import SitingError
 from . import engine
-from .i18n import MESSAGES
+from .i18n import MESSAGES, terms
 from .view import base_view
 from .worker import Job, Runner
 
@@ -67,7 +67,7 @@ def _error(message: str, status: int = 400) -> JSONResponse:
 class Guard:
     """Host check for every request; same-origin check and session token for state changes."""
 
-    def __init__(self, app: ASGIApp, session: Session, allowed_hosts: set[str]) -> None:
+    def __init__(self, app: ASGIApp, session: Session, allowed_hosts: set[str] | None) -> None:
         self.app, self.session, self.allowed = app, session, allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,7 +78,7 @@ class Guard:
                    for k, v in scope.get("headers", [])}
         host = headers.get("host", "")
         hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if hostname not in self.allowed:
+        if self.allowed is not None and hostname not in self.allowed:
             await _error("unknown Host header (the workbench answers only its own address)",
                          403)(scope, receive, send)
             return
@@ -111,8 +111,13 @@ def _inside(root: Path, rel: str) -> Path | None:
     return path
 
 
-def create_app(session: Session, allowed_hosts: set[str] | None = None) -> ASGIApp:
-    """The ASGI app for one session (the runner is started by the lifespan)."""
+def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
+               any_host: bool = False) -> ASGIApp:
+    """The ASGI app for one session (the runner is started by the lifespan).
+
+    ``allowed_hosts``: Host header names accepted (default: loopback names); ``any_host``
+    accepts every Host (server bound to all interfaces on purpose).
+    """
 
     async def index(request: Request) -> Response:
         html = resources.files("siting.serve").joinpath("static/index.html").read_text("utf-8")
@@ -129,7 +134,7 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None) -> ASGIA
 
     async def state(request: Request) -> Response:
         view = base_view(session.base)
-        view.update(messages=MESSAGES, time_cap=session.time_cap,
+        view.update(messages=MESSAGES, terms=terms(), time_cap=session.time_cap,
                     jobs=[j.public() for j in _runner().jobs.values()])
         return JSONResponse(view)
 
@@ -258,7 +263,7 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None) -> ASGIA
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={404: not_found, 500: server_error, Exception: server_error})
-    return Guard(app, session, allowed_hosts or set(LOOPBACK))
+    return Guard(app, session, None if any_host else (allowed_hosts or set(LOOPBACK)))
 
 
 async def _json(request: Request) -> dict[str, Any] | Response:

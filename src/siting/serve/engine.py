@@ -448,6 +448,13 @@ def plan_dict(summary: dict[str, Any], out_dir: Path | None) -> dict[str, Any]:
     plan = {k: _clean(summary[k]) for k in keep if k in summary}
     plan["open_sites"] = [str(s) for s in plan.get("open_sites") or []]
     plan["files"] = sorted(p.name for p in out_dir.iterdir()) if out_dir is not None else []
+    blocks = out_dir / "blocks.csv" if out_dir is not None else None
+    if blocks is not None and blocks.is_file():  # the map colours blocks by credited share
+        import pandas as pd
+
+        share = pd.read_csv(blocks, usecols=lambda c: c == "credited_share")
+        if "credited_share" in share:
+            plan["block_share"] = [_clean(round(float(v), 4)) for v in share["credited_share"]]
     for name in ("coverage", "compliance", "sites"):
         csv = out_dir / f"{name}.csv" if out_dir is not None else None
         if csv is not None and csv.is_file():

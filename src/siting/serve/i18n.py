@@ -62,3 +62,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "seconds": "求解时间 (秒)", "why": "原因",
     },
 }
+
+#: contexts of data values the page translates with the report's catalogue when it is there
+TERM_CONTEXTS = ("service", "segment", "status", "objective", "site_status", "site_kind",
+                 "problem")
+
+
+def terms() -> dict[str, dict[str, str]]:
+    """``{lang: {"context|value": text}}`` from the shared catalogue (``siting.i18n``), if any.
+
+    Data values (service and segment names, statuses) are translated there once for the
+    report, the map and the page; without that package the page shows them as given.
+    """
+    try:
+        from .. import i18n as shared  # type: ignore[attr-defined]
+
+        out: dict[str, dict[str, str]] = {}
+        for lang in MESSAGES:
+            table = shared.catalogue(lang)
+            out[lang] = {f"{ctx}|{msgid}": text for (ctx, msgid), text in table.items()
+                         if ctx in TERM_CONTEXTS}
+        return out
+    except Exception:  # noqa: BLE001 - no catalogue (or a different one): values as given
+        return {lang: {} for lang in MESSAGES}

@@ -44,12 +44,17 @@ def _worker_main(tasks: Any, events: Any) -> None:  # pragma: no cover - runs in
         from ..community import pipeline as _cp  # noqa: F401
     except ImportError:
         pass
+    parent = os.getppid()
     events.put(("ready", None, os.getpid()))
     signal.signal(signal.SIGINT, signal.default_int_handler)
     while True:
         try:
-            item = tasks.get()
+            item = tasks.get(timeout=1.0)
         except KeyboardInterrupt:  # a late cancel while idle
+            continue
+        except queue.Empty:
+            if os.getppid() != parent:  # the server is gone (even killed): so is its worker
+                return
             continue
         if item is None:
             return

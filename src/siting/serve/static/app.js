@@ -13,6 +13,10 @@
     if (!m) return key;
     return (m[S.lang] && m[S.lang][key]) || (m.en && m.en[key]) || key;
   }
+  function term(ctx, value) {  // a data value in the page's language (shared catalogue)
+    const tt = S.base && S.base.terms ? S.base.terms[S.lang] : null;
+    return (tt && tt[ctx + "|" + value]) || value;
+  }
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -72,11 +76,13 @@
       const w = $("weights"); w.replaceChildren();
       const tg = $("targets"); tg.replaceChildren();
       for (const s of b.services) {
-        w.append(el("label", { class: "field" }, el("span", { text: s.label }),
+        const label = s.label === s.name ? term("service", s.name) : s.label;
+        const termKey = s.label === s.name ? "service|" + s.name : null;
+        w.append(el("label", { class: "field" }, el("span", { text: label, "data-term": termKey }),
           el("input", { type: "number", step: "any", min: "0", id: "weight-" + s.name,
             "data-testid": "weight-" + s.name, value: s.weight })));
         const tv = b.targets[s.name] || {};
-        tg.append(el("div", { class: "target" }, el("strong", { text: s.label }),
+        tg.append(el("div", { class: "target" }, el("strong", { text: label, "data-term": termKey }),
           el("label", { class: "field" }, el("span", { "data-i18n": "overall", text: t("overall") }),
             el("input", { type: "number", step: "0.01", min: "0", max: "1", id: "target-overall-" + s.name,
               "data-testid": "target-overall-" + s.name, value: tv.overall ?? "" })),
@@ -145,7 +151,8 @@
 
   // ---------------------------------------------------------------------- results
   function statusText(job) {
-    if (job.state === "done" && job.plan) return t(job.plan.status);
+    if (job.state === "done" && job.plan) return t(job.plan.status) !== job.plan.status ?
+      t(job.plan.status) : term("status", job.plan.status);
     return t(job.state);
   }
   function showJob(job) {
@@ -161,6 +168,7 @@
     $("progress").textContent = running && pr.stage ? `${t("stage")} ${pr.stage} · ${t("incumbent")} ${fmt(pr.incumbent)} · ` +
       `${t("bound")} ${fmt(pr.bound)} · ${t("gap")} ${pct(pr.gap)} · ${t("elapsed")} ${fmt(pr.elapsed, 1)} s` :
       (running ? t(job.state) + " …" : "");
+    if (job.state === "queued") $("progress").textContent = t("queued") + " …";
     if (!running) { if (job.plan) showPlan(job); else clearPlan(); }
   }
   function clearPlan() {
@@ -205,6 +213,7 @@
       const c = p.coverage_table, keep = c.columns.filter((k) => k !== "credited");
       return table({ columns: keep.map((k) => k === "credited_share" ? t("share") : k),
         rows: c.rows.map((r) => keep.map((k) => { const v = r[c.columns.indexOf(k)];
+          if (k === "service" || k === "segment") return term(k, v);
           return k === "credited_share" && typeof v === "number" ? pct(v) : v; })) });
     }
     if (p.metrics) {
@@ -221,7 +230,7 @@
     const pad = 0.03 * Math.max(maxx - minx, maxy - miny, 1);
     return { minx: minx - pad, miny: miny - pad, w: maxx - minx + 2 * pad, h: maxy - miny + 2 * pad };
   }
-  function drawInto(svg, openNow, openFirst, interactive) {
+  function drawInto(svg, openNow, openFirst, interactive, share) {
     const b = S.base, bb = bbox(), size = Math.max(bb.w, bb.h);
     svg.setAttribute("viewBox", `${bb.minx} ${-(bb.miny + bb.h)} ${bb.w} ${bb.h}`);
     svg.replaceChildren();
@@ -232,6 +241,8 @@
       c.setAttribute("cx", b.blocks.x[i]); c.setAttribute("cy", -b.blocks.y[i]);
       c.setAttribute("r", size * (0.002 + 0.006 * Math.sqrt((b.blocks.w[i] || 0) / wmax)));
       c.setAttribute("class", "block");
+      if (share && share[i] !== null && share[i] !== undefined)  // credited share: grey → teal
+        c.style.fill = `hsl(170, ${Math.round(15 + 60 * share[i])}%, ${Math.round(62 - 25 * share[i])}%)`;
       g.append(c);
     }
     svg.append(g);
@@ -261,7 +272,10 @@
   function openSet(job) {
     return new Set(job && job.plan ? job.plan.open_sites || [] : []);
   }
-  function drawMap() { drawInto($("map"), openSet(S.jobs[S.shown]), null, true); }
+  function drawMap() {
+    const job = S.jobs[S.shown];
+    drawInto($("map"), openSet(job), null, true, job && job.plan ? job.plan.block_share : null);
+  }
 
   function openPopup(j, ev) {
     const b = S.base, id = b.sites.id[j], pop = $("popup"), ed = S.siteEdits[id] || {};
@@ -418,6 +432,10 @@
     document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
     for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
     $("lang-toggle").textContent = t("lang");
+    for (const e of document.querySelectorAll("[data-term]")) {
+      const [ctx, value] = e.dataset.term.split("|");
+      e.textContent = term(ctx, value);
+    }
     if (S.current && S.jobs[S.current]) showJob(S.jobs[S.current]); else renderSites();
     renderCompare();
   }
@@ -438,6 +456,7 @@
     S.base = await api("/api/state");
     for (const j of S.base.jobs || []) S.jobs[j.id] = j;
     buildPanel(); applyLang(); drawMap(); renderSites(); listen();
+
     $("solve").addEventListener("click", solve);
     $("cancel").addEventListener("click", cancel);
     $("reset").addEventListener("click", () => { S.lock.clear(); S.forbid.clear(); S.siteEdits = {};
