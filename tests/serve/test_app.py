@@ -11,7 +11,7 @@ with warnings.catch_warnings():  # starlette >= 1.x suggests httpx2; httpx still
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient  # noqa: E402
 
-from siting.serve.app import create_app, new_session  # noqa: E402
+from siting.serve.app import close_session, create_app, new_session  # noqa: E402
 from siting.serve.worker import Runner  # noqa: E402
 
 from .scenarios import community_folder, pmedian_folder  # noqa: E402
@@ -23,7 +23,8 @@ URL = "http://127.0.0.1:8765"
 def session(tmp_path):  # type: ignore[no-untyped-def]
     s = new_session(community_folder(tmp_path / "case"), exports=tmp_path / "exports")
     s.runner = Runner(s.publish)  # not started: jobs stay queued, no worker process
-    return s
+    yield s
+    close_session(s)
 
 
 @pytest.fixture
@@ -159,3 +160,4 @@ def test_classical_scenario_state_and_edits(tmp_path) -> None:
     assert r.status_code == 400 and "area" in r.json()["error"]
     assert post(c, s, "/api/solve", {"edits": {"problem": {"p": 4}, "lock": ["f1"]}}
                 ).status_code == 200
+    close_session(s)

@@ -375,7 +375,7 @@ def _write_sites(base: Base, edits: Edits, dest: Path) -> Path:
     def put(col: str, k: int, value: Any) -> None:
         if col not in table.columns:
             table[col] = "0" if text else 0
-        if text:
+        if text or table[col].dtype == object:  # text cells stay text ("1", "7.25")
             table.loc[k, col] = _num_text(value)
         else:
             if table[col].dtype.kind in "iub" and isinstance(value, float) \

@@ -45,8 +45,9 @@ def base_view(base: Base) -> dict[str, Any]:
         out["services"] = [{"name": s.name, "label": s.label or s.name, "segment": s.segment,
                             "weight": s.weight} for s in p.services]
         out["targets"] = {k: t.model_dump(exclude={"districts"}) for k, t in p.targets.items()}
+        # the rules a switch can turn off (0 = off); complex_min_services defines a complex
         out["rules"] = p.rules.model_dump(include={"new_site_min_services", "new_site_min_core",
-                                                   "complex_min_services", "complex_min_area",
+                                                   "complex_min_area",
                                                    "space_per_100_households"})
     return out
 

@@ -465,6 +465,13 @@
     $("compare-clear").addEventListener("click", () => { S.compare = []; renderCompare(); });
     $("export-toml").addEventListener("click", exportPlan);
     $("lang-toggle").addEventListener("click", () => { S.lang = S.lang === "zh" ? "en" : "zh"; applyLang(); });
+    // the event stream can drop (sleep, proxy): a running solve is also polled now and then
+    setInterval(async () => {
+      const j = S.current ? S.jobs[S.current] : null;
+      if (!j || !(j.state === "running" || j.state === "queued")) return;
+      try { const r = await api("/api/jobs/" + j.id);
+        if (r.job.state !== j.state) { S.jobs[j.id] = r.job; showJob(r.job); } } catch (e) { /* next time */ }
+    }, 3000);
     document.body.dataset.ready = "1";
   }
   start().catch((err) => message(err.message));
