@@ -231,3 +231,21 @@ def test_cancel_a_long_solve_on_the_demo(page, tmp_path):  # type: ignore[no-unt
         page.wait_for_selector("[data-testid=status][data-state=interrupted]", timeout=30_000)
     finally:
         stop_server(server)
+
+
+def test_map_popup_edits_the_same_site_state(page, tiny):  # type: ignore[no-untyped-def]
+    open_page(page, tiny)
+    page.get_by_test_id("map-site-s4").click(force=True)
+    popup = page.get_by_test_id("site-popup")
+    popup.wait_for(state="visible")
+    page.get_by_test_id("popup-lock-s4").check()
+    assert page.get_by_test_id("lock-s4").is_checked()
+    assert "locked" in page.get_by_test_id("map-site-s4").get_attribute("class")
+    page.get_by_test_id("map-site-s4").click(force=True)
+    page.get_by_test_id("popup-forbid-s4").check()   # forbid replaces the lock
+    assert page.get_by_test_id("forbid-s4").is_checked()
+    assert not page.get_by_test_id("lock-s4").is_checked()
+    page.get_by_test_id("map-site-s4").click(force=True)
+    page.get_by_test_id("popup-cost-s4").fill("3.5")
+    page.get_by_test_id("popup-cost-s4").dispatch_event("change")
+    assert page.get_by_test_id("cost-s4").input_value() == "3.5"

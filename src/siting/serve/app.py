@@ -241,8 +241,8 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
         session.runner.start()
         try:
             yield
-        finally:
-            session.runner.stop()
+        finally:  # here, not after server.run(): uvicorn re-raises SIGTERM once it has stopped
+            close_session(session)
 
     async def favicon(request: Request) -> Response:
         return Response(status_code=204)
