@@ -20,7 +20,7 @@ URL = "http://127.0.0.1:8765"
 
 
 @pytest.fixture
-def session(tmp_path):  # type: ignore[no-untyped-def]
+def session(tmp_path):
     s = new_session(community_folder(tmp_path / "case"), exports=tmp_path / "exports")
     s.runner = Runner(s.publish)  # not started: jobs stay queued, no worker process
     yield s
@@ -28,22 +28,22 @@ def session(tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(session):  # type: ignore[no-untyped-def]
+def client(session):
     return TestClient(create_app(session), base_url=URL)
 
 
-def post(client, session, path, body, **headers):  # type: ignore[no-untyped-def]
+def post(client, session, path, body, **headers):
     h = {"X-Siting-Token": session.token, "Origin": URL, **headers}
     return client.post(path, json=body, headers={k: v for k, v in h.items() if v is not None})
 
 
-def test_page_carries_the_session_token(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_page_carries_the_session_token(client, session) -> None:
     r = client.get("/")
     assert r.status_code == 200 and session.token in r.text
     assert 'data-testid="solve-button"' in r.text
 
 
-def test_state_describes_the_scenario(client) -> None:  # type: ignore[no-untyped-def]
+def test_state_describes_the_scenario(client) -> None:
     st = client.get("/api/state").json()
     assert st["kind"] == "community" and st["problem"]["budget"] == 100.0
     assert st["sites"]["id"][:3] == ["s0", "s1", "s2"] and len(st["blocks"]["x"]) == 60
@@ -52,14 +52,14 @@ def test_state_describes_the_scenario(client) -> None:  # type: ignore[no-untype
         st["messages"]["zh"])
 
 
-def test_post_without_or_with_a_wrong_token_is_403(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_post_without_or_with_a_wrong_token_is_403(client, session) -> None:
     assert post(client, session, "/api/solve", {}, **{"X-Siting-Token": None}).status_code == 403
     r = post(client, session, "/api/solve", {}, **{"X-Siting-Token": "nope"})
     assert r.status_code == 403 and "token" in r.json()["error"]
     assert session.runner.jobs == {}
 
 
-def test_cross_origin_post_is_403(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_cross_origin_post_is_403(client, session) -> None:
     r = post(client, session, "/api/solve", {}, Origin="http://evil.example")
     assert r.status_code == 403 and "cross-origin" in r.json()["error"]
     r = post(client, session, "/api/solve", {}, Origin=None, **{"Sec-Fetch-Site": "cross-site"})
@@ -67,11 +67,11 @@ def test_cross_origin_post_is_403(client, session) -> None:  # type: ignore[no-u
     assert session.runner.jobs == {}
 
 
-def test_foreign_host_header_is_refused(client) -> None:  # type: ignore[no-untyped-def]
+def test_foreign_host_header_is_refused(client) -> None:
     assert client.get("/api/state", headers={"Host": "attacker.example:8765"}).status_code == 403
 
 
-def test_valid_solve_is_queued_and_written(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_valid_solve_is_queued_and_written(client, session) -> None:
     r = post(client, session, "/api/solve", {"edits": {"problem": {"budget": 80}}})
     assert r.status_code == 200, r.text
     job = r.json()["job"]
@@ -96,7 +96,7 @@ def test_valid_solve_is_queued_and_written(client, session) -> None:  # type: ig
     ({"bogus": 1}, "bogus"),
     ({"rules": {"new_site_min_core": 3, "new_site_min_services": 2}}, "new_site_min_core"),
 ])
-def test_bad_edits_are_one_line_messages(client, session, edits, words) -> None:  # type: ignore[no-untyped-def]
+def test_bad_edits_are_one_line_messages(client, session, edits, words) -> None:
     r = post(client, session, "/api/solve", {"edits": edits})
     assert r.status_code == 400, r.text
     msg = r.json()["error"]
@@ -104,7 +104,7 @@ def test_bad_edits_are_one_line_messages(client, session, edits, words) -> None:
     assert session.runner.jobs == {}
 
 
-def test_malformed_body_is_400(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_body_is_400(client, session) -> None:
     r = client.post("/api/solve", content=b"{not json", headers={
         "X-Siting-Token": session.token, "Origin": URL})
     assert r.status_code == 400 and "JSON" in r.json()["error"]
@@ -117,31 +117,31 @@ def test_malformed_body_is_400(client, session) -> None:  # type: ignore[no-unty
     "/static/%2e%2e%2fengine.py", "/exports/%2e%2e/case/scenario.toml",
     "/plans/p1/scenario.toml", "/nothing-here",
 ])
-def test_paths_outside_the_served_folders_are_404(client, url) -> None:  # type: ignore[no-untyped-def]
+def test_paths_outside_the_served_folders_are_404(client, url) -> None:
     assert client.get(url).status_code == 404
 
 
-def test_scenario_folder_and_assets_are_served(client) -> None:  # type: ignore[no-untyped-def]
+def test_scenario_folder_and_assets_are_served(client) -> None:
     assert client.get("/files/blocks.csv").status_code == 200
     assert client.get("/static/app.js").status_code == 200
     assert client.get("/static/app.css").status_code == 200
 
 
-def test_symlink_out_of_the_folder_is_404(client, session, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_symlink_out_of_the_folder_is_404(client, session, tmp_path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("no", encoding="utf-8")
     (session.base.folder / "link.txt").symlink_to(secret)
     assert client.get("/files/link.txt").status_code == 404
 
 
-def test_export_needs_a_plan(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_export_needs_a_plan(client, session) -> None:
     job = post(client, session, "/api/solve", {"edits": {}}).json()["job"]
     r = post(client, session, "/api/export", {"job": job["id"]})
     assert r.status_code == 400 and "no plan" in r.json()["error"]
     assert post(client, session, "/api/export", {"job": "p99"}).status_code == 404
 
 
-def test_cancel_a_queued_solve(client, session) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_a_queued_solve(client, session) -> None:
     job = post(client, session, "/api/solve", {"edits": {}}).json()["job"]
     r = post(client, session, "/api/cancel", {"job": job["id"]})
     assert r.json()["job"]["state"] == "cancelled"

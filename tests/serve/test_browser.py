@@ -16,7 +16,7 @@ FINAL = ("optimal", "feasible", "infeasible", "no_solution", "interrupted", "can
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):  # type: ignore[no-untyped-def]
+def tiny(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny")
     toml = community_folder(folder / "case")
     server = start_server(toml, folder / "exports")
@@ -25,7 +25,7 @@ def tiny(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def pmed(tmp_path_factory):  # type: ignore[no-untyped-def]
+def pmed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pmed")
     toml = pmedian_folder(folder / "case")
     server = start_server(toml, folder / "exports")
@@ -33,12 +33,12 @@ def pmed(tmp_path_factory):  # type: ignore[no-untyped-def]
     stop_server(server)
 
 
-def open_page(page, server) -> None:  # type: ignore[no-untyped-def]
+def open_page(page, server) -> None:
     page.goto(server.url + "/")
     page.wait_for_selector("body[data-ready='1']")
 
 
-def solve(page, timeout: float = 120_000) -> dict:  # type: ignore[no-untyped-def]
+def solve(page, timeout: float = 120_000) -> dict:
     """Press Solve and wait for this solve's final state; what the page shows."""
     old = page.get_by_test_id("status").get_attribute("data-job")
     page.get_by_test_id("solve-button").click()
@@ -49,7 +49,7 @@ def solve(page, timeout: float = 120_000) -> dict:  # type: ignore[no-untyped-de
     return shown(page)
 
 
-def shown(page) -> dict:  # type: ignore[no-untyped-def]
+def shown(page) -> dict:
     status = page.get_by_test_id("status")
     value = page.get_by_test_id("objective").get_attribute("data-value")
     open_sites = page.eval_on_selector_all(
@@ -60,7 +60,7 @@ def shown(page) -> dict:  # type: ignore[no-untyped-def]
             "message": page.get_by_test_id("message").text_content()}
 
 
-def test_budget_change_matches_siting_solve(page, tiny, tmp_path):  # type: ignore[no-untyped-def]
+def test_budget_change_matches_siting_solve(page, tiny, tmp_path):
     open_page(page, tiny)
     page.get_by_test_id("budget-input").fill("70")
     got = solve(page)
@@ -72,7 +72,7 @@ def test_budget_change_matches_siting_solve(page, tiny, tmp_path):  # type: igno
     assert got["open"] == sorted(ref["open_sites"])
 
 
-def test_lock_puts_site_in_plan_and_forbid_removes_it(page, tiny):  # type: ignore[no-untyped-def]
+def test_lock_puts_site_in_plan_and_forbid_removes_it(page, tiny):
     open_page(page, tiny)
     base = solve(page)
     assert base["state"] == "optimal"
@@ -96,7 +96,7 @@ def test_lock_puts_site_in_plan_and_forbid_removes_it(page, tiny):  # type: igno
     assert forbidden["objective"] <= base["objective"] + 1e-9  # coverage cannot increase
 
 
-def test_export_reproduces_the_plan(page, tiny, tmp_path):  # type: ignore[no-untyped-def]
+def test_export_reproduces_the_plan(page, tiny, tmp_path):
     open_page(page, tiny)
     page.get_by_test_id("budget-input").fill("90")
     page.get_by_test_id("weight-health").fill("2")
@@ -116,7 +116,7 @@ def test_export_reproduces_the_plan(page, tiny, tmp_path):  # type: ignore[no-un
     assert sorted(ref["open_sites"]) == got["open"]
 
 
-def test_compare_two_plans(page, tiny):  # type: ignore[no-untyped-def]
+def test_compare_two_plans(page, tiny):
     open_page(page, tiny)
     page.get_by_test_id("budget-input").fill("60")
     a = solve(page)
@@ -138,7 +138,7 @@ def test_compare_two_plans(page, tiny):  # type: ignore[no-untyped-def]
         len(added)
 
 
-def test_bad_input_is_a_message_not_a_crash(page, tiny):  # type: ignore[no-untyped-def]
+def test_bad_input_is_a_message_not_a_crash(page, tiny):
     open_page(page, tiny)
     page.get_by_test_id("budget-input").fill("-5")
     page.get_by_test_id("solve-button").click()
@@ -150,7 +150,7 @@ def test_bad_input_is_a_message_not_a_crash(page, tiny):  # type: ignore[no-unty
     assert solve(page)["state"] == "optimal"   # the page still works
 
 
-def test_language_toggle(page, tiny):  # type: ignore[no-untyped-def]
+def test_language_toggle(page, tiny):
     open_page(page, tiny)
     assert page.get_by_test_id("solve-button").text_content() == "Solve"
     page.get_by_test_id("lang-toggle").click()
@@ -160,7 +160,7 @@ def test_language_toggle(page, tiny):  # type: ignore[no-untyped-def]
     assert page.get_by_test_id("solve-button").text_content() == "Solve"
 
 
-def test_path_traversal_is_404(page, tiny):  # type: ignore[no-untyped-def]
+def test_path_traversal_is_404(page, tiny):
     open_page(page, tiny)
     for url in ("/files/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/files/..%2f..%2fetc%2fpasswd",
                 "/static/..%2fengine.py", "/static/index.html/../../engine.py",
@@ -169,7 +169,7 @@ def test_path_traversal_is_404(page, tiny):  # type: ignore[no-untyped-def]
     assert page.request.get(tiny.url + "/files/blocks.csv").status == 200
 
 
-def test_cross_origin_post_is_refused(page, tiny):  # type: ignore[no-untyped-def]
+def test_cross_origin_post_is_refused(page, tiny):
     statuses: list[int] = []
     page.on("response", lambda r: statuses.append(r.status) if "/api/solve" in r.url else None)
     # localhost:PORT and 127.0.0.1:PORT are different origins: the browser sends its Origin
@@ -185,7 +185,7 @@ def test_cross_origin_post_is_refused(page, tiny):  # type: ignore[no-untyped-de
     assert len(page.request.get(tiny.url + "/api/state").json()["jobs"]) == before
 
 
-def test_classical_kind_p_median(page, pmed, tmp_path):  # type: ignore[no-untyped-def]
+def test_classical_kind_p_median(page, pmed, tmp_path):
     open_page(page, pmed)
     page.get_by_test_id("p-input").fill("4")
     got = solve(page)
@@ -209,7 +209,7 @@ def test_classical_kind_p_median(page, pmed, tmp_path):  # type: ignore[no-untyp
 
 
 @pytest.mark.slow
-def test_cancel_a_long_solve_on_the_demo(page, tmp_path):  # type: ignore[no-untyped-def]
+def test_cancel_a_long_solve_on_the_demo(page, tmp_path):
     demo = ROOT / "instances" / "demo_district"
     if not (demo / "demo_district.gpkg").is_file():
         pytest.skip("demo district data missing")
@@ -233,7 +233,7 @@ def test_cancel_a_long_solve_on_the_demo(page, tmp_path):  # type: ignore[no-unt
         stop_server(server)
 
 
-def test_map_popup_edits_the_same_site_state(page, tiny):  # type: ignore[no-untyped-def]
+def test_map_popup_edits_the_same_site_state(page, tiny):
     open_page(page, tiny)
     page.get_by_test_id("map-site-s4").click(force=True)
     popup = page.get_by_test_id("site-popup")

@@ -15,7 +15,7 @@ from siting.serve.worker import _LogTail
 from .scenarios import community_folder, pmedian_folder
 
 
-def _edits(**kw):  # type: ignore[no-untyped-def]
+def _edits(**kw):
     return engine.parse_edits(kw)
 
 
@@ -94,7 +94,7 @@ def test_classical_locks_use_the_id_lists(tmp_path) -> None:
     ({"problem": {"services": "x"}}, "not editable"),
     ({"targets": {"ghost": {"overall": 0.2}}}, "ghost"),
 ])
-def test_check_edits_names_the_field(tmp_path, edits, words) -> None:  # type: ignore[no-untyped-def]
+def test_check_edits_names_the_field(tmp_path, edits, words) -> None:
     base = engine.open_base(community_folder(tmp_path / "case"))
     with pytest.raises(SpecError, match=words):
         engine.check_edits(base, _edits(**edits))

@@ -257,13 +257,10 @@ def _apply(base: Base, edits: Edits, sites_file: Path | None, time_cap: float) -
                 cols["forbidden"] = "forbidden"
             problem["columns"] = cols
     else:
-        if edits.lock:
-            sites["required_ids"] = [*sites.get("required_ids", []),
-                                     *[s for s in edits.lock if s not in sites.get("required_ids", [])]]
-        if edits.forbid:
-            sites["forbidden_ids"] = [*sites.get("forbidden_ids", []),
-                                      *[s for s in edits.forbid
-                                        if s not in sites.get("forbidden_ids", [])]]
+        for key, ids in (("required_ids", edits.lock), ("forbidden_ids", edits.forbid)):
+            if ids:
+                have = list(sites.get(key, []))
+                sites[key] = have + [s for s in ids if s not in have]
     if sites_file is not None:
         sites["path"] = str(sites_file)
         if sites_file.suffix.lower() == ".gpkg":

@@ -10,7 +10,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "title": "Planning workbench", "lang": "中文", "panel": "What if", "budget": "Budget",
         "p": "Facilities (p)", "radius": "Radius", "objective": "Objective",
-        "max_distance": "Max distance", "time_limit": "Time limit (s)", "weights": "Service weights",
+        "max_distance": "Max distance", "time_limit": "Time limit (s)",
+        "weights": "Service weights",
         "targets": "Coverage targets (share)", "overall": "overall", "district": "every community",
         "rules": "Guide rules", "new_site_min_services": "services per new site ≥",
         "new_site_min_core": "core services per new site ≥",
