@@ -133,26 +133,18 @@ class Base:
 
 def open_base(path: str | Path) -> Base:
     """Read the scenario and its layers once (the map and the site table come from here)."""
-    from ..outputs.progress import Progress
-    from ..pipeline import prepare, read_layers
-
     path = Path(path)
     scenario = load_scenario(path)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    inst, layers = _prepare(scenario)
     if scenario.problem.kind == "community":
-        from ..community import pipeline as cp
-
-        layers = read_layers(scenario, Progress())
-        inst, _, info = cp.prepare(scenario, layers.demand, layers.sites, layers)
         sites = SiteInfo(ids=inst.site_ids.astype(str), x=inst.site_xy[:, 0], y=inst.site_xy[:, 1],
                          cost=inst.cost, area=inst.area, existing=inst.existing_site,
                          required=inst.forced, forbidden=inst.forbidden,
                          names=inst.site_names,
                          district=inst.district_names[inst.site_district].astype(str))
         return Base(path, raw, scenario, sites, inst.demand_xy, inst.population.sum(axis=1),
-                    inst.district_names[inst.district].astype(str), info.get("crs"))
-    prepared = prepare(scenario, Progress())
-    inst, layers = prepared.instance, prepared.layers
+                    inst.district_names[inst.district].astype(str), layers.crs_label)
     sx, sy = layers.sites.geometry.x.to_numpy(), layers.sites.geometry.y.to_numpy()
     m = inst.n_sites
     sites = SiteInfo(ids=np.asarray(inst.site_ids).astype(str), x=sx, y=sy,
@@ -163,6 +155,27 @@ def open_base(path: str | Path) -> Base:
                            layers.demand.geometry.y.to_numpy()])
     return Base(path, raw, scenario, sites, dxy, np.asarray(inst.weight, dtype=float), None,
                 layers.crs_label)
+
+
+def _prepare(scenario: Scenario) -> tuple[Any, Any]:
+    """The kind's instance and the layers, read by the pipeline exactly as a solve reads them.
+
+    With the kinds registry (``siting.kinds``) ``pipeline.prepare`` serves every kind; before
+    it, the community model was prepared by ``siting.community.pipeline.prepare``.
+    """
+    from importlib.util import find_spec
+
+    from .. import pipeline
+    from ..outputs.progress import Progress
+
+    if scenario.problem.kind == "community" and find_spec("siting.kinds") is None:
+        from ..community import pipeline as cp
+
+        layers = pipeline.read_layers(scenario, Progress())
+        inst, _, _ = cp.prepare(scenario, layers.demand, layers.sites, layers)
+        return inst, layers
+    prepared = pipeline.prepare(scenario, Progress())
+    return prepared.instance, prepared.layers
 
 
 # ---------------------------------------------------------------------------------------------
