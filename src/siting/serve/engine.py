@@ -113,7 +113,7 @@ class Base:
     demand_weight: np.ndarray
     demand_district: np.ndarray | None
     crs: str | None
-    _table: Any = field(default=None, repr=False)
+    streets: list[list[list[float]]] = field(default_factory=list)  # map background lines
 
     @property
     def folder(self) -> Path:
@@ -144,7 +144,8 @@ def open_base(path: str | Path) -> Base:
                          names=inst.site_names,
                          district=inst.district_names[inst.site_district].astype(str))
         return Base(path, raw, scenario, sites, inst.demand_xy, inst.population.sum(axis=1),
-                    inst.district_names[inst.district].astype(str), layers.crs_label)
+                    inst.district_names[inst.district].astype(str), layers.crs_label,
+                    _streets(scenario.problem.streets, layers.crs))
     sx, sy = layers.sites.geometry.x.to_numpy(), layers.sites.geometry.y.to_numpy()
     m = inst.n_sites
     sites = SiteInfo(ids=np.asarray(inst.site_ids).astype(str), x=sx, y=sy,
@@ -155,6 +156,39 @@ def open_base(path: str | Path) -> Base:
                            layers.demand.geometry.y.to_numpy()])
     return Base(path, raw, scenario, sites, dxy, np.asarray(inst.weight, dtype=float), None,
                 layers.crs_label)
+
+
+#: most street vertices sent to the page (more are simplified away)
+MAX_STREET_POINTS = 50_000
+
+
+def _streets(spec: str | None, crs: Any) -> list[list[list[float]]]:
+    """The community report's street lines (``problem.streets``) in the working CRS."""
+    if not spec:
+        return []
+    import geopandas as gpd
+
+    path, _, layer = spec.partition("#")
+    try:
+        gdf = gpd.read_file(path, layer=layer or None, engine="pyogrio")
+    except Exception as exc:  # noqa: BLE001 - pyogrio raises driver-specific types
+        raise SpecError(f"problem.streets: cannot read {spec}: {str(exc).splitlines()[0]}") \
+            from None
+    if crs is not None and gdf.crs is not None:
+        gdf = gdf.to_crs(crs)
+    geoms = gdf.geometry[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    count = int(geoms.count_coordinates().sum())
+    if count > MAX_STREET_POINTS:
+        minx, miny, maxx, maxy = geoms.total_bounds
+        geoms = geoms.simplify(max(maxx - minx, maxy - miny) / 2000)
+    lines: list[list[list[float]]] = []
+    for geom in geoms.explode(index_parts=False):
+        if hasattr(geom, "coords"):
+            lines.append([[round(float(x), 1), round(float(y), 1)] for x, y, *_ in geom.coords])
+        elif hasattr(geom, "exterior"):
+            lines.append([[round(float(x), 1), round(float(y), 1)]
+                          for x, y, *_ in geom.exterior.coords])
+    return lines
 
 
 def _prepare(scenario: Scenario) -> tuple[Any, Any]:

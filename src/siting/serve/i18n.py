@@ -60,7 +60,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "stage": "阶段", "elapsed": "用时", "added": "新增", "removed": "移除", "plan": "方案",
         "vs_first": "相对第一个方案", "files": "文件", "report": "报告",
         "no_plan": "尚无方案：设置参数后点击“求解”。", "reset": "重置", "edits": "修改",
-        "seconds": "求解时间 (秒)", "why": "原因",
+        "seconds": "求解时间 (秒)", "why": "原因", "candidate": "候选",
+        "block_share": "街坊：覆盖比例", "plans": "方案",
     },
 }
 

@@ -40,6 +40,7 @@ def base_view(base: Base) -> dict[str, Any]:
                   "forbidden": _list(base.sites.forbidden), "name": _list(base.sites.names),
                   "district": _list(base.sites.district)},
         "objective_sense": _sense(base),
+        "streets": base.streets,
     }
     if base.community:
         out["services"] = [{"name": s.name, "label": s.label or s.name, "segment": s.segment,

@@ -170,6 +170,18 @@
       (running ? t(job.state) + " …" : "");
     if (job.state === "queued") $("progress").textContent = t("queued") + " …";
     if (!running) { if (job.plan) showPlan(job); else clearPlan(); }
+    renderHistory();
+  }
+  function renderHistory() {  // every solve of this session: click one to show its plan
+    const h = $("history"); h.replaceChildren();
+    for (const j of Object.values(S.jobs)) {
+      const st = j.state === "done" && j.plan ? term("status", j.plan.status) : t(j.state);
+      const btn = el("button", { type: "button", "data-testid": "history-" + j.id,
+        class: j.id === S.shown ? "shown" : null,
+        text: `${j.label} · ${st}` + (j.plan && j.plan.objective !== null ? " · " + fmt(j.plan.objective, 1) : "") });
+      btn.addEventListener("click", () => { S.current = j.id; showJob(j); });
+      h.append(btn);
+    }
   }
   function clearPlan() {
     for (const id of ["objective", "gap", "bound", "cost", "budget-use", "seconds"]) $(id).textContent = "—";
@@ -234,12 +246,18 @@
     const b = S.base, bb = bbox(), size = Math.max(bb.w, bb.h);
     svg.setAttribute("viewBox", `${bb.minx} ${-(bb.miny + bb.h)} ${bb.w} ${bb.h}`);
     svg.replaceChildren();
+    for (const line of b.streets || []) {
+      const pl = document.createElementNS(SVGNS, "polyline");
+      pl.setAttribute("points", line.map(([x, y]) => x + "," + (-y)).join(" "));
+      pl.setAttribute("class", "street");
+      svg.append(pl);
+    }
     const g = document.createElementNS(SVGNS, "g");
     const wmax = Math.max(...b.blocks.w.map((v) => v || 0), 1);
     for (let i = 0; i < b.blocks.x.length; i++) {
       const c = document.createElementNS(SVGNS, "circle");
       c.setAttribute("cx", b.blocks.x[i]); c.setAttribute("cy", -b.blocks.y[i]);
-      c.setAttribute("r", size * (0.002 + 0.006 * Math.sqrt((b.blocks.w[i] || 0) / wmax)));
+      c.setAttribute("r", size * (0.0012 + 0.0035 * Math.sqrt((b.blocks.w[i] || 0) / wmax)));
       c.setAttribute("class", "block");
       if (share && share[i] !== null && share[i] !== undefined)  // credited share: grey → teal
         c.style.fill = `hsl(170, ${Math.round(15 + 60 * share[i])}%, ${Math.round(62 - 25 * share[i])}%)`;
@@ -249,7 +267,7 @@
     for (let j = 0; j < b.sites.id.length; j++) {
       const id = b.sites.id[j], c = document.createElementNS(SVGNS, "circle");
       c.setAttribute("cx", b.sites.x[j]); c.setAttribute("cy", -b.sites.y[j]);
-      c.setAttribute("r", size * 0.009);
+      c.setAttribute("r", size * (interactive ? 0.008 : 0.012));
       const cls = ["site"];
       if (openFirst) {
         const a = openNow.has(id), f = openFirst.has(id);
@@ -449,7 +467,7 @@
       const old = S.jobs[msg.job.id] || {};
       const job = msg.type === "progress" ? { ...old, ...msg.job } : msg.job;
       S.jobs[job.id] = job;
-      if (job.id === S.current) showJob(job);
+      if (job.id === S.current) showJob(job); else if (msg.type === "job") renderHistory();
     };
   }
   async function start() {
