@@ -161,3 +161,14 @@ def test_classical_scenario_state_and_edits(tmp_path) -> None:
     assert post(c, s, "/api/solve", {"edits": {"problem": {"p": 4}, "lock": ["f1"]}}
                 ).status_code == 200
     close_session(s)
+
+
+def test_bound_to_all_interfaces_any_host_but_still_same_origin(session) -> None:
+    c = TestClient(create_app(session, any_host=True), base_url="http://192.0.2.7:8765")
+    assert c.get("/api/state").status_code == 200
+    ok = c.post("/api/solve", json={"edits": {}}, headers={
+        "X-Siting-Token": session.token, "Origin": "http://192.0.2.7:8765"})
+    assert ok.status_code == 200
+    bad = c.post("/api/solve", json={"edits": {}}, headers={
+        "X-Siting-Token": session.token, "Origin": "http://127.0.0.1:8765"})
+    assert bad.status_code == 403

@@ -150,9 +150,11 @@
   }
 
   // ---------------------------------------------------------------------- results
+  function statusWord(status) {  // the page's own word, else the shared catalogue's
+    return t(status) !== status ? t(status) : term("status", status);
+  }
   function statusText(job) {
-    if (job.state === "done" && job.plan) return t(job.plan.status) !== job.plan.status ?
-      t(job.plan.status) : term("status", job.plan.status);
+    if (job.state === "done" && job.plan) return statusWord(job.plan.status);
     return t(job.state);
   }
   function showJob(job) {
@@ -175,7 +177,7 @@
   function renderHistory() {  // every solve of this session: click one to show its plan
     const h = $("history"); h.replaceChildren();
     for (const j of Object.values(S.jobs)) {
-      const st = j.state === "done" && j.plan ? term("status", j.plan.status) : t(j.state);
+      const st = statusText(j);
       const btn = el("button", { type: "button", "data-testid": "history-" + j.id,
         class: j.id === S.shown ? "shown" : null,
         text: `${j.label} · ${st}` + (j.plan && j.plan.objective !== null ? " · " + fmt(j.plan.objective, 1) : "") });
@@ -395,7 +397,7 @@
     const jobs = S.compare.map((id) => S.jobs[id]).filter((j) => j && j.plan);
     if (!jobs.length) return;
     const first = openSet(jobs[0]);
-    const rows = [[t("status"), ...jobs.map((j) => t(j.plan.status) + (j.plan.interrupted ? " (" + t("interrupted") + ")" : ""))],
+    const rows = [[t("status"), ...jobs.map((j) => statusWord(j.plan.status) + (j.plan.interrupted ? " (" + t("interrupted") + ")" : ""))],
       [t("objective_value"), ...jobs.map((j) => fmt(j.plan.objective, 4))],
       [t("gap"), ...jobs.map((j) => pct(j.plan.gap))],
       [t("cost"), ...jobs.map((j) => fmt(j.plan.cost ? j.plan.cost.total : null, 0))],
