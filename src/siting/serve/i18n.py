@@ -34,7 +34,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "elapsed": "Elapsed", "added": "added", "removed": "removed", "plan": "Plan",
         "vs_first": "vs. first plan", "files": "Files", "report": "Report",
         "no_plan": "No plan yet: set the panel and press Solve.", "reset": "Reset",
-        "edits": "Edits", "seconds": "Solve time (s)", "why": "Why",
+        "edits": "Edits", "seconds": "Solve time (s)", "why": "Why", "candidate": "candidate",
+        "block_share": "blocks: credited share", "plans": "Plans",
     },
     "zh": {
         "title": "规划工作台", "lang": "English", "panel": "情景设置", "budget": "预算",
