@@ -57,11 +57,14 @@ def main() -> int:
                          "objective": plan.get("objective"), "gap": plan.get("gap"),
                          "wall_seconds": round(wall, 2),
                          "milp_seconds": round(sum(s.get("seconds") or 0 for s in stages), 2),
-                         "stages": len(stages), "error": job.error})
+                         "stage_seconds": [round(s.get("seconds") or 0, 2) for s in stages],
+                         "tie_break": plan.get("tie_break"), "error": job.error})
             print(json.dumps(rows[-1]), flush=True)
     finally:
         close_session(session)
-    out = {"scenario": str(Path(args.scenario).relative_to(ROOT)), "open_seconds":
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    out = {"scenario": str(Path(args.scenario).relative_to(ROOT)), "load_average_1min": load,
+           "open_seconds":
            round(open_seconds, 2), "solves": rows, "machine": {
                "cpus": os.cpu_count(), "python": sys.version.split()[0],
                "platform": platform.platform()},

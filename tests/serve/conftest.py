@@ -68,6 +68,8 @@ def stop_server(server: Server) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("chromium is missing under CI (.ci/run installs it with apt)")
         pytest.skip("chromium not installed at /usr/bin/chromium")
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
