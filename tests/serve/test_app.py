@@ -172,3 +172,23 @@ def test_bound_to_all_interfaces_any_host_but_still_same_origin(session) -> None
     bad = c.post("/api/solve", json={"edits": {}}, headers={
         "X-Siting-Token": session.token, "Origin": "http://127.0.0.1:8765"})
     assert bad.status_code == 403
+
+
+def test_export_writes_a_new_folder_and_never_overwrites(client, session) -> None:
+    from siting.serve import engine
+
+    job_id = post(client, session, "/api/solve", {"edits": {"problem": {"budget": 70}}}
+                  ).json()["job"]["id"]
+    job = session.runner.jobs[job_id]
+    job.plan, job.state = engine.solve_plan(job.toml, job.out), "done"  # as the worker would
+    first = post(client, session, "/api/export", {"job": job_id}).json()
+    folder = session.exports / first["folder"].rsplit("/", 1)[-1]
+    assert {"scenario.toml", "outputs/report.html", "outputs/result.gpkg",
+            "outputs/coverage.csv"} <= set(first["files"])
+    assert client.get(first["urls"]["scenario.toml"]).text.count("budget = 70") == 1
+    again = post(client, session, "/api/export", {"job": job_id}).json()
+    assert again["folder"] == first["folder"]        # the same plan, the same folder
+    session.exported.clear()                          # a later session, same plan id
+    (folder / "mine.txt").write_text("keep", encoding="utf-8")
+    third = post(client, session, "/api/export", {"job": job_id}).json()
+    assert third["folder"] != first["folder"] and (folder / "mine.txt").is_file()

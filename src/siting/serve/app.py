@@ -14,6 +14,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -50,6 +51,7 @@ class Session:
     subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[str]]] = field(
         default_factory=set)
     runner: Runner | None = None
+    exported: dict[str, Path] = field(default_factory=dict)  # plan id → its export folder
 
     def publish(self, event: dict[str, Any]) -> None:
         data = json.dumps(event, allow_nan=False)
@@ -179,13 +181,22 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
             return _error("no such solve", 404)
         if j.plan is None:
             return _error("this solve has no plan to export")
-        name = f"{_safe(session.base.scenario.name)}-{j.id}"
-        dest = session.exports / name
-        try:
-            files = await asyncio.to_thread(engine.export, session.base, j.edits, j.folder, dest,
-                                            session.time_cap)
-        except (SitingError, OSError) as exc:
-            return _error(f"export failed: {' '.join(str(exc).split())}")
+        dest = session.exported.get(j.id)
+        if dest is None:  # a new folder per plan: never overwrite an earlier session's export
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            dest = session.exports / f"{_safe(session.base.scenario.name)}-{stamp}-{j.id}"
+            k = 2
+            while dest.exists():
+                dest = dest.with_name(f"{dest.name.rsplit('~', 1)[0]}~{k}")
+                k += 1
+            try:
+                await asyncio.to_thread(engine.export, session.base, j.edits, j.folder, dest,
+                                        session.time_cap)
+            except (SitingError, OSError) as exc:
+                return _error(f"export failed: {' '.join(str(exc).split())}")
+            session.exported[j.id] = dest
+        name = dest.name
+        files = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
         return JSONResponse({"folder": str(dest), "scenario": str(dest / "scenario.toml"),
                              "files": files,
                              "urls": {f: f"/exports/{name}/{f}" for f in files}})

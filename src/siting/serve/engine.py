@@ -529,10 +529,15 @@ def _clean(value: Any) -> Any:
 
 def export(base: Base, edits: Edits, plan_dir: Path, dest: Path,
            time_cap: float = MAX_TIME_LIMIT) -> list[str]:
-    """Write the what-if into ``dest``: scenario TOML (+ derived sites) and the plan's outputs."""
+    """Write the what-if into ``dest`` (a new folder): scenario TOML (+ derived sites) and the
+    plan's outputs."""
     if dest.exists():
-        shutil.rmtree(dest)
-    write_scenario(base, edits, dest, time_cap)
+        raise SitingError(f"{dest} exists already; exports never overwrite")
+    try:
+        write_scenario(base, edits, dest, time_cap)
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)  # no partial export
+        raise
     out = plan_dir / "out"
     if out.is_dir():
         shutil.copytree(out, dest / "outputs")
