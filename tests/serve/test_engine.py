@@ -78,6 +78,26 @@ def test_geopackage_sites_are_copied_exactly(tmp_path) -> None:
     assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all()
 
 
+def test_geopackage_flag_columns_keep_their_type(tmp_path) -> None:
+    import geopandas as gpd
+
+    toml = community_folder(tmp_path / "case", layers="gpkg")
+    path = tmp_path / "case" / "tiny.gpkg"
+    sites = gpd.read_file(path, layer="sites")
+    sites["forced"] = False                     # a bool flag column, as in the demo district
+    sites["forbidden"] = "no"                   # and a text one
+    sites.to_file(path, layer="sites", driver="GPKG", engine="pyogrio")
+    base = engine.open_base(toml)
+    engine.write_scenario(base, _edits(lock=["s4"], forbid=["s6"], sites={"s5": {"cost": 2.5}}),
+                          tmp_path / "w")
+    out = gpd.read_file(tmp_path / "w" / "sites.gpkg", layer="sites")
+    assert out["forced"].dtype == bool and list(out["forced"]) == [k == 4 for k in range(12)]
+    assert list(out["forbidden"]) == ["1" if k == 6 else "no" for k in range(12)]
+    assert out.loc[5, "cost"] == 2.5 and out["cost"].dtype.kind == "f"
+    plan = engine.solve_plan(tmp_path / "w" / "scenario.toml", tmp_path / "w" / "out")
+    assert "s4" in plan["open_sites"] and "s6" not in plan["open_sites"]
+
+
 def test_classical_locks_use_the_id_lists(tmp_path) -> None:
     base = engine.open_base(pmedian_folder(tmp_path / "case"))
     out = engine.write_scenario(base, _edits(problem={"p": 4}, lock=["f2"], forbid=["f3"]),

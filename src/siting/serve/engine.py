@@ -355,7 +355,10 @@ def _absolute_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
 def _relative_paths(raw: dict[str, Any], dest: Path) -> dict[str, Any]:
     """Paths relative to the folder the TOML is written to (the files move with the folder)."""
     def rel(p: str) -> str:
-        return Path(os.path.relpath(p, dest)).as_posix()
+        try:
+            return Path(os.path.relpath(p, dest)).as_posix()
+        except ValueError:  # another drive (Windows): keep it absolute
+            return Path(p).as_posix()
 
     for table in (raw.get("demand"), raw.get("sites")):
         if isinstance(table, dict) and "path" in table:
@@ -417,15 +420,22 @@ def _write_sites(base: Base, edits: Edits, dest: Path) -> Path:
         raise SitingError(f"{src}: the site table changed on disk since the workbench opened it")
 
     def put(col: str, k: int, value: Any) -> None:
+        """Set one cell, keeping the column's type (a flag stays bool, text stays text)."""
+        import pandas as pd
+
         if col not in table.columns:
             table[col] = "0" if text else 0
-        if text or table[col].dtype == object:  # text cells stay text ("1", "7.25")
+        kind = table[col].dtype.kind
+        if text or not (pd.api.types.is_numeric_dtype(table[col]) or kind == "b"):
+            table[col] = table[col].astype(object)
             table.loc[k, col] = _num_text(value)
+        elif kind == "b":
+            table.loc[k, col] = bool(value)
+        elif kind in "iu" and not float(value).is_integer():
+            table[col] = table[col].astype(float)
+            table.loc[k, col] = float(value)
         else:
-            if table[col].dtype.kind in "iub" and isinstance(value, float) \
-                    and not float(value).is_integer():
-                table[col] = table[col].astype(float)
-            table.loc[k, col] = value
+            table.loc[k, col] = table[col].dtype.type(value)
 
     for sid, e in edits.sites.items():
         if e.cost is not None:
