@@ -160,3 +160,10 @@ def test_log_tail_reads_incumbent_bound_gap(tmp_path) -> None:
     assert got["gap"] == pytest.approx(0.0899)
     log.write_text("Solving MIP model with:\n")  # the next stage rewrote the file
     assert tail.read()["stage"] == 2
+    # a next MILP whose log outgrew the last one between two reads: its clock restarts
+    tail.read()
+    log.write_text("".join(LOG.splitlines(True)[:5]))
+    assert tail.read()["stage"] == 2
+    log.write_text(LOG + "         0       0         0   0.00%   124000   113900   8.1%"
+                   "        0      0      3      7529     0.2s\n" * 3)
+    assert tail.read()["stage"] == 3

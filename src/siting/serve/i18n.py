@@ -36,6 +36,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_plan": "No plan yet: set the panel and press Solve.", "reset": "Reset",
         "edits": "Edits", "seconds": "Solve time (s)", "why": "Why", "candidate": "candidate",
         "block_share": "blocks: credited share", "plans": "Plans",
+        "cancelling": "cancelling (keeping the best plan found)",
     },
     "zh": {
         "title": "规划工作台", "lang": "English", "panel": "情景设置", "budget": "预算",
@@ -63,6 +64,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_plan": "尚无方案：设置参数后点击“求解”。", "reset": "重置", "edits": "修改",
         "seconds": "求解时间 (秒)", "why": "原因", "candidate": "候选",
         "block_share": "街坊：覆盖比例", "plans": "方案",
+        "cancelling": "正在取消（保留已找到的最好方案）",
     },
 }
 

@@ -1,9 +1,11 @@
 """Solves run here: one spawned worker process, one job at a time, the rest queued.
 
 The server thread hands the worker a written scenario file; while the worker solves, the thread
-reads the HiGHS log for incumbent, bound and gap and publishes them. Cancel sends SIGINT (HiGHS
-stops and keeps its incumbent; the plan is marked interrupted), again after a grace period, and
-finally terminates the worker and starts a fresh one.
+reads the HiGHS log for incumbent, bound and gap and publishes them. Cancel sends SIGINT: HiGHS
+stops and keeps its incumbent. A solve of several MILPs (the community model's tie-break
+questions) starts the next one; each later MILP gets its own SIGINT shortly after its log
+appears, so the plan found so far comes back, marked interrupted. A worker that has not answered
+GRACE_TERMINATE seconds after the cancel is terminated (no plan) and a fresh one started.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: seconds after a cancel before the second SIGINT and before terminate
-GRACE_SECOND_SIGINT = 2.0
-GRACE_TERMINATE = 6.0
+#: seconds between a new MILP's log appearing and its SIGINT (HiGHS is then inside solve())
+SIGINT_DELAY = 0.3
+#: seconds after a cancel before the worker is terminated
+GRACE_TERMINATE = 30.0
 
-_LOG_ROW = re.compile(
-    r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+)")
+_LOG_ROW = re.compile(  # HiGHS B&B row: ... Expl.% BestBound BestSol Gap ... Time
+    r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+).*?(\S+s)\s*$")
 
 
 def _worker_main(tasks: Any, events: Any) -> None:  # pragma: no cover - runs in the child
@@ -103,6 +106,7 @@ class Job:
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "label": self.label, "state": self.state, "error": self.error,
+                "cancelling": self.cancel_at is not None and self.state == "running",
                 "progress": self.progress, "seconds": self.seconds, "plan": self.plan,
                 "edits": self.edits.model_dump(mode="json") if self.edits is not None else None}
 
@@ -185,7 +189,8 @@ class Runner:
     def _emit(self, job: Job, kind: str = "job") -> None:
         data = job.public()
         if kind == "progress":
-            data = {"id": job.id, "state": job.state, "progress": job.progress}
+            data = {"id": job.id, "state": job.state, "progress": job.progress,
+                    "cancelling": job.cancel_at is not None}
         self._publish({"type": kind, "job": data})
 
     def _loop(self) -> None:
@@ -208,7 +213,7 @@ class Runner:
         self._emit(job)
         self._tasks.put((job.id, str(job.toml), str(job.out), str(job.log)))
         tail = _LogTail(job.log)
-        signals = 1
+        signalled_stage = 0     # the MILP (log stage) the last SIGINT went to
         while True:
             try:
                 kind, job_id, data = self._events.get(timeout=0.25)
@@ -221,6 +226,7 @@ class Runner:
                 if job.cancel_at is not None:
                     job.cancel_at = job.solving
                     self._signal(signal.SIGINT)
+                    signalled_stage = tail.stage
                 continue
             if kind is not None and job_id == job.id:
                 self._finish(job, kind, data)
@@ -232,10 +238,12 @@ class Runner:
                 self._emit(job, "progress")
             if job.cancel_at is not None and job.solving is not None:
                 waited = now - job.cancel_at
-                if signals == 1 and waited > GRACE_SECOND_SIGINT:
-                    self._signal(signal.SIGINT)
-                    signals = 2
-                elif waited > GRACE_TERMINATE:
+                if signalled_stage == 0:
+                    signalled_stage = tail.stage
+                if tail.stage > signalled_stage and now - tail.changed > SIGINT_DELAY:
+                    self._signal(signal.SIGINT)  # the next MILP of the cancelled solve
+                    signalled_stage = tail.stage
+                if waited > GRACE_TERMINATE:
                     self._kill_worker()
                     self._spawn()
                     self._finish(job, "interrupted", None)
@@ -271,6 +279,8 @@ class _LogTail:
         self.path = path
         self.size = 0
         self.stage = 1
+        self.clock = -1.0               # the last progress row's Time column (restarts per MILP)
+        self.changed = time.monotonic()  # when the stage last changed
         self.last: dict[str, Any] = {}
 
     def read(self) -> dict[str, Any]:
@@ -278,16 +288,22 @@ class _LogTail:
             text = self.path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return {}
-        if len(text) < self.size:
-            self.stage += 1
         if len(text) == self.size:
             return {}
-        self.size = len(text)
         row = None
         for line in text.splitlines():
             m = _LOG_ROW.match(line)
             if m:
                 row = m
+        clock = _float(row.group(4).rstrip("s")) if row is not None else None
+        # a new MILP rewrote the file: it is shorter, or its clock started again
+        if len(text) < self.size or (clock is not None and clock < self.clock):
+            self.stage += 1
+            self.changed = time.monotonic()
+            self.clock = -1.0
+        self.size = len(text)
+        if clock is not None:
+            self.clock = clock
         if row is None:
             return {"stage": self.stage}
         bound, incumbent, gap = (_float(row.group(1)), _float(row.group(2)),

@@ -171,6 +171,7 @@
       `${t("bound")} ${fmt(pr.bound)} · ${t("gap")} ${pct(pr.gap)} · ${t("elapsed")} ${fmt(pr.elapsed, 1)} s` :
       (running ? t(job.state) + " …" : "");
     if (job.state === "queued") $("progress").textContent = t("queued") + " …";
+    if (running && job.cancelling) $("progress").textContent = t("cancelling") + " … " + $("progress").textContent;
     if (!running) { if (job.plan) showPlan(job); else clearPlan(); }
     renderHistory();
   }
