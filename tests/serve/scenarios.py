@@ -47,8 +47,10 @@ def community_folder(folder: Path, *, seed: int = 3, n: int = 60, m: int = 12,
     return out
 
 
-def pmedian_folder(folder: Path, *, seed: int = 5, n: int = 40, m: int = 10, p: int = 3) -> Path:
-    """A p-median scenario on CSV points (metres); returns the TOML path."""
+def pmedian_folder(folder: Path, *, seed: int = 5, n: int = 40, m: int = 10, p: int = 3,
+                   problem: dict | None = None) -> Path:
+    """A p-median scenario on CSV points (metres), or another classical ``problem``; returns
+    the TOML path."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     demand = pd.DataFrame({"id": [f"d{i}" for i in range(n)],
@@ -63,7 +65,7 @@ def pmedian_folder(folder: Path, *, seed: int = 5, n: int = 40, m: int = 10, p: 
     sites.to_csv(folder / "sites.csv", index=False)
     data = {"name": "pmed", "demand": {"path": "demand.csv", "crs": "EPSG:32650", "weight": "w"},
             "sites": {"path": "sites.csv", "crs": "EPSG:32650", "cost": "cost"},
-            "problem": {"kind": "p-median", "p": p}, "solver": {"time_limit": 60}}
+            "problem": problem or {"kind": "p-median", "p": p}, "solver": {"time_limit": 60}}
     out = folder / "scenario.toml"
     out.write_text(tomli_w.dumps(data), encoding="utf-8")
     return out

@@ -167,3 +167,26 @@ def test_log_tail_reads_incumbent_bound_gap(tmp_path) -> None:
     log.write_text(LOG + "         0       0         0   0.00%   124000   113900   8.1%"
                    "        0      0      3      7529     0.2s\n" * 3)
     assert tail.read()["stage"] == 3
+
+
+def test_radius_kind_edits_and_solves(tmp_path) -> None:
+    from siting.serve.view import base_view
+
+    toml = pmedian_folder(tmp_path / "case", problem={"kind": "mclp", "radius": 800.0, "p": 2})
+    base = engine.open_base(toml)
+    view = base_view(base)
+    assert view["problem"] == {"budget": None, "p": 2, "radius": 800.0}
+    assert view["objective_sense"] == "max" and "services" not in view
+    small = engine.solve_plan(engine.write_scenario(base, _edits(), tmp_path / "a"),
+                              tmp_path / "a" / "out")
+    def run(name: str, **kw: object) -> dict:
+        return engine.solve_plan(engine.write_scenario(base, _edits(**kw), tmp_path / name),
+                                 tmp_path / name / "out")
+
+    wide = run("b", problem={"radius": 1600.0})
+    shut = run("c", problem={"radius": 1600.0}, forbid=[wide["open_sites"][0]])
+    assert small["status"] == wide["status"] == shut["status"] == "optimal"
+    assert wide["objective"] >= small["objective"]   # a wider radius covers at least as much
+    assert wide["open_sites"][0] not in shut["open_sites"] and len(shut["open_sites"]) == 2
+    assert shut["objective"] <= wide["objective"]    # forbidding a chosen site cannot help
+    assert "metrics" in wide and "coverage_table" not in wide
