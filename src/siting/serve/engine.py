@@ -192,22 +192,10 @@ def _streets(spec: str | None, crs: Any) -> list[list[list[float]]]:
 
 
 def _prepare(scenario: Scenario) -> tuple[Any, Any]:
-    """The kind's instance and the layers, read by the pipeline exactly as a solve reads them.
-
-    With the kinds registry (``siting.kinds``) ``pipeline.prepare`` serves every kind; before
-    it, the community model was prepared by ``siting.community.pipeline.prepare``.
-    """
-    from importlib.util import find_spec
-
+    """The kind's instance and the layers, read by the pipeline exactly as a solve reads them."""
     from .. import pipeline
     from ..outputs.progress import Progress
 
-    if scenario.problem.kind == "community" and find_spec("siting.kinds") is None:
-        from ..community import pipeline as cp
-
-        layers = pipeline.read_layers(scenario, Progress())
-        inst, _, _ = cp.prepare(scenario, layers.demand, layers.sites, layers)
-        return inst, layers
     prepared = pipeline.prepare(scenario, Progress())
     return prepared.instance, prepared.layers
 

@@ -41,9 +41,8 @@ def _worker_main(tasks: Any, events: Any) -> None:  # pragma: no cover - runs in
     from . import engine
 
     try:  # warm the imports the first solve needs
-        import highspy  # noqa: F401
-
         from .. import pipeline  # noqa: F401
+        from ..backends import highs  # noqa: F401
         from ..community import pipeline as _cp  # noqa: F401
     except ImportError:
         pass
