@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="write result.gpkg, summary.json, CSV tables, "
                    "map.html and PNG figures into DIR (scenario/layers only)")
     p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
+    p.add_argument("--lang", choices=["zh", "en"], help="language of the report, map, figures "
+                   "and summary (default: the scenario's language, else en)")
     p.set_defaults(run=run)
 
 
@@ -189,6 +191,8 @@ def run_scenario(args: argparse.Namespace) -> int:
     if given:
         raise SpecError(f"{given[0]} is not used with a scenario file; set it in the scenario")
     scenario = load_scenario(args.path)
+    if args.lang:
+        scenario = scenario.model_copy(update={"language": args.lang})
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
                            progress=_progress(args))
@@ -214,6 +218,8 @@ def run_layers(args: argparse.Namespace) -> int:
         metric=args.metric, cutoff=args.cutoff, network=args.network, costs=args.costs,
         cost_site=args.cost_site, cost_demand=args.cost_demand, cost_value=args.cost_value,
         solver=options, out=args.out)
+    if args.lang:
+        scenario = scenario.model_copy(update={"language": args.lang})
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
                            progress=_progress(args))
