@@ -73,12 +73,12 @@ border-radius:4px;cursor:pointer}
 .sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 .sym{vertical-align:middle;margin-right:4px}
 ol.src{font-size:.85em;color:#555}
-section.page{break-before:page}
+section.page{break-before:page}h2,h3{break-after:avoid}
 @media print{
  body{background:#fff;font-size:9.5pt}main{max-width:none;padding:0}
  .ctl,.noprint{display:none!important}
  .kpi{border-color:#bbb}section.page h2{margin-top:0}
- svg#map{max-height:150mm}.kpi{min-width:0;padding:4px 8px}.kpis{gap:6px;margin:8px 0}
+ svg#map{max-height:145mm}.legend{font-size:8pt;margin:3px 0}.kpi{min-width:0;padding:4px 8px}.kpis{gap:6px;margin:8px 0}
  .kpi b{font-size:1.1em}h2{margin-top:.6em}
  details{display:block}details>*{display:block}
 }
@@ -454,10 +454,10 @@ class _Page:
         res = d.get("result") or {}
         for note in res.get("notes", []):
             parts.append(f"<div class=\"note\">{self.sentence(note)}</div>")
-        if "map" in d:
-            parts.append(self.budget())
+        if "map" in d:  # the map right after the headline: page 1 of the print
             parts.append(f"<section id=\"sec-map\"><h2>{_e(_('Planning map'))}"
                          f"</h2>{_PlanMap(self).svg()}</section>")
+            parts.append(self.budget())
             parts.append(self.coverage())
             parts.append(self.sites())
             parts.append(self.compliance())
