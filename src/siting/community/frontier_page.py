@@ -18,7 +18,7 @@ import pandas as pd
 from ..i18n import HTML_LANG, N_, _, current, fmt_money, fmt_number, fmt_percent, known, pgettext
 from .report import FONT_STACK
 
-W, H, PAD = 640.0, 380.0, 56.0
+W, H, PAD, LEFT = 640.0, 380.0, 56.0, 88.0
 
 CSS = """
 body{font-family:__FONTS__;margin:0;color:#222;background:#fafafa}
@@ -162,7 +162,7 @@ def _chart(points: list[dict], ok: list[dict], objective: str) -> str:
     y0, y1 = min(0.0, min(ys)), max(ys) if max(ys) > 0 else 1.0
 
     def X(v: float) -> float:
-        return PAD + (v - x0) / (x1 - x0) * (W - 1.6 * PAD)
+        return LEFT + (v - x0) / (x1 - x0) * (W - LEFT - 0.6 * PAD)
 
     def Y(v: float) -> float:
         return H - PAD + 10 - (v - y0) / (y1 - y0) * (H - 1.6 * PAD)
@@ -170,8 +170,8 @@ def _chart(points: list[dict], ok: list[dict], objective: str) -> str:
     for k in range(5):  # grid and tick labels
         yv = y0 + (y1 - y0) * k / 4
         xv = x0 + (x1 - x0) * k / 4
-        out.append(f"<line x1=\"{PAD}\" x2=\"{W - 0.6 * PAD}\" y1=\"{Y(yv):.1f}\" "
-                   f"y2=\"{Y(yv):.1f}\" stroke=\"#eee\"/><text x=\"{PAD - 6}\" y=\"{Y(yv) + 4:.1f}\""
+        out.append(f"<line x1=\"{LEFT}\" x2=\"{W - 0.6 * PAD}\" y1=\"{Y(yv):.1f}\" "
+                   f"y2=\"{Y(yv):.1f}\" stroke=\"#eee\"/><text x=\"{LEFT - 6}\" y=\"{Y(yv) + 4:.1f}\""
                    f" text-anchor=\"end\" font-size=\"11\">{e(_value(objective, yv))}</text>"
                    f"<text x=\"{X(xv):.1f}\" y=\"{H - PAD + 28:.1f}\" text-anchor=\"middle\" "
                    f"font-size=\"11\">{e(fmt_money(xv))}</text>")
