@@ -36,6 +36,10 @@ CONTEXT_TERMS = [
     NP_("segment", "total"), NP_("segment", "households"),
     NP_("service", "elderly_care"), NP_("service", "childcare"), NP_("service", "after_school"),
     NP_("service", "meals"), NP_("service", "health"), NP_("service", "fitness"),
+    # distance units (siting.pipeline)
+    NP_("unit", "metre"), NP_("unit", "m"), NP_("unit", "min"), NP_("unit", "foot"),
+    NP_("unit", "US survey foot"), NP_("unit", "degree"), NP_("unit", "coordinate units"),
+    NP_("unit", "CRS units"),
 ]
 
 SENTENCES = [

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import N_, _, current
+from ..i18n import N_, _, current, pgettext
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "PingFang SC",
                 "Microsoft YaHei", "SimHei", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei",
@@ -67,6 +67,7 @@ def write_figures(folder: Path, frames: dict[str, Any], title: str, units: str,
     use_fonts()
 
     sites, demand, lines = frames["sites"], frames["demand"], frames["assignments"]
+    units = pgettext("unit", units)
     fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
     if len(lines):
         segs = [np.asarray(g.coords) for g in lines.geometry.to_numpy()]

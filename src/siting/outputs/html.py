@@ -95,7 +95,8 @@ def _json_for_script(data: Any) -> str:
 _JS_TEXT = [N_("problem"), N_("status"), N_("objective"), N_("open sites"), N_("demand points"),
             N_("CRS"), N_("demand"), N_("weight"), N_("site"), N_("travel cost"),
             N_("covered"), N_("not covered"), N_("open"), N_("closed"), N_("required"),
-            N_("load"), N_("utilization"), N_("{open} of {total}"), N_("units")]
+            N_("load"), N_("utilization"), N_("{open} of {total}"), N_("units"), N_("m"),
+            N_("km")]
 
 
 def write_map(path: Path, frames: dict[str, Any], summary: dict[str, Any], title: str,
@@ -103,6 +104,7 @@ def write_map(path: Path, frames: dict[str, Any], summary: dict[str, Any], title
     """map.html in the current language (:mod:`siting.i18n`)."""
     data = map_data(frames, summary, geographic)
     data["meta"]["lang"] = HTML_LANG[current()]
+    data["meta"]["units_text"] = pgettext("unit", str(data["meta"].get("units") or ""))
     data["text"] = {k: _(k) for k in _JS_TEXT}
     data["text"].update({f"status:{v}": pgettext("status", v) for v in
                          ("optimal", "feasible", "infeasible", "unbounded", "no_solution",
@@ -203,7 +205,7 @@ var vb0=[x0-pad,y0-pad,(x1-x0)+2*pad||span,(y1-y0)+2*pad||span], vb=vb0.slice();
 function nice(m){var p=Math.pow(10,Math.floor(Math.log10(m))),f=m/p;return (f>=5?5:f>=2?2:1)*p;}
 function scalebar(){var b=svg.getBoundingClientRect();if(!b.width)return;var upp=Math.max(vb[2]/b.width,vb[3]/b.height);
  var m=nice(120*upp*mpu),px=m/(upp*mpu);document.getElementById("scalebar-bar").style.width=px.toFixed(0)+"px";
- document.getElementById("scalebar-text").textContent=(unit==="m"&&m>=1000)?NF.format(m/1000)+" km":NF.format(m)+" "+unit;}
+ document.getElementById("scalebar-text").textContent=(unit==="m"&&m>=1000)?NF.format(m/1000)+" "+t("km"):NF.format(m)+" "+(unit==="m"?t("m"):D.meta.units_text);}
 function setVB(){svg.setAttribute("viewBox",vb.join(" "));scalebar();}
 setVB();window.addEventListener("resize",scalebar);
 var r=span/250;
@@ -212,7 +214,7 @@ var groups={};
 function hover(node,lines){node.addEventListener("mousemove",function(ev){tip.textContent=lines.join("\\n");tip.style.display="block";var b=document.getElementById("map").getBoundingClientRect();tip.style.left=(ev.clientX-b.left+12)+"px";tip.style.top=(ev.clientY-b.top+12)+"px";});node.addEventListener("mouseleave",function(){tip.style.display="none";});var tt=el("title",{},node);tt.textContent=lines.join("\\n");}
 D.assignments.features.forEach(function(f){var a=P(f.geometry.coordinates[0]),b=P(f.geometry.coordinates[1]);el("line",{"class":"assignment",x1:a[0],y1:a[1],x2:b[0],y2:b[1]},groups.assignments);});
 D.demand.features.forEach(function(f){var p=P(f.geometry.coordinates),q=f.properties;var c=el("circle",{"class":"demand "+(q.covered?"covered":"uncovered"),cx:p[0],cy:p[1],r:r,fill:q.color},groups.demand);
- hover(c,[t("demand")+" "+q.demand_id,t("weight")+" "+fmt(q.weight),t("site")+" "+fmt(q.assigned_site),t("travel cost")+" "+fmt(q.travel_cost)+" "+D.meta.units,q.covered?t("covered"):t("not covered")]);});
+ hover(c,[t("demand")+" "+q.demand_id,t("weight")+" "+fmt(q.weight),t("site")+" "+fmt(q.assigned_site),t("travel cost")+" "+fmt(q.travel_cost)+" "+D.meta.units_text,q.covered?t("covered"):t("not covered")]);});
 D.sites.features.sort(function(a,b){return (a.properties.open?1:0)-(b.properties.open?1:0);}).forEach(function(f){var p=P(f.geometry.coordinates),q=f.properties,s=r*(q.open?2.6:1.8);
  var cls="site "+(q.open?"open":"closed")+(q.required?" required":"");
  var n=el("rect",{"class":cls,x:p[0]-s,y:p[1]-s,width:2*s,height:2*s},groups.sites);
@@ -221,7 +223,7 @@ var facts=document.getElementById("facts");
 var nopen=D.sites.features.filter(function(f){return f.properties.open;}).length;
 [[t("problem"),T["problem:"+D.meta.problem]||D.meta.problem],[t("status"),T["status:"+D.meta.status]||D.meta.status],[t("objective"),D.meta.objective],[t("open sites"),t("{open} of {total}").replace("{open}",fmt(nopen)).replace("{total}",fmt(D.sites.features.length))],[t("demand points"),D.demand.features.length],[t("CRS"),D.meta.crs]].forEach(function(kv){var dt=document.createElement("dt");dt.textContent=kv[0];var dd=document.createElement("dd");dd.textContent=fmt(kv[1]);facts.appendChild(dt);facts.appendChild(dd);});
 var ramp=document.getElementById("ramp");
-if(D.meta.cost_min!==null){var h=document.createElement("div");h.textContent="__T_TRAVEL__ ("+D.meta.units+")";ramp.appendChild(h);D.meta.ramp.forEach(function(c,i){var d=document.createElement("div"),sw=document.createElement("span");sw.style.background=c;d.appendChild(sw);var v=D.meta.cost_min+(D.meta.cost_max-D.meta.cost_min)*i/(D.meta.ramp.length-1);d.appendChild(document.createTextNode("≈ "+fmt(v)));ramp.appendChild(d);});}
+if(D.meta.cost_min!==null){var h=document.createElement("div");h.textContent="__T_TRAVEL__ ("+D.meta.units_text+")";ramp.appendChild(h);D.meta.ramp.forEach(function(c,i){var d=document.createElement("div"),sw=document.createElement("span");sw.style.background=c;d.appendChild(sw);var v=D.meta.cost_min+(D.meta.cost_max-D.meta.cost_min)*i/(D.meta.ramp.length-1);d.appendChild(document.createTextNode("≈ "+fmt(v)));ramp.appendChild(d);});}
 document.querySelectorAll("input[data-layer]").forEach(function(cb){cb.addEventListener("change",function(){groups[cb.getAttribute("data-layer")].style.display=cb.checked?"":"none";});});
 svg.addEventListener("wheel",function(ev){ev.preventDefault();var b=svg.getBoundingClientRect();var f=ev.deltaY>0?1.2:1/1.2;var s=Math.max(vb[2]/b.width,vb[3]/b.height);var cx=vb[0]+vb[2]/2+(ev.clientX-b.left-b.width/2)*s,cy=vb[1]+vb[3]/2+(ev.clientY-b.top-b.height/2)*s;vb=[cx-(cx-vb[0])*f,cy-(cy-vb[1])*f,vb[2]*f,vb[3]*f];setVB();},{passive:false});
 var drag=null;svg.addEventListener("mousedown",function(ev){drag=[ev.clientX,ev.clientY];svg.style.cursor="grabbing";});
