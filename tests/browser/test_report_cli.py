@@ -39,3 +39,45 @@ def test_not_a_run_folder_is_one_line(case: str, tmp_path: Path,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("siting: error: ") and str(folder) in err
     assert not (folder / "report.pdf").exists()
+
+
+def test_basemap_tiles_cover_the_map(run_zh: Path, tmp_path: Path, browser) -> None:  # type: ignore[no-untyped-def]
+    """--tiles draws XYZ tiles under the map, covering it, and the page allows that host."""
+    import re
+    import shutil
+
+    from siting.outputs.pdf import open_page
+
+    run = tmp_path / "copy"
+    shutil.copytree(run_zh, run)
+    tiles = tmp_path / "tiles"
+    url = tiles.as_uri() + "/{z}/{x}/{y}.png"
+    assert main(["report", str(run), "--tiles", url, "--quiet"]) == 0
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "img-src data: file:" in page
+    found = re.findall(r'<image class="tile" href="([^"]+)" x="([-\d.]+)" y="([-\d.]+)" '
+                       r'width="([\d.]+)" height="([\d.]+)"', page)
+    assert 0 < len(found) <= 120
+    zs = {re.search(r"/(\d+)/\d+/\d+\.png$", f[0]).group(1) for f in found}  # type: ignore[union-attr]
+    assert len(zs) == 1
+    x0 = min(float(f[1]) for f in found)
+    y0 = min(float(f[2]) for f in found)
+    x1 = max(float(f[1]) + float(f[3]) for f in found)
+    y1 = max(float(f[2]) + float(f[4]) for f in found)
+    pts = re.findall(r'<circle class="block" cx="([\d.]+)" cy="([\d.]+)"', page)
+    assert pts and all(x0 <= float(x) <= x1 and y0 <= float(y) <= y1 for x, y in pts)
+    # tiles on disk, as a local tile folder would serve them
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360f8cf000000030101009a3c5f2c"
+                        "0000000049454e44ae426082")
+    for href, *_ in found:
+        path = Path(href.replace("file://", ""))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+    pg = open_page(browser, run / "report.html", width=1280)
+    try:
+        assert pg.locator("image.tile").count() == len(found)
+        assert "底图" in pg.inner_text(".legend")
+    finally:
+        pg.close()
+    assert main(["report", str(run), "--tiles", "https://x.org/tile.png"]) == 2

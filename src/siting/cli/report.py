@@ -18,6 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_dir", metavar="RUN_DIR", help="a folder written by siting solve --out")
     p.add_argument("--lang", choices=["zh", "en"], help="report language")
     p.add_argument("--pdf", action="store_true", help="also write report.pdf")
+    p.add_argument("--tiles", metavar="URL", help="basemap tiles under the map, an XYZ URL "
+                   "template such as https://tile.example.org/{z}/{x}/{y}.png (default: none; "
+                   "the report stays offline)")
     p.add_argument("--out", metavar="FILE", help="PDF path (default RUN_DIR/report.pdf)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(run=run)
@@ -28,14 +31,14 @@ def run(args: argparse.Namespace) -> int:
     from ..i18n import _, use_language
 
     with use_language(args.lang):
-        html_path, lang = rerender(Path(args.run_dir), args.lang)
+        html_path, lang = rerender(Path(args.run_dir), args.lang, args.tiles)
         with use_language(lang):
             lines = [_("report: {path}").format(path=html_path)]
             if args.pdf:
                 from ..outputs.pdf import html_to_pdf
 
                 pdf = Path(args.out) if args.out else Path(args.run_dir) / "report.pdf"
-                html_to_pdf(html_path, pdf)
+                html_to_pdf(html_path, pdf, allow_network=bool(args.tiles))
                 lines.append(_("PDF: {path}").format(path=pdf))
     if not args.quiet:
         print("\n".join(lines), file=sys.stdout)

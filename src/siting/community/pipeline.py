@@ -191,7 +191,7 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
         cost=cost, used=int(c.used.sum()), new=int((c.used & ~inst.existing_site).sum())))
     for s, svc in enumerate(problem.services):
         lines.append("  " + _("{service}: {segment}, credited {share} of {population}").format(
-            service=svc.name, segment=pgettext("segment", svc.segment),
+            service=pgettext("service", svc.name), segment=pgettext("segment", svc.segment),
             share=fmt_percent(c.share(s), 2), population=fmt_number(c.population[s])))
     lines += ["  " + _("note: {note}").format(note=_(n)) for n in result.notes]
     return "\n".join(lines)

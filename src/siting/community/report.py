@@ -350,7 +350,8 @@ def write_report(folder: Path, inst: CommunityInstance, problem: CommunityProble
     return ["report.html", "report.json"]
 
 
-def rerender(run_dir: Path, lang: str | None = None) -> tuple[Path, str]:
+def rerender(run_dir: Path, lang: str | None = None, tiles: str | None = None,
+             ) -> tuple[Path, str]:
     """Write RUN_DIR/report.html again from RUN_DIR/report.json in ``lang`` (None: the run's
     language); returns (path, language). A classical run (map.html, no report.json) is left
     as it is and its map.html returned."""
@@ -376,18 +377,26 @@ def rerender(run_dir: Path, lang: str | None = None) -> tuple[Path, str]:
     lang = check_language(lang or data.get("language") or current())
     out = run_dir / "report.html"
     tmp = out.with_name(".report.html.tmp")
-    tmp.write_text(render_data(data, lang=lang), encoding="utf-8")
+    tmp.write_text(render_data(data, lang=lang, tiles=tiles), encoding="utf-8")
     tmp.replace(out)
     return out, lang
 
 
-def render_data(data: dict[str, Any], *, lang: str | None = None,
-                title: str | None = None) -> str:
-    """HTML of a :func:`report_data` dict, in ``lang`` (None: the current language)."""
+def render_data(data: dict[str, Any], *, lang: str | None = None, title: str | None = None,
+                tiles: str | None = None) -> str:
+    """HTML of a :func:`report_data` dict, in ``lang`` (None: the current language).
+
+    ``tiles``: an XYZ tile URL template ('https://host/{z}/{x}/{y}.png') drawn as a basemap
+    under the map (the page then loads images from that host; default: none, fully offline).
+    """
     from ..i18n import use_language
 
+    if tiles is not None and not all(k in tiles for k in ("{z}", "{x}", "{y}")):
+        from ..errors import SpecError
+
+        raise SpecError(f"--tiles {tiles!r}: the URL needs {{z}}, {{x}} and {{y}}")
     with use_language(lang):
-        return _Page(data).html(title)
+        return _Page(data, tiles).html(title)
 
 
 def _e(text: Any) -> str:
@@ -405,8 +414,9 @@ def _key(name: str) -> str:
 
 
 class _Page:
-    def __init__(self, data: dict[str, Any]):
+    def __init__(self, data: dict[str, Any], tiles: str | None = None):
         self.data = data
+        self.tiles = tiles
         self.services = data["services"]
         self.names = [s["name"] for s in self.services]
         self.lang = current()
@@ -429,6 +439,14 @@ class _Page:
         value = str(value)
         return _e(pgettext(context, value)) if known(value, context) else _d(value)
 
+    def tile_src(self) -> str:
+        """The basemap's origin for the page's Content-Security-Policy (none: offline)."""
+        if not self.tiles:
+            return ""
+        m = re.match(r"([a-z]+:)(//[^/{]*)?", self.tiles)
+        return "" if m is None else " " + (m.group(1) + (m.group(2) or "") if m.group(1) != "file:"
+                                           else "file:")
+
     def html(self, title: str | None) -> str:
         d = self.data
         name = d.get("scenario", "")
@@ -438,7 +456,7 @@ class _Page:
                  "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, "
                  "initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\""
                  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-                 "img-src data: https: http:\">"
+                 f"img-src data:{self.tile_src()}\">"
                  f"<title>{_e(title_text)}</title><style>{CSS.replace('__FONTS__', FONT_STACK)}"
                  "</style></head><body><main>"]
         if title:
@@ -794,6 +812,7 @@ class _PlanMap:
                f"role=\"img\" aria-label=\"{_e(_('planning map'))}\">"
                f"<rect width=\"{W:.0f}\" height=\"{H:.0f}\" fill=\"#fff\"/>"
                "<g id=\"viewport\">"]
+        out.append(self.basemap(lo, hi))
         out.append(self.boundaries())
         out.append(self.streets())
         out.append(self.blocks())
@@ -811,6 +830,42 @@ class _PlanMap:
                    f"<button type=\"button\" id=\"print-now\">{_e(_('print'))}</button>"
                    "</div></div>")
         out.append(self.legend())
+        return "".join(out)
+
+    def basemap(self, lo: np.ndarray, hi: np.ndarray) -> str:
+        """XYZ (Web Mercator) tiles covering the map, each placed by its corners in the working
+        CRS (nearly axis-aligned at district scale); empty unless a tile URL is given."""
+        url, crs = self.p.tiles, self.m.get("crs")
+        if not url or not crs:
+            return ""
+        from pyproj import Transformer
+
+        R = 6378137.0
+        fwd = Transformer.from_crs(crs, "EPSG:3857", always_xy=True)
+        back = Transformer.from_crs("EPSG:3857", crs, always_xy=True)
+        mx, my = fwd.transform([lo[0], hi[0], lo[0], hi[0]], [lo[1], lo[1], hi[1], hi[1]])
+        world = 2 * math.pi * R
+        z = int(min(max(round(math.log2(world / (256.0 / self.s))), 0), 19))
+        while True:
+            size = world / 2 ** z
+            xs = range(int((min(mx) + world / 2) // size), int((max(mx) + world / 2) // size) + 1)
+            ys = range(int((world / 2 - max(my)) // size), int((world / 2 - min(my)) // size) + 1)
+            if len(xs) * len(ys) <= 120 or z == 0:
+                break
+            z -= 1
+        out = ["<g id=\"layer-basemap\" opacity=\"0.7\">"]
+        for tx in xs:
+            for ty in ys:
+                x0, y1 = tx * size - world / 2, world / 2 - ty * size
+                (ax, bx), (ay, by) = back.transform([x0, x0 + size], [y1 - size, y1])
+                href = _e(url.replace("{z}", str(z)).replace("{x}", str(tx))
+                          .replace("{y}", str(ty)))
+                px0, px1 = float(self.X(ax)), float(self.X(bx))
+                py0, py1 = float(self.Y(by)), float(self.Y(ay))
+                out.append(f"<image class=\"tile\" href=\"{href}\" x=\"{px0:.1f}\" "
+                           f"y=\"{py0:.1f}\" width=\"{px1 - px0:.1f}\" height=\"{py1 - py0:.1f}\" "
+                           "preserveAspectRatio=\"none\"/>")
+        out.append("</g>")
         return "".join(out)
 
     def path(self, rings: Sequence[Sequence[Sequence[float]]]) -> str:
@@ -1007,6 +1062,10 @@ class _PlanMap:
             out.append("<span><svg class=\"sym\" width=\"22\" height=\"12\"><path d=\"M1,6H21\" "
                        "stroke=\"#bdbdbd\" stroke-width=\"2\"/></svg>"
                        f"{_e(_('street network'))}</span>")
+        if self.p.tiles:
+            host = re.sub(r"^[a-z]+://", "", self.p.tiles).split("/")[0] or self.p.tiles
+            out.append("<span>" + _e(_("basemap: {source}")).replace("{source}", _d(host))
+                       + "</span>")
         out.append("</div><div class=\"legend\">")
         how = (_("catchment: solid = tier 1, dashed = outer tier (circles: straight-line radius)")
                if self.m.get("metric") == "euclidean" else
