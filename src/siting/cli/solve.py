@@ -243,5 +243,8 @@ def run_instance(args: argparse.Namespace) -> int:
     result = replace(result, timings=replace(result.timings, read=read, total=total))
     if args.json:
         write_json_atomic(args.json, result.to_dict())
-    print(result.summary(), file=sys.stdout)
+    from ..i18n import use_language
+
+    with use_language(args.lang):
+        print(result.summary(), file=sys.stdout)
     return _exit_code(result.has_solution, result.termination.value)

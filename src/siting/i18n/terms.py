@@ -39,7 +39,7 @@ CONTEXT_TERMS = [
     # distance units (siting.pipeline)
     NP_("unit", "metre"), NP_("unit", "m"), NP_("unit", "min"), NP_("unit", "foot"),
     NP_("unit", "US survey foot"), NP_("unit", "degree"), NP_("unit", "coordinate units"),
-    NP_("unit", "CRS units"),
+    NP_("unit", "CRS units"), NP_("storage", "sparse"), NP_("storage", "dense"),
 ]
 
 SENTENCES = [
