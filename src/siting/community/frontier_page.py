@@ -89,7 +89,7 @@ def render(df: pd.DataFrame, objective: str, title: str, services: list[dict]) -
     """The page for a :func:`siting.community.frontier.with_plans` table."""
     e = html.escape
     names = [c[len("coverage_"):] for c in df.columns if str(c).startswith("coverage_")]
-    points = []
+    points: list[dict[str, Any]] = []
     word_new, word_existing = pgettext("site_status", "new"), pgettext("site_status", "existing")
     for k, r in enumerate(df.to_dict("records")):
         obj = r.get("objective")

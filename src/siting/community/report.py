@@ -265,8 +265,8 @@ def _boundaries(inst: CommunityInstance, problem: CommunityProblem,
     community (clipped to the blocks' hull grown by 150 m)."""
     import shapely
 
-    if communities is None and getattr(problem, "communities", None):
-        communities = read_communities(problem.communities, inst.crs)  # type: ignore[attr-defined]
+    if communities is None and problem.communities:
+        communities = read_communities(problem.communities, inst.crs)
     col = problem.columns.district
     out: list[dict[str, Any]] = []
     if communities is not None:
