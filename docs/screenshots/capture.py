@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def main(run: Path) -> None:
                             clip={"x": 0, "y": 0, "width": 1280, "height": height + 20})
             sites = page.locator("#sec-sites")
             sites.screenshot(path=str(HERE / f"report-{lang}-sites.png"))
-        pdf = run / f"report-{lang}.pdf"
+        pdf = Path(tempfile.mkdtemp()) / f"report-{lang}.pdf"  # the run folder stays a run
         html_to_pdf(html, pdf)
         text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True,
                               text=True, check=True).stdout

@@ -121,6 +121,14 @@ def test_zoom_and_scale_follow(page: Any) -> None:
     assert after[0] != before[0]
     pg.click("button[data-zoom='reset']")
     assert pg.get_attribute("#viewport", "transform") == "translate(0.00,0.00) scale(1.0000)"
+    pg.click("button[data-zoom='in']")
+    pg.click("#print-view")  # the print view: whole map, no controls, page width
+    assert "print-view" in pg.get_attribute("body", "class")
+    assert pg.get_attribute("#viewport", "transform") == "translate(0.00,0.00) scale(1.0000)"
+    assert not pg.locator("button[data-zoom='in']").is_visible()
+    pg.click("#print-view")  # the same button leaves it
+    assert "print-view" not in (pg.get_attribute("body", "class") or "")
+    assert pg.locator("button[data-zoom='in']").is_visible()
 
 
 def test_chinese_page_has_no_english_left(page: Any) -> None:

@@ -83,7 +83,7 @@ section.page{break-before:page}h2,h3{break-after:avoid}
  details{display:block}details>*{display:block}
 }
 @page{size:A4;margin:12mm 10mm}
-body.print-view main{max-width:190mm}body.print-view .ctl{display:none}
+body.print-view main{max-width:190mm}body.print-view .ctl button:not(#print-view){display:none}
 """
 # zoom (wheel, buttons), pan (drag) and the scale bar follow the view; nothing is fetched
 SCRIPT = """
