@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..errors import SpecError
@@ -61,10 +60,14 @@ def run(args: argparse.Namespace) -> int:
             scenario=scenario.name, objective=pgettext("objective", problem.objective))
         files = fr.write(df, out, problem.objective, title,
                          [s.model_dump(mode="json") for s in problem.services])
-    if not args.quiet:
-        for p in df.itertuples(index=False):
-            obj = "—" if p.objective != p.objective or p.objective is None else f"{p.objective:.6g}"
-            mark = "  <- knee" if p.knee else ""
-            print(f"budget {p.budget:>14,.0f}  {p.status:<11} {problem.objective} {obj}{mark}")
-        print(f"  outputs: {out} ({', '.join(files)})", file=sys.stdout)
+        if not args.quiet:
+            for p in df.itertuples(index=False):
+                obj = ("—" if p.objective != p.objective or p.objective is None
+                       else f"{p.objective:.6g}")
+                mark = "  " + _("<- knee") if p.knee else ""
+                print(_("budget {budget}  {status} {objective} {value}").format(
+                    budget=f"{p.budget:>14,.0f}", status=f"{pgettext('status', p.status):<11}",
+                    objective=pgettext("objective", problem.objective), value=obj) + mark)
+            print("  " + _("outputs: {folder} ({files})").format(folder=out,
+                                                                 files=", ".join(files)))
     return EXIT_OK if any(p.objective is not None for p in points) else EXIT_NO_SOLUTION

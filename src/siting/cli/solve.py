@@ -167,10 +167,14 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return make_progress(quiet=args.quiet, verbose=args.verbose)
 
 
-def _report(outcome) -> int:  # type: ignore[no-untyped-def]
+def _report(outcome, lang: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    from ..i18n import _, use_language
+
     print(outcome.text, file=sys.stdout)
     if outcome.out_dir is not None:
-        print(f"  outputs: {outcome.out_dir} ({', '.join(outcome.files)})", file=sys.stdout)
+        with use_language(lang):
+            print("  " + _("outputs: {folder} ({files})").format(
+                folder=outcome.out_dir, files=", ".join(outcome.files)), file=sys.stdout)
     return _exit_code(outcome.has_solution, outcome.summary.get("termination"))
 
 
@@ -196,7 +200,7 @@ def run_scenario(args: argparse.Namespace) -> int:
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
                            progress=_progress(args))
-    return _report(outcome)
+    return _report(outcome, scenario.language)
 
 
 def run_layers(args: argparse.Namespace) -> int:
@@ -223,7 +227,7 @@ def run_layers(args: argparse.Namespace) -> int:
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
                            progress=_progress(args))
-    return _report(outcome)
+    return _report(outcome, scenario.language)
 
 
 def run_instance(args: argparse.Namespace) -> int:
