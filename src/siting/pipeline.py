@@ -68,6 +68,14 @@ def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
 def run(scenario: Scenario, out_dir: Path | None = None, *, json_path: Path | None = None,
         progress: Progress | None = None) -> RunOutcome:
     """Solve the scenario and write its outputs atomically (nothing is left if anything fails)."""
+    from .i18n import use_language
+
+    with use_language(getattr(scenario, "language", None)):  # reports, maps, summary text
+        return _run(scenario, out_dir, json_path=json_path, progress=progress)
+
+
+def _run(scenario: Scenario, out_dir: Path | None = None, *, json_path: Path | None = None,
+         progress: Progress | None = None) -> RunOutcome:
     from .outputs.write import check_targets
 
     progress = progress or Progress()

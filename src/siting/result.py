@@ -103,24 +103,32 @@ class Result:
         return out
 
     def summary(self) -> str:
-        """A short human summary for the terminal."""
-        stopped = "" if self.termination.value in ("optimal", "infeasible") else \
-            f", stopped: {self.termination.value.replace('_', ' ')}"
-        lines = [f"{self.problem.kind} on {self.instance.name}: {self.status.value}"
-                 f" ({self.backend}, {self.formulation}{stopped})"]
+        """A short human summary for the terminal, in the current language (siting.i18n)."""
+        from .i18n import _, pgettext
+
+        term = self.termination.value
+        stopped = "" if term in ("optimal", "infeasible") else \
+            _(", stopped: {reason}").format(reason=pgettext("status", term).replace("_", " "))
+        lines = [_("{kind} on {name}: {status} ({backend}, {formulation}{stopped})").format(
+            kind=pgettext("problem", self.problem.kind), name=self.instance.name,
+            status=pgettext("status", self.status.value), backend=self.backend,
+            formulation=self.formulation, stopped=stopped)]
         if self.objective is not None:
             gap = self.gap
-            gap_s = "" if gap is None else f", gap {gap:.4%}"
-            bound = "" if self.bound is None else f", bound {self.bound:.10g}"
-            lines.append(f"  objective {self.objective:.10g}{bound}{gap_s}")
+            gap_s = "" if gap is None else _(", gap {gap}").format(gap=f"{gap:.4%}")
+            bound = "" if self.bound is None else _(", bound {bound}").format(
+                bound=f"{self.bound:.10g}")
+            lines.append("  " + _("objective {objective}{bound}{gap}").format(
+                objective=f"{self.objective:.10g}", bound=bound, gap=gap_s))
             sites = self.open_sites
             shown = ", ".join(map(str, sites[:20])) + (" ..." if len(sites) > 20 else "")
-            lines.append(f"  {len(sites)} open sites: {shown}")
+            lines.append("  " + _("{n} open sites: {sites}").format(n=len(sites), sites=shown))
         for msg in self.messages:
-            lines.append(f"  note: {msg}")
+            lines.append("  " + _("note: {note}").format(note=_(msg)))
         t = self.timings
-        lines.append(f"  time: read {t.read:.2f}s, build {t.build:.2f}s, solve {t.solve:.2f}s, "
-                     f"total {t.total:.2f}s")
+        lines.append("  " + _("time: read {read}s, build {build}s, solve {solve}s, total "
+                              "{total}s").format(read=f"{t.read:.2f}", build=f"{t.build:.2f}",
+                                                 solve=f"{t.solve:.2f}", total=f"{t.total:.2f}"))
         return "\n".join(lines)
 
 

@@ -212,6 +212,8 @@ class Scenario(_Section):
 
     name: str = "scenario"
     description: str = ""
+    language: Literal["zh", "en"] = Field(
+        default="en", description="language of the report, map, figures and run summary")
     demand: DemandInput
     sites: SiteInput
     distance: Distance = Field(default_factory=Distance)

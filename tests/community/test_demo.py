@@ -58,3 +58,6 @@ def test_readme_command_solves_the_demo_to_optimality(tmp_path: Path,
     assert summary["status"] == "optimal" and summary["verified"]["feasible"]
     assert summary["cost"]["total"] <= 30_000_000
     assert (out / "report.html").stat().st_size > 50_000
+    page = (out / "report.html").read_text(encoding="utf-8")  # the demo ships in Chinese
+    assert '<html lang="zh-CN">' in page and "社区嵌入式服务设施规划" in page
+    assert json.loads((out / "report.json").read_text())["map"]["boundary_source"] == "layer"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..errors import SpecError
@@ -23,6 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, metavar="S", help="seconds per budget")
     p.add_argument("--cheapest", action="store_true", help="also find the cheapest optimal "
                    "plan at each budget (slower; the cost column is then minimal)")
+    p.add_argument("--lang", choices=["zh", "en"], help="language of frontier.png and "
+                   "frontier.html (default: the scenario's)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(run=run)
 
@@ -47,14 +48,25 @@ def run(args: argparse.Namespace) -> int:
         options = options.model_copy(update={"time_limit": args.time_limit})
     prepared = prepare(scenario, make_progress(quiet=True))
     inst, problem = prepared.instance, prepared.problem
-    points, _ = fr.frontier(inst, problem, budgets, backend=args.backend or scenario.solver.backend,
-                            options=options, tie_break=args.cheapest)
-    df = fr.table(points)
-    files = fr.write(df, out, problem.objective, f"{scenario.name}: {problem.objective} vs budget")
-    if not args.quiet:
-        for p in df.itertuples(index=False):
-            obj = "—" if p.objective != p.objective or p.objective is None else f"{p.objective:.6g}"
-            mark = "  <- knee" if p.knee else ""
-            print(f"budget {p.budget:>14,.0f}  {p.status:<11} {problem.objective} {obj}{mark}")
-        print(f"  outputs: {out} ({', '.join(files)})", file=sys.stdout)
+    points, results = fr.frontier(inst, problem, budgets,
+                                  backend=args.backend or scenario.solver.backend,
+                                  options=options, tie_break=args.cheapest)
+    df = fr.with_plans(fr.table(points), inst, problem, results)
+    from ..i18n import _, pgettext, use_language
+
+    with use_language(args.lang or scenario.language):
+        title = _("{scenario}: {objective} against budget").format(
+            scenario=scenario.name, objective=pgettext("objective", problem.objective))
+        files = fr.write(df, out, problem.objective, title,
+                         [s.model_dump(mode="json") for s in problem.services])
+        if not args.quiet:
+            for p in df.itertuples(index=False):
+                obj = ("—" if p.objective != p.objective or p.objective is None
+                       else f"{p.objective:.6g}")
+                mark = "  " + _("<- knee") if p.knee else ""
+                print(_("budget {budget}  {status} {objective} {value}").format(
+                    budget=f"{p.budget:>14,.0f}", status=f"{pgettext('status', p.status):<11}",
+                    objective=pgettext("objective", problem.objective), value=obj) + mark)
+            print("  " + _("outputs: {folder} ({files})").format(folder=out,
+                                                                 files=", ".join(files)))
     return EXIT_OK if any(p.objective is not None for p in points) else EXIT_NO_SOLUTION

@@ -39,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rounding", choices=["floor", "nint", "none"],
                    help="TSPLIB files: distance rounding (default floor for p-median, as in "
                    "the p-median literature; TSPLIB's own nint otherwise)")
+    p.add_argument("--lang", choices=["zh", "en"], help="language of the report, map, figures "
+                   "and summary (default: the scenario's language, else en)")
     p.set_defaults(run=run)
 
 
@@ -175,10 +177,14 @@ def _progress(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return make_progress(quiet=args.quiet, verbose=args.verbose)
 
 
-def _report(outcome) -> int:  # type: ignore[no-untyped-def]
+def _report(outcome, lang: str | None = None) -> int:  # type: ignore[no-untyped-def]
+    from ..i18n import _, use_language
+
     print(outcome.text, file=sys.stdout)
     if outcome.out_dir is not None:
-        print(f"  outputs: {outcome.out_dir} ({', '.join(outcome.files)})", file=sys.stdout)
+        with use_language(lang):
+            print("  " + _("outputs: {folder} ({files})").format(
+                folder=outcome.out_dir, files=", ".join(outcome.files)), file=sys.stdout)
     return _exit_code(outcome.has_solution, outcome.summary.get("termination"))
 
 
@@ -206,10 +212,12 @@ def run_scenario(args: argparse.Namespace) -> int:
     if given:
         raise SpecError(f"{given[0]} is not used with a scenario file; set it in the scenario")
     scenario = load_scenario(args.path)
+    if args.lang:
+        scenario = scenario.model_copy(update={"language": args.lang})
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
                            progress=_progress(args))
-    return _report(outcome)
+    return _report(outcome, scenario.language)
 
 
 def run_layers(args: argparse.Namespace) -> int:
@@ -231,10 +239,12 @@ def run_layers(args: argparse.Namespace) -> int:
         metric=args.metric, cutoff=args.cutoff, network=args.network, costs=args.costs,
         cost_site=args.cost_site, cost_demand=args.cost_demand, cost_value=args.cost_value,
         solver=options, out=args.out)
+    if args.lang:
+        scenario = scenario.model_copy(update={"language": args.lang})
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
                            progress=_progress(args))
-    return _report(outcome)
+    return _report(outcome, scenario.language)
 
 
 def run_instance(args: argparse.Namespace) -> int:
@@ -264,5 +274,8 @@ def run_instance(args: argparse.Namespace) -> int:
         from ..outputs.write import write_json
 
         write_json(args.json, result.to_dict())
-    print(result.summary(), file=sys.stdout)
+    from ..i18n import use_language
+
+    with use_language(args.lang):
+        print(result.summary(), file=sys.stdout)
     return _exit_code(result.has_solution, result.termination.value)

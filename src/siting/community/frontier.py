@@ -118,33 +118,72 @@ def table(points: list[FrontierPoint]) -> pd.DataFrame:
     return df
 
 
-def write(df: pd.DataFrame, out_dir: Path, objective: str, title: str) -> tuple[str, ...]:
-    """frontier.csv and frontier.png into ``out_dir`` (atomically)."""
+def with_plans(df: pd.DataFrame, inst: CommunityInstance, problem: CommunityProblem,
+               results: list[CommunityResult]) -> pd.DataFrame:
+    """Add each budget's plan to the frontier table (rows in the order of ``results``, i.e.
+    ascending budget): ``site_ids`` and ``new_site_ids`` (';'-separated), ``modules`` (new
+    modules as 'site:service+service;...') and ``coverage_<service>`` (credited share)."""
+    df = df.copy()
+    names = [s.name for s in problem.services]
+    sites, new_sites, modules = [], [], []
+    shares: dict[str, list[float]] = {n: [] for n in names}
+    for res in results:
+        c, plan = res.check, res.plan
+        if c is None or plan is None:
+            sites.append(""); new_sites.append(""); modules.append("")  # noqa: E702
+            for n in names:
+                shares[n].append(math.nan)
+            continue
+        ids = [str(x) for x in inst.site_ids]
+        sites.append(";".join(ids[j] for j in np.flatnonzero(c.used)))
+        new_sites.append(";".join(ids[j] for j in np.flatnonzero(c.used & ~inst.existing_site)))
+        modules.append(";".join(
+            f"{ids[j]}:" + "+".join(names[s] for s in np.flatnonzero(plan.new_modules[j])
+                                    for _ in range(int(plan.new_modules[j, s])))
+            for j in np.flatnonzero(plan.new_modules.sum(axis=1))))
+        for k, n in enumerate(names):
+            shares[n].append(c.share(k))
+    df["site_ids"], df["new_site_ids"], df["modules"] = sites, new_sites, modules
+    for n in names:
+        df[f"coverage_{n}"] = shares[n]
+    return df
+
+
+def write(df: pd.DataFrame, out_dir: Path, objective: str, title: str,
+          services: list[dict] | None = None) -> tuple[str, ...]:
+    """frontier.csv, frontier.png and frontier.html (the curve with each budget's plan) into
+    ``out_dir`` (atomically), labelled in the current language."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from ..i18n import _
+    from ..outputs.figures import use_fonts
     from ..outputs.write import atomic_dir
+    from .frontier_page import render
 
+    use_fonts()
     with atomic_dir(out_dir) as tmp:
         df.to_csv(tmp / "frontier.csv", index=False)
         fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
         ok = df["objective"].notna()
         ax.plot(df.loc[ok, "budget"] / 1e6, df.loc[ok, "objective"], "o-", color="#2b7bb9",
-                label="proven optimum" if (df.loc[ok, "status"] == "optimal").all()
-                else "best plan found")
+                label=_("proven optimum") if (df.loc[ok, "status"] == "optimal").all()
+                else _("best plan found"))
         if df["knee"].any():
             row = df[df["knee"]].iloc[0]
             ax.plot([row.budget / 1e6], [row.objective], "o", ms=12, mfc="none", mec="#d95f02",
-                    mew=2, label=f"knee: budget {row.budget / 1e6:g} M")
-        ax.set_xlabel("budget (million yuan)")
-        ax.set_ylabel("weighted credited coverage" if objective == "coverage"
-                      else "minimum district share")
+                    mew=2, label=_("knee: budget {budget} M").format(budget=f"{row.budget / 1e6:g}"))
+        ax.set_xlabel(_("budget (million yuan)"))
+        ax.set_ylabel(_("weighted credited coverage") if objective == "coverage"
+                      else _("minimum district share"))
         ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right")
         fig.tight_layout()
         fig.savefig(tmp / "frontier.png")
         plt.close(fig)
-    return ("frontier.csv", "frontier.png")
+        (tmp / "frontier.html").write_text(render(df, objective, title, services or []),
+                                           encoding="utf-8")
+    return ("frontier.csv", "frontier.png", "frontier.html")

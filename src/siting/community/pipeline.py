@@ -7,8 +7,8 @@ cut off at the largest outer tier so the pairs are sparse from the start, then c
 :data:`DRIVER`. The streets layer drawn in the report is opened and checked in ``prepare``,
 before anything is solved.
 
-Outputs (written atomically into ``out_dir``): report.html, result.gpkg (layers sites, blocks),
-summary.json, sites.csv, blocks.csv, coverage.csv, coverage_tiers.csv, compliance.csv and,
+Outputs (written atomically into ``out_dir``): report.html (+ report.json), result.gpkg
+(layers sites, blocks), summary.json, sites.csv, blocks.csv, coverage.csv, coverage_tiers.csv, compliance.csv and,
 with capacitated services, allocations.csv.
 """
 
@@ -32,8 +32,8 @@ from .instance import CommunityInstance, build_instance, cutoff
 from .solve import CommunityResult, solve
 from .spec import CommunityProblem
 
-OUTPUT_FILES = ("report.html", "result.gpkg", "summary.json", "sites.csv", "blocks.csv",
-                "coverage.csv", "coverage_tiers.csv", "compliance.csv", "allocations.csv")
+OUTPUT_FILES = ("report.html", "report.json", "result.gpkg", "summary.json", "sites.csv",
+                "blocks.csv", "coverage.csv", "coverage_tiers.csv", "compliance.csv", "allocations.csv")
 
 Streets = list[tuple[tuple[float, float], ...]]
 
@@ -173,29 +173,40 @@ def _summary(inst: CommunityInstance, problem: CommunityProblem, result: Communi
 
 def summary_text(inst: CommunityInstance, problem: CommunityProblem,
                  result: CommunityResult | None, reasons: list[str]) -> str:
+    """The run summary printed by the CLI, in the current language (siting.i18n)."""
+    from ..i18n import _, fmt_money, fmt_number, fmt_percent, pgettext
+
     lines = []
+    objective = pgettext("objective", problem.objective)
     if result is None or not result.has_solution:
         status = "infeasible" if result is None else result.status.value
-        lines.append(f"community ({problem.objective}): {status}")
-        lines += [f"  - {r}" for r in reasons]
+        lines.append(_("community ({objective}): {status}").format(
+            objective=objective, status=pgettext("status", status)))
+        lines += [f"  - {_(r)}" for r in reasons]
         return "\n".join(lines)
     c = result.check
     assert c is not None
-    gap = "" if result.gap is None else f", gap {result.gap:.4%}"
-    stopped = {"interrupted": "; interrupted", "time_limit": "; time limit reached"}.get(
-        result.termination.value, "")
-    lines.append(f"community ({problem.objective}) on {inst.n_blocks} blocks, {inst.n_sites} "
-                 f"sites: {result.status.value} ({result.backend}{gap}, tie-break "
-                 f"{result.tie_break}{stopped})")
-    lines.append(f"  objective {result.objective:.10g}, bound "
-                 f"{result.bound if result.bound is not None else float('nan'):.10g}")
-    budget = f" of budget {problem.budget:,.0f}" if problem.budget is not None else ""
-    lines.append(f"  cost {c.total_cost:,.0f}{budget}; sites used {int(c.used.sum())} "
-                 f"({int((c.used & ~inst.existing_site).sum())} new)")
+    gap = "" if result.gap is None else _(", gap {gap}").format(gap=fmt_percent(result.gap, 4))
+    stopped = {"interrupted": "; " + _("interrupted"),
+               "time_limit": "; " + _("time limit reached")}.get(result.termination.value, "")
+    lines.append(_("community ({objective}) on {blocks} blocks, {sites} sites: {status} "
+                   "({backend}{gap}, tie-break {tie_break})").format(
+        objective=objective, blocks=fmt_number(inst.n_blocks), sites=fmt_number(inst.n_sites),
+        status=pgettext("status", result.status.value), backend=result.backend, gap=gap,
+        tie_break=pgettext("tie_break", result.tie_break)) + stopped)
+    lines.append("  " + _("objective {objective}, bound {bound}").format(
+        objective=f"{result.objective:.10g}",
+        bound=f"{result.bound if result.bound is not None else float('nan'):.10g}"))
+    cost = fmt_money(c.total_cost)
+    if problem.budget is not None:
+        cost = _("{cost} of budget {budget}").format(cost=cost, budget=fmt_money(problem.budget))
+    lines.append("  " + _("cost {cost}; sites used {used} ({new} new)").format(
+        cost=cost, used=int(c.used.sum()), new=int((c.used & ~inst.existing_site).sum())))
     for s, svc in enumerate(problem.services):
-        lines.append(f"  {svc.name:<14} {svc.segment:<10} credited {c.share(s):7.2%} of "
-                     f"{c.population[s]:,.0f}")
-    lines += [f"  note: {n}" for n in result.notes]
+        lines.append("  " + _("{service}: {segment}, credited {share} of {population}").format(
+            service=pgettext("service", svc.name), segment=pgettext("segment", svc.segment),
+            share=fmt_percent(c.share(s), 2), population=fmt_number(c.population[s])))
+    lines += ["  " + _("note: {note}").format(note=_(n)) for n in result.notes]
     return "\n".join(lines)
 
 
@@ -204,7 +215,7 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
                   meta: dict[str, Any], streets: Streets | None = None) -> tuple[str, ...]:
     """Write every output into a temporary folder, then rename it to ``out_dir``."""
     from ..outputs.write import atomic_dir
-    from .report import render
+    from .report import write_report
     from .tables import (allocations_table, blocks_table, compliance_table, coverage_table,
                          sites_table, tier_long_table)
 
@@ -212,12 +223,11 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
         streets = read_streets(problem.streets, inst.crs)
     written: list[str] = []
     with atomic_dir(out_dir) as tmp:
-        html = render(inst, problem, result, title=f"{meta.get('scenario', 'Scenario')}: "
-                      "embedded community services plan", diagnosis=reasons, streets=streets,
-                      meta=meta)
-        (tmp / "report.html").write_text(html, encoding="utf-8")
+        # report.html in the current language, and report.json to re-render it (siting report)
+        written += write_report(tmp, inst, problem, result, diagnosis=reasons, streets=streets,
+                                meta=meta)
         (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
-        written += ["report.html", "summary.json"]
+        written += ["summary.json"]
         if result is not None and result.check is not None and result.plan is not None:
             check, plan = result.check, result.plan
             sites = sites_table(inst, problem, check, plan.new_modules)

@@ -1,314 +1,800 @@
-"""The offline HTML report: one self-contained file (inline CSS and SVG, no scripts, no CDN).
+"""The offline HTML report a planner hands to the community committee, in Chinese or English.
 
-Sections: headline (status, objective, proven bound and gap), budget use, the map (streets,
-blocks coloured by credited coverage, sites by service mix), coverage by service × segment ×
-tier × district, the selected sites with modules, area and cost, and standards compliance
-(each rule, its source, pass/fail per district). Every text from the data is HTML-escaped.
+Two steps, so a run folder can be re-rendered in another language or printed to PDF later
+(``siting report RUN_DIR``): :func:`report_data` turns the verified plan into one
+language-neutral JSON-able dict (tables as records, map geometry in the working CRS), which
+the run stores as ``report.json``; :func:`render_data` turns that dict into one
+self-contained HTML page (inline CSS, SVG and a small script for zoom/pan, no CDN) in the
+current language (:mod:`siting.i18n`).
+
+Sections: headline, planning map (:mod:`siting.community.report_map`), budget, coverage
+by service × community × tier, the selected sites (split into narrow tables so every column
+fits a 1,280 px screen and an A4 page), standards compliance (communities in column groups)
+and the solver stages. Text read from the data (ids, names, user labels) is HTML-escaped and
+marked ``translate="no"``: it is shown as given, everything else comes from the catalogue.
 """
 
 from __future__ import annotations
 
-import html
+import json
 import math
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..i18n import (HTML_LANG, N_, _, current, fmt_money, fmt_money_in_unit, fmt_number,
+                    fmt_percent, gettext, known, money_unit, pgettext)
 from .instance import CommunityInstance
+from .report_map import PlanMap
+from .report_map import as_data as _d
+from .report_map import escape as _e
 from .solve import CommunityResult
 from .spec import CommunityProblem
 from .tables import compliance_table, coverage_table, sites_table
 
-PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
-           "#1f78b4", "#b2df8a", "#fb9a99"]
+DATA_VERSION = 1
+# columns per table: a table never needs more than this many at 1,280 px or on A4 portrait
+MAX_COLUMNS = 8
+FONT_STACK = ('system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Source Han Sans SC",'
+              '"PingFang SC","Hiragino Sans GB","Microsoft YaHei","WenQuanYi Micro Hei",'
+              'sans-serif')
 CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
-margin:0;color:#222;background:#fafafa}
-main{max-width:1180px;margin:0 auto;padding:24px}
+body{font-family:__FONTS__;margin:0;color:#222;background:#fafafa;line-height:1.45}
+main{max-width:1180px;margin:0 auto;padding:24px;box-sizing:border-box}
 h1{font-size:1.6em;margin:0 0 4px}h2{margin-top:2em;border-bottom:2px solid #ddd;padding-bottom:4px}
+h3{font-size:1.05em;margin:1.2em 0 .3em}
 .kpis{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
 .kpi{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px}
 .kpi b{display:block;font-size:1.35em}.kpi span{color:#666;font-size:.85em}
-table{border-collapse:collapse;background:#fff;font-size:.85em;margin:8px 0;display:block;
-max-width:100%;overflow-x:auto}
-th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}th{background:#f0f0f0}
+table{border-collapse:collapse;background:#fff;font-size:.85em;margin:8px 0;width:100%;
+table-layout:auto}
+thead{display:table-header-group}tr{break-inside:avoid}
+th,td{border:1px solid #ddd;padding:3px 6px;text-align:right;overflow-wrap:break-word;
+vertical-align:top}
+th{background:#f0f0f0;font-weight:600}th code{display:block;font-weight:400;color:#777;
+font-size:.8em}
 td.l,th.l{text-align:left}.pass{color:#1a7f37;font-weight:600}.fail{color:#cf222e;font-weight:600}
-.muted{color:#777}.bar{height:14px;background:#e5e5e5;border-radius:7px;overflow:hidden;width:420px}
+.muted{color:#777}.bar{height:14px;background:#e5e5e5;border-radius:7px;overflow:hidden;
+max-width:420px}
 .bar div{height:100%;background:#2b7bb9}.note{background:#fff8e1;border-left:4px solid #f0b400;
 padding:6px 10px;margin:6px 0}.bad{background:#ffebe9;border-left:4px solid #cf222e;padding:6px 10px}
-svg{background:#fff;border:1px solid #ddd}.legend span{display:inline-block;margin-right:14px}
+.mapbox{position:relative;background:#fff;border:1px solid #ddd}
+#map{display:block;width:100%;height:auto;cursor:grab;touch-action:none}
+.ctl{position:absolute;top:8px;left:8px;display:flex;gap:4px}
+.ctl button{font:inherit;font-size:13px;padding:2px 8px;background:#fff;border:1px solid #999;
+border-radius:4px;cursor:pointer}
+.legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin:8px 0;font-size:.9em}
+.legend label,.legend span{white-space:nowrap}
 .sw{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
+.sym{vertical-align:middle;margin-right:4px}
+ol.src{font-size:.85em;color:#555}
+section.page{break-before:page}h2,h3{break-after:avoid}
+@media print{
+ body{background:#fff;font-size:9.5pt}main{max-width:none;padding:0}
+ .ctl,.noprint{display:none!important}
+ .kpi{border-color:#bbb}section.page h2{margin-top:0}
+ svg#map{max-height:145mm}.legend{font-size:8pt;margin:3px 0}.kpi{min-width:0;padding:4px 8px}.kpis{gap:6px;margin:8px 0}
+ .kpi b{font-size:1.1em}h2{margin-top:.6em}
+ details{display:block}details>*{display:block}
+}
+@page{size:A4;margin:12mm 10mm}
+body.print-view main{max-width:190mm}body.print-view .ctl button:not(#print-view){display:none}
+"""
+# zoom (wheel, buttons), pan (drag) and the scale bar follow the view; nothing is fetched
+SCRIPT = """
+(function(){"use strict";
+var svg=document.getElementById("map");if(!svg)return;
+var vp=document.getElementById("viewport"),W=+svg.dataset.w,H=+svg.dataset.h,
+mpp=+svg.dataset.mpp,k=1,tx=0,ty=0,drag=null;
+function nice(m){var p=Math.pow(10,Math.floor(Math.log10(m))),f=m/p;
+return (f>=5?5:f>=2?2:1)*p;}
+function scalebar(){var m=nice(140*mpp/k),px=m*k/mpp,b=document.getElementById("scalebar-bar"),
+t=document.getElementById("scalebar-text");b.setAttribute("width",px.toFixed(1));
+t.setAttribute("x",(px/2).toFixed(1));
+t.textContent=m>=1000?(m/1000)+" "+svg.dataset.km:m+" "+svg.dataset.m;
+document.getElementById("scalebar-tick").setAttribute("x",px.toFixed(1)-1);}
+function apply(){vp.setAttribute("transform","translate("+tx.toFixed(2)+","+ty.toFixed(2)+
+") scale("+k.toFixed(4)+")");vp.style.setProperty("--k",k);scalebar();}
+function pt(ev){var r=svg.getBoundingClientRect();return [(ev.clientX-r.left)*W/r.width,
+(ev.clientY-r.top)*H/r.height];}
+function zoom(f,c){var nk=Math.min(Math.max(k*f,1),40);f=nk/k;tx=c[0]-(c[0]-tx)*f;
+ty=c[1]-(c[1]-ty)*f;k=nk;apply();}
+svg.addEventListener("wheel",function(ev){ev.preventDefault();
+zoom(ev.deltaY<0?1.25:0.8,pt(ev));},{passive:false});
+svg.addEventListener("pointerdown",function(ev){drag=pt(ev);svg.setPointerCapture(ev.pointerId);
+svg.style.cursor="grabbing";});
+svg.addEventListener("pointermove",function(ev){if(!drag)return;var p=pt(ev);
+tx+=p[0]-drag[0];ty+=p[1]-drag[1];drag=p;apply();});
+svg.addEventListener("pointerup",function(){drag=null;svg.style.cursor="grab";});
+document.querySelectorAll("[data-zoom]").forEach(function(b){b.addEventListener("click",
+function(){var z=b.dataset.zoom;if(z==="reset"){k=1;tx=0;ty=0;apply();}
+else zoom(z==="in"?1.5:1/1.5,[W/2,H/2]);});});
+document.querySelectorAll("input[data-layer]").forEach(function(cb){cb.addEventListener("change",
+function(){document.querySelectorAll(cb.dataset.layer).forEach(function(g){
+g.style.display=cb.checked?"":"none";});});});
+var pv=document.getElementById("print-view");if(pv)pv.addEventListener("click",function(){
+document.body.classList.toggle("print-view");k=1;tx=0;ty=0;apply();});
+var pr=document.getElementById("print-now");if(pr)pr.addEventListener("click",function(){
+window.print();});
+window.addEventListener("beforeprint",function(){k=1;tx=0;ty=0;apply();});
+apply();document.body.setAttribute("data-map-ready","1");})();
 """
 
 
-def render(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
-           *, title: str = "Embedded community services plan", diagnosis: Sequence[str] = (),
-           streets: Sequence[tuple[tuple[float, float], ...]] = (),
-           meta: dict[str, Any] | None = None) -> str:
-    """The report as one HTML string."""
-    e = html.escape
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<title>{e(title)}</title><style>{CSS}</style></head><body><main>",
-             f"<h1>{e(title)}</h1>"]
-    meta = meta or {}
-    if meta.get("description"):
-        parts.append(f"<p class=\"muted\">{e(str(meta['description']))}</p>")
-    parts.append(_headline(inst, problem, result))
-    for line in diagnosis:
-        parts.append(f"<div class=\"bad\">{e(line)}</div>")
+# --- data (language-neutral) ---------------------------------------------------------------
+
+def report_data(inst: CommunityInstance, problem: CommunityProblem,
+                result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
+                streets: Sequence[tuple[tuple[float, float], ...]] = (),
+                communities: Any = None, meta: dict[str, Any] | None = None,
+                metric: str | None = None) -> dict[str, Any]:
+    """Everything the report shows, as plain JSON-able values (stored as report.json).
+
+    ``communities``: a GeoDataFrame of community polygons (name in the district column) or
+    None (then read from ``problem.communities`` if set, else derived from the blocks).
+    ``metric``: the distance metric; euclidean catchments are circles, any other the hull of
+    the blocks the site reaches within the tier.
+    """
+    meta = dict(meta or {})
+    metric = metric or str(meta.get("distance") or "euclidean")
+    services = [{"name": s.name, "label": s.label, "segment": s.segment, "weight": s.weight,
+                 "capacity": s.capacity, "tiers": [[t.radius, t.credit] for t in s.tiers]}
+                for s in problem.services]
+    data: dict[str, Any] = {
+        "version": DATA_VERSION, "language": current(), "scenario": str(meta.get("scenario", "scenario")),
+        "description": str(meta.get("description") or ""),
+        "meta": {k: v for k, v in meta.items() if k not in ("description",)},
+        "objective": problem.objective, "budget": problem.budget, "services": services,
+        "counts": {"blocks": inst.n_blocks, "sites": inst.n_sites,
+                   "districts": inst.n_districts},
+        "diagnosis": [str(d) for d in diagnosis], "result": None,
+    }
     if result is not None:
-        for note in result.notes:
-            parts.append(f"<div class=\"note\">{e(note)}</div>")
+        data["result"] = {
+            "status": result.status.value, "objective": _num(result.objective),
+            "bound": _num(result.bound), "gap": _num(result.gap), "tie_break": result.tie_break,
+            "backend": result.backend, "notes": list(result.notes),
+            "stages": [{"objective": st.objective, "status": st.status.value,
+                        "value": _num(st.objective_value), "bound": _num(st.bound),
+                        "seconds": st.seconds, "nodes": st.nodes} for st in result.stages]}
     check = result.check if result is not None else None
     plan = result.plan if result is not None else None
-    if check is not None and plan is not None:
-        parts.append(_budget(problem, check))
-        parts.append("<h2>Map</h2>")
-        parts.append(_map(inst, problem, check, streets))
-        parts.append("<h2>Coverage by service, segment, tier and district</h2>")
-        parts.append("<p class=\"muted\">Persons of each service's segment by the best walking "
-                     "tier they reach (capacitated services: persons allocated); credited share "
-                     "= Σ credit × persons / segment population.</p>")
-        cov = coverage_table(inst, problem, check)
-        for svc in problem.services:
-            sub = cov[cov["service"] == svc.name].dropna(axis=1, how="all")
-            parts.append(f"<h3>{html.escape(svc.label or svc.name)} — segment "
-                         f"{html.escape(svc.segment)}, weight {svc.weight:g}"
-                         f"{'' if svc.capacity is None else f', {svc.capacity:g} persons per module'}"
-                         "</h3>")
-            parts.append(_table(sub.drop(columns=["service", "segment"]),
-                                pct=("credited_share",)))
-        parts.append("<h2>Selected sites</h2>")
-        sites = sites_table(inst, problem, check, plan.new_modules, used_only=True)
-        parts.append(_table(sites, left=("id", "name", "kind", "district", "status",
-                                         "services")))
-        parts.append("<h2>Standards compliance</h2>")
-        comp = compliance_table(inst, problem, check, plan.new_modules)
-        parts.append(_compliance(comp))
-    parts.append(_solver(result, meta))
-    parts.append("</main></body></html>")
-    return "".join(parts)
+    if check is None or plan is None:
+        return data
+    data["result"]["cost"] = {"opening": check.opening_cost, "modules": check.module_cost,
+                              "total": check.total_cost}
+    data["result"]["sites_used"] = int(check.used.sum())
+    data["result"]["new_sites"] = int((check.used & ~inst.existing_site).sum())
+    data["coverage"] = _records(coverage_table(inst, problem, check))
+    data["sites"] = _records(sites_table(inst, problem, check, plan.new_modules, used_only=True))
+    data["compliance"] = _records(compliance_table(inst, problem, check, plan.new_modules))
+    data["map"] = _map_data(inst, problem, check, streets, communities, metric)
+    return data
 
 
-def _headline(inst: CommunityInstance, problem: CommunityProblem,
-              result: CommunityResult | None) -> str:
-    e = html.escape
-    kpis: list[tuple[str, str]] = [
-        ("objective", problem.objective),
-        ("status", result.status.value if result is not None else "not solved"),
-    ]
-    if result is not None and result.objective is not None:
-        kpis.append(("objective value", _fmt(result.objective, problem.objective)))
-        kpis.append(("proven bound", _fmt(result.bound, problem.objective)))
-        kpis.append(("proven gap", "—" if result.gap is None else f"{result.gap:.4%}"))
-        kpis.append(("tie-break", result.tie_break))
-    if result is not None and result.check is not None:
-        kpis.append(("sites used", f"{int(result.check.used.sum())} of {inst.n_sites}"))
-        kpis.append(("total cost", f"¥{result.check.total_cost:,.0f}"))
-    kpis.append(("blocks / districts", f"{inst.n_blocks} / {inst.n_districts}"))
-    cells = "".join(f"<div class=\"kpi\"><span>{e(k)}</span><b>{e(v)}</b></div>" for k, v in kpis)
-    return f"<div class=\"kpis\">{cells}</div>"
+def _records(df: pd.DataFrame) -> dict[str, Any]:
+    cols = [str(c) for c in df.columns]
+    rows = [[_jsonable(v) for v in rec] for rec in df.itertuples(index=False)]
+    return {"columns": cols, "rows": rows}
 
 
-def _fmt(v: float | None, kind: str) -> str:
-    if v is None or not math.isfinite(v):
-        return "—"
-    if kind == "cost":
-        return f"¥{v:,.0f}"
-    if kind == "equity":
-        return f"{v:.2%}"
-    return f"{v:,.1f}"
-
-
-def _budget(problem: CommunityProblem, check: Any) -> str:
-    total = check.total_cost
-    rows = [("site opening / retrofit", check.opening_cost), ("new modules", check.module_cost),
-            ("total", total)]
-    body = "".join(f"<tr><td class=\"l\">{a}</td><td>¥{b:,.0f}</td></tr>" for a, b in rows)
-    bar = ""
-    if problem.budget:
-        frac = min(total / problem.budget, 1.0) if problem.budget > 0 else 1.0
-        bar = (f"<p>Budget use: ¥{total:,.0f} of ¥{problem.budget:,.0f} ({frac:.1%})</p>"
-               f"<div class=\"bar\"><div style=\"width:{frac * 100:.1f}%\"></div></div>")
-    return f"<h2>Budget</h2>{bar}<table><tr><th class=\"l\">item</th><th>cost</th></tr>{body}</table>"
-
-
-def _map(inst: CommunityInstance, problem: CommunityProblem, check: Any,
-         streets: Sequence[tuple[tuple[float, float], ...]]) -> str:
-    e = html.escape
-    xy = np.vstack([inst.demand_xy, inst.site_xy])
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    span = np.maximum(hi - lo, 1.0)
-    W = 1100.0
-    H = max(200.0, min(1100.0, W * span[1] / span[0]))
-    scale = min((W - 20) / span[0], (H - 20) / span[1])
-
-    def tx(p: np.ndarray) -> np.ndarray:
-        out = np.empty_like(p, dtype=float)
-        out[:, 0] = 10 + (p[:, 0] - lo[0]) * scale
-        out[:, 1] = H - 10 - (p[:, 1] - lo[1]) * scale
-        return out
-
-    svg = [f"<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"map\" viewBox=\"0 0 {W:.0f} {H:.0f}\" "
-           f"width=\"100%\" role=\"img\" aria-label=\"map of blocks and sites\">"]
-    for line in streets:
-        pts = tx(np.asarray(line, dtype=float))
-        d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-        svg.append(f"<polyline points=\"{d}\" fill=\"none\" stroke=\"#c8c8c8\" stroke-width=\"2\"/>")
-    pop = inst.population.sum(axis=1)
-    share = np.divide(check.credit.sum(axis=1), pop, out=np.zeros_like(pop), where=pop > 0)
-    bxy = tx(inst.demand_xy)
-    r = np.clip(np.sqrt(pop / max(pop.mean(), 1e-9)) * 2.2, 1.2, 5.0)
-    for k in range(inst.n_blocks):
-        svg.append(f"<circle class=\"block\" cx=\"{bxy[k, 0]:.1f}\" cy=\"{bxy[k, 1]:.1f}\" "
-                   f"r=\"{r[k]:.1f}\" fill=\"{_ramp(share[k])}\" fill-opacity=\"0.85\">"
-                   f"<title>{e(str(inst.demand_ids[k]))} ({e(str(inst.district_names[inst.district[k]]))})"
-                   f": {share[k]:.0%} credited</title></circle>")
-    for g in range(inst.n_districts):  # community names at the centre of their blocks
-        sel = inst.district == g
-        if sel.any():
-            cx, cy = bxy[sel].mean(axis=0)
-            svg.append(f"<text class=\"district\" x=\"{cx:.1f}\" y=\"{cy:.1f}\" "
-                       "text-anchor=\"middle\" font-size=\"15\" font-weight=\"700\" "
-                       "fill=\"#333\" fill-opacity=\"0.55\" stroke=\"#fff\" stroke-width=\"3\" "
-                       f"paint-order=\"stroke\">{e(str(inst.district_names[g]))}</text>")
-    sxy = tx(inst.site_xy)
-    names = [s.name for s in problem.services]
-
-    def site_label(j: int) -> str:
-        name = inst.site_names[j] if inst.site_names is not None else ""
-        return e(str(inst.site_ids[j]) + (f" {name}" if name else ""))
-
-    for j in np.flatnonzero(~check.used):
-        x, y = sxy[j]
-        svg.append(f"<path class=\"candidate\" d=\"M{x - 2:.1f},{y - 2:.1f}L{x + 2:.1f},{y + 2:.1f}"
-                   f"M{x - 2:.1f},{y + 2:.1f}L{x + 2:.1f},{y - 2:.1f}\" stroke=\"#999\" "
-                   f"stroke-width=\"1\"><title>{site_label(j)}: candidate, not used"
-                   f"</title></path>")
-    for j in np.flatnonzero(check.used):
-        x, y = sxy[j]
-        hosted = np.flatnonzero(check.hosts[j])
-        label = ", ".join(names[s] for s in hosted) or "no service"
-        kind = "existing" if inst.existing_site[j] else "new"
-        size = 12.0
-        w = size / max(len(hosted), 1)
-        svg.append(f"<g class=\"site site-{kind}\"><title>{site_label(j)} ({kind}): "
-                   f"{e(label)}</title>")
-        for k, s in enumerate(hosted):
-            svg.append(f"<rect x=\"{x - size / 2 + k * w:.1f}\" y=\"{y - size / 2:.1f}\" "
-                       f"width=\"{w:.1f}\" height=\"{size:.1f}\" "
-                       f"fill=\"{PALETTE[s % len(PALETTE)]}\"/>")
-        stroke = "#000" if kind == "new" else "#555"
-        dash = "" if kind == "new" else " stroke-dasharray=\"2,1\""
-        svg.append(f"<rect x=\"{x - size / 2:.1f}\" y=\"{y - size / 2:.1f}\" width=\"{size}\" "
-                   f"height=\"{size}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"1.5\"{dash}/>"
-                   "</g>")
-    svg.append("</svg>")
-    legend = ["<p class=\"legend\">"]
-    for s, name in enumerate(names):
-        legend.append(f"<span><i class=\"sw\" style=\"background:{PALETTE[s % len(PALETTE)]}\"></i>"
-                      f"{e(name)}</span>")
-    legend.append("<span>□ solid: new site · dashed: existing · × candidate not used</span></p>"
-                  "<p class=\"legend\">Blocks: ")
-    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
-        legend.append(f"<span><i class=\"sw\" style=\"background:{_ramp(v)}\"></i>{v:.0%}</span>")
-    legend.append("credited share of the block's segment population</p>")
-    return "".join(svg) + "".join(legend)
-
-
-def _ramp(v: float) -> str:
-    """Red (0) → amber → green (1)."""
-    v = float(min(max(v, 0.0), 1.0))
-    stops = [(0.0, (215, 48, 39)), (0.5, (254, 224, 139)), (1.0, (26, 152, 80))]
-    for (a, ca), (b, cb) in zip(stops, stops[1:]):
-        if v <= b:
-            t = (v - a) / (b - a)
-            c = [round(ca[i] + t * (cb[i] - ca[i])) for i in range(3)]
-            return f"#{c[0]:02x}{c[1]:02x}{c[2]:02x}"
-    return "#1a9850"
-
-
-def _table(df: pd.DataFrame, *, left: Sequence[str] = ("service", "segment", "district"),
-           pct: Sequence[str] = ()) -> str:
-    e = html.escape
-    head = "".join(f"<th class=\"{'l' if c in left else ''}\">{e(str(c))}</th>" for c in df.columns)
-    rows = []
-    for rec in df.itertuples(index=False):
-        cells = []
-        for c, v in zip(df.columns, rec):
-            cls = " class=\"l\"" if c in left else ""
-            cells.append(f"<td{cls}>{e(_cell(v, c in pct))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-
-
-def _cell(v: Any, pct: bool) -> str:
+def _jsonable(v: Any) -> Any:
     if isinstance(v, (bool, np.bool_)):
-        return "yes" if v else "no"
+        return bool(v)
     if isinstance(v, (int, np.integer)):
-        return f"{int(v):,}"
+        return int(v)
     if isinstance(v, (float, np.floating)):
-        if not math.isfinite(v):
-            return "—"
-        if pct:
-            return f"{v:.1%}"
-        return f"{v:,.0f}" if abs(v) >= 100 or float(v).is_integer() else f"{v:,.2f}"
+        return float(v) if math.isfinite(v) else None
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
     return str(v)
 
 
-def _compliance(comp: pd.DataFrame) -> str:
-    """Rules as rows, districts as columns: pass/fail cells with the detail as a tooltip."""
-    e = html.escape
-    if comp.empty:
-        return "<p>No rules apply.</p>"
-    districts = list(dict.fromkeys(comp["district"]))
-    head = "".join(f"<th>{e(str(d))}</th>" for d in districts)
-    out = ["<table><tr><th class=\"l\">rule</th><th class=\"l\">source</th>"
-           f"<th class=\"l\">enforced</th>{head}</tr>"]
-    for rule, rows in comp.groupby("rule", sort=False):
-        first = rows.iloc[0]
-        cells = []
-        by_district = {r.district: r for r in rows.itertuples(index=False)}
-        for d in districts:
-            r = by_district.get(d)
-            if r is None:
-                cells.append("<td class=\"muted\">—</td>")
-            else:
-                mark = ("<span class=\"pass\">pass</span>" if r.passed
-                        else "<span class=\"fail\">fail</span>")
-                cells.append(f"<td title=\"{e(r.detail)}\">{mark}</td>")
-        out.append(f"<tr><td class=\"l\">{e(str(rule))}</td><td class=\"l\">{e(first.source)}"
-                   f"</td><td class=\"l\">{'yes' if first.enforced else 'reported only'}</td>"
-                   + "".join(cells) + "</tr>")
-    out.append("</table><p class=\"muted\">Hover a cell for the figures; compliance.csv lists "
-               "them all. Rules switched off in the scenario are checked against the guide's "
-               "figure and marked \"reported only\".</p>")
-    fails = comp[~comp["passed"]]
-    if not fails.empty:
-        out.append("<details><summary>Failing checks</summary><ul>")
-        for r in fails.itertuples(index=False):
-            out.append(f"<li>{e(str(r.rule))} — {e(str(r.district))}: {e(r.detail)}</li>")
-        out.append("</ul></details>")
-    return "".join(out)
+def _num(v: float | None) -> float | None:
+    return None if v is None or not math.isfinite(float(v)) else float(v)
 
 
-def _solver(result: CommunityResult | None, meta: dict[str, Any]) -> str:
-    e = html.escape
-    rows = []
-    if result is not None:
-        for st in result.stages:
-            rows.append(f"<tr><td class=\"l\">{e(st.objective)}</td><td class=\"l\">"
-                        f"{e(st.status.value)}</td><td>{_cell(st.objective_value or math.nan, False)}"
-                        f"</td><td>{_cell(st.bound if st.bound is not None else math.nan, False)}"
-                        f"</td><td>{st.seconds:.1f}</td><td>{st.nodes if st.nodes is not None else '—'}"
+def _map_data(inst: CommunityInstance, problem: CommunityProblem, check: Any,
+              streets: Sequence[tuple[tuple[float, float], ...]], communities: Any,
+              metric: str) -> dict[str, Any]:
+    pop = inst.population.sum(axis=1)
+    share = np.divide(check.credit.sum(axis=1), pop, out=np.zeros_like(pop), where=pop > 0)
+    r2 = lambda a: np.round(np.asarray(a, dtype=float), 1).tolist()  # noqa: E731 - 0.1 m
+    used = np.flatnonzero(check.used)
+    status = np.where(inst.existing_site, "existing", np.where(check.used, "new", "unused"))
+    catch = _catchments(inst, problem, check, metric)
+    bounds, source = _boundaries(inst, problem, communities)
+    return {
+        "crs": inst.crs, "metric": metric,
+        "districts": [str(d) for d in inst.district_names],
+        "blocks": {"x": r2(inst.demand_xy[:, 0]), "y": r2(inst.demand_xy[:, 1]),
+                   "pop": [float(p) for p in pop], "share": np.round(share, 4).tolist(),
+                   "district": inst.district.astype(int).tolist(),
+                   "id": [str(x) for x in inst.demand_ids]},
+        "sites": {"x": r2(inst.site_xy[:, 0]), "y": r2(inst.site_xy[:, 1]),
+                  "id": [str(x) for x in inst.site_ids],
+                  "name": ([str(x) for x in inst.site_names] if inst.site_names is not None
+                           else [""] * inst.n_sites),
+                  "status": [str(s) for s in status], "used": check.used.astype(bool).tolist(),
+                  "hosts": [np.flatnonzero(check.hosts[j]).tolist() for j in range(inst.n_sites)]},
+        "used": used.tolist(), "catchments": catch,
+        "boundaries": bounds, "boundary_source": source,
+        "streets": [[[round(x, 1), round(y, 1)] for x, y in line] for line in streets],
+    }
+
+
+def _catchments(inst: CommunityInstance, problem: CommunityProblem, check: Any,
+                metric: str) -> list[dict[str, Any]]:
+    """Per chosen site, service it hosts and tier: a circle (euclidean) or the hull of the
+    blocks reached within the tier's radius (network and table metrics)."""
+    out: list[dict[str, Any]] = []
+    for s, svc in enumerate(problem.services):
+        pr = inst.pairs[s]
+        for j in np.flatnonzero(check.used & check.hosts[:, s]):
+            x, y = (float(v) for v in inst.site_xy[j])
+            for k, tier in enumerate(svc.tiers):
+                item: dict[str, Any] = {"site": int(j), "service": s, "tier": k,
+                                        "radius": tier.radius}
+                if metric == "euclidean":
+                    item["circle"] = [round(x, 1), round(y, 1), tier.radius]
+                else:
+                    sel = (pr.j == j) & (pr.d <= tier.radius)
+                    pts = np.vstack([inst.demand_xy[pr.i[sel]], inst.site_xy[j:j + 1]])
+                    item["ring"] = _hull(pts)
+                out.append(item)
+    return out
+
+
+def _hull(pts: np.ndarray) -> list[list[float]]:
+    import shapely
+
+    geom = shapely.convex_hull(shapely.multipoints(pts))
+    if geom.geom_type != "Polygon":
+        geom = geom.buffer(15.0)  # one or two blocks: a small disc or capsule, still visible
+    return [[round(float(a), 1), round(float(b), 1)] for a, b in geom.exterior.coords]
+
+
+def _boundaries(inst: CommunityInstance, problem: CommunityProblem,
+                communities: Any) -> tuple[list[dict[str, Any]], str]:
+    """Community outlines: the given polygon layer, else the blocks' Voronoi cells dissolved by
+    community (clipped to the blocks' hull grown by 150 m)."""
+    import shapely
+
+    if communities is None and problem.communities:
+        communities = read_communities(problem.communities, inst.crs)
+    col = problem.columns.district
+    out: list[dict[str, Any]] = []
+    if communities is not None:
+        names = communities[col] if col in communities.columns else communities.iloc[:, 0]
+        for name, geom in zip(names.astype(str), communities.geometry):
+            if geom is not None and not geom.is_empty:
+                out.append({"name": name, "rings": _rings(geom)})
+        return out, "layer"
+    pts = shapely.points(inst.demand_xy)
+    if len(pts) < 3:
+        return out, "derived"
+    env = shapely.convex_hull(shapely.multipoints(inst.demand_xy)).buffer(150.0)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(inst.demand_xy),
+                                                       extend_to=env))
+    # voronoi_polygons returns cells in no fixed order: match each cell to its block
+    tree = shapely.STRtree(cells)
+    idx_pt, idx_cell = tree.query(pts, predicate="within")
+    owner = np.full(len(cells), -1)
+    owner[idx_cell] = inst.district[idx_pt]
+    for g, name in enumerate(inst.district_names):
+        mine = cells[owner == g]
+        if mine.size == 0:
+            continue
+        geom = shapely.intersection(shapely.union_all(mine), env)
+        out.append({"name": str(name), "rings": _rings(geom)})
+    return out, "derived"
+
+
+def _rings(geom: Any) -> list[list[list[float]]]:
+    polys = getattr(geom, "geoms", [geom])
+    rings = []
+    for p in polys:
+        if p.geom_type != "Polygon":
+            continue
+        p = p.simplify(2.0)
+        for ring in (p.exterior, *p.interiors):
+            rings.append([[round(float(x), 1), round(float(y), 1)] for x, y, *_ in ring.coords])
+    return rings
+
+
+def read_communities(spec: str, crs: str | None) -> Any:
+    """A community polygon layer 'file.gpkg' or 'file.gpkg#layer', in the working CRS."""
+    import geopandas as gpd
+
+    from ..errors import SpecError
+
+    path, _sep, layer = spec.partition("#")
+    if not Path(path).is_file():
+        raise SpecError(f"problem.communities: file {path} does not exist")
+    try:
+        gdf = gpd.read_file(path, layer=layer or None, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises driver-specific types
+        raise SpecError(f"problem.communities: cannot read {spec}: "
+                        f"{str(exc).splitlines()[0]}") from None
+    if crs is not None and gdf.crs is not None:
+        gdf = gdf.to_crs(crs)
+    return gdf
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+def render(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
+           *, title: str | None = None, diagnosis: Sequence[str] = (),
+           streets: Sequence[tuple[tuple[float, float], ...]] = (),
+           meta: dict[str, Any] | None = None, lang: str | None = None) -> str:
+    """The report as one HTML string (``lang`` None: the current language)."""
+    return render_data(report_data(inst, problem, result, diagnosis=diagnosis, streets=streets,
+                                   meta=meta), lang=lang, title=title)
+
+
+def write_report(folder: Path, inst: CommunityInstance, problem: CommunityProblem,
+                 result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
+                 streets: Sequence[tuple[tuple[float, float], ...]] = (),
+                 meta: dict[str, Any] | None = None) -> list[str]:
+    """report.html (current language) and report.json (what re-rendering needs) into folder."""
+    data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta)
+    (Path(folder) / "report.json").write_text(json.dumps(data, allow_nan=False,
+                                                         ensure_ascii=False),
+                                              encoding="utf-8")
+    (Path(folder) / "report.html").write_text(render_data(data), encoding="utf-8")
+    return ["report.html", "report.json"]
+
+
+def rerender(run_dir: Path, lang: str | None = None, tiles: str | None = None,
+             ) -> tuple[Path, str]:
+    """Write RUN_DIR/report.html again from RUN_DIR/report.json in ``lang`` (None: the run's
+    language); returns (path, language). A classical run (map.html, no report.json) is left
+    as it is and its map.html returned."""
+    from ..errors import SpecError
+    from ..i18n import check_language
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise SpecError(f"{run_dir}: not a folder")
+    src = run_dir / "report.json"
+    if not src.is_file():
+        if (run_dir / "map.html").is_file():
+            return run_dir / "map.html", check_language(lang or current())
+        raise SpecError(f"{run_dir}: no report.json or map.html (not a run folder, or written "
+                        "by an older siting: run the scenario again)")
+    try:
+        data = json.loads(src.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SpecError(f"{src}: cannot read: {exc}") from None
+    if not isinstance(data, dict) or data.get("version") != DATA_VERSION:
+        raise SpecError(f"{src}: report data version {data.get('version') if isinstance(data, dict) else '?'}"
+                        f" is not {DATA_VERSION} (run the scenario again)")
+    lang = check_language(lang or data.get("language") or current())
+    out = run_dir / "report.html"
+    tmp = out.with_name(".report.html.tmp")
+    tmp.write_text(render_data(data, lang=lang, tiles=tiles), encoding="utf-8")
+    tmp.replace(out)
+    return out, lang
+
+
+def render_data(data: dict[str, Any], *, lang: str | None = None, title: str | None = None,
+                tiles: str | None = None) -> str:
+    """HTML of a :func:`report_data` dict, in ``lang`` (None: the current language).
+
+    ``tiles``: an XYZ tile URL template ('https://host/{z}/{x}/{y}.png') drawn as a basemap
+    under the map (the page then loads images from that host; default: none, fully offline).
+    """
+    from ..i18n import use_language
+
+    if tiles is not None and not all(k in tiles for k in ("{z}", "{x}", "{y}")):
+        from ..errors import SpecError
+
+        raise SpecError(f"--tiles {tiles!r}: the URL needs {{z}}, {{x}} and {{y}}")
+    with use_language(lang):
+        return _Page(data, tiles).html(title)
+
+
+def _key(name: str) -> str:
+    """A CSV column name, breakable after '_' so wrapped headers stay narrow."""
+    return _e(name).replace("_", "_<wbr>")
+
+
+class _Page:
+    def __init__(self, data: dict[str, Any], tiles: str | None = None):
+        self.data = data
+        self.tiles = tiles
+        self.services = data["services"]
+        self.names = [s["name"] for s in self.services]
+        self.lang = current()
+
+    # labels of data values the catalogue may know
+    def service(self, name: str) -> str:
+        """A service's display name: the catalogue's, else the scenario's label, else the name."""
+        s = next((x for x in self.services if x["name"] == name), {"label": "", "name": name})
+        if known(name, "service"):
+            return _e(pgettext("service", name)) if self.lang != "en" else _d(s["label"] or name)
+        return _d(s["label"] or name)
+
+    def district(self, name: Any) -> str:
+        return _e(_("all communities")) if str(name) == "ALL" else _d(name)
+
+    def segment(self, name: str) -> str:
+        return _e(pgettext("segment", name)) if known(name, "segment") else _d(name)
+
+    def word(self, context: str, value: Any) -> str:
+        value = str(value)
+        return _e(pgettext(context, value)) if known(value, context) else _d(value)
+
+    def tile_src(self) -> str:
+        """The basemap's origin for the page's Content-Security-Policy (none: offline)."""
+        if not self.tiles:
+            return ""
+        m = re.match(r"([a-z]+:)(//[^/{]*)?", self.tiles)
+        return "" if m is None else " " + (m.group(1) + (m.group(2) or "") if m.group(1) != "file:"
+                                           else "file:")
+
+    def html(self, title: str | None) -> str:
+        d = self.data
+        name = d.get("scenario", "")
+        title_text = title or _("{scenario}: embedded community services plan").format(
+            scenario=name)
+        parts = [f"<!DOCTYPE html><html lang=\"{HTML_LANG[self.lang]}\"><head>"
+                 "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, "
+                 "initial-scale=1\"><meta http-equiv=\"Content-Security-Policy\" content=\""
+                 "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                 f"img-src data:{self.tile_src()}\">"
+                 f"<title>{_e(title_text)}</title><style>{CSS.replace('__FONTS__', FONT_STACK)}"
+                 "</style></head><body><main>"]
+        if title:
+            parts.append(f"<h1>{_d(title)}</h1>")
+        else:
+            parts.append("<h1>" + _e(_("{scenario}: embedded community services plan"))
+                         .replace("{scenario}", _d(name)) + "</h1>")
+        if d.get("description"):
+            parts.append(f"<p class=\"muted\">{_d(d['description'])}</p>")
+        parts.append(self.headline())
+        for line in d.get("diagnosis", []):
+            parts.append(f"<div class=\"bad\">{self.sentence(line)}</div>")
+        res = d.get("result") or {}
+        for note in res.get("notes", []):
+            parts.append(f"<div class=\"note\">{self.sentence(note)}</div>")
+        if "map" in d:  # the map right after the headline: page 1 of the print
+            parts.append(f"<section id=\"sec-map\"><h2>{_e(_('Planning map'))}"
+                         f"</h2>{PlanMap(self).svg()}</section>")
+            parts.append(self.budget())
+            parts.append(self.coverage())
+            parts.append(self.sites())
+            parts.append(self.compliance())
+        parts.append(self.solver())
+        parts.append(f"</main><script>{SCRIPT}</script></body></html>")
+        return "".join(parts)
+
+    def sentence(self, text: str) -> str:
+        """A solver note or diagnosis: translated when the catalogue has it, else as given."""
+        if known(text):
+            return _e(gettext(text))
+        return f"<span lang=\"en\" translate=\"no\">{_e(text)}</span>"
+
+    def objective_value(self, v: float | None) -> str:
+        kind = self.data["objective"]
+        if v is None:
+            return "—"
+        if kind == "cost":
+            return fmt_money(v)
+        if kind == "equity":
+            return fmt_percent(v, 2)
+        return fmt_number(v, 1)
+
+    def headline(self) -> str:
+        d, res = self.data, self.data.get("result")
+        c = d["counts"]
+        kpis: list[tuple[str, str]] = [
+            (_("objective"), self.word("objective", d["objective"])),
+            (_("status"), self.word("status", res["status"]) if res else _e(_("not solved")))]
+        if res and res.get("objective") is not None:
+            kpis.append((_("objective value"), _e(self.objective_value(res["objective"]))))
+            kpis.append((_("proven bound"), _e(self.objective_value(res["bound"]))))
+            kpis.append((_("proven gap"), _e(fmt_percent(res["gap"], 4)
+                                              if res["gap"] is not None else "—")))
+            kpis.append((_("tie-break"), self.word("tie_break", res["tie_break"])))
+        if res and "cost" in res:
+            kpis.append((_("sites used"), _e(_("{used} of {total}").format(
+                used=fmt_number(res["sites_used"]), total=fmt_number(c["sites"])))))
+            kpis.append((_("total cost"), _e(fmt_money(res["cost"]["total"]))))
+        kpis.append((_("blocks / communities"),
+                     _e(f"{fmt_number(c['blocks'])} / {fmt_number(c['districts'])}")))
+        cells = "".join(f"<div class=\"kpi\"><span>{_e(k)}</span><b>{v}</b></div>"
+                        for k, v in kpis)
+        return f"<div class=\"kpis\">{cells}</div>"
+
+    def budget(self) -> str:
+        res, budget = self.data["result"], self.data.get("budget")
+        cost = res["cost"]
+        rows = [(_("site opening / retrofit"), cost["opening"]), (_("new modules"), cost["modules"]),
+                (_("total"), cost["total"])]
+        body = "".join(f"<tr><td class=\"l\">{_e(a)}</td><td>{_e(fmt_money(b))}</td></tr>"
+                       for a, b in rows)
+        bar = ""
+        if budget:
+            frac = min(cost["total"] / budget, 1.0) if budget > 0 else 1.0
+            bar = ("<p>" + _e(_("Budget use: {cost} of {budget} ({share})").format(
+                cost=fmt_money(cost["total"]), budget=fmt_money(budget),
+                share=fmt_percent(frac))) + "</p>"
+                   f"<div class=\"bar\"><div style=\"width:{frac * 100:.1f}%\"></div></div>")
+        return (f"<h2>{_e(_('Budget'))}</h2>{bar}<table class=\"narrow\" style=\"width:auto\">"
+                f"<thead><tr><th class=\"l\">{_e(_('item'))}</th><th>{_e(_('cost'))}</th></tr>"
+                f"</thead><tbody>{body}</tbody></table>")
+
+    # tables -------------------------------------------------------------------------------
+    def header(self, col: str) -> str:
+        """Translated column title with the CSV column name under it."""
+        return f"{_e(self.column_title(col))}<code translate=\"no\">{_key(col)}</code>"
+
+    def column_title(self, col: str) -> str:
+        div, unit = money_unit()
+        m = re.fullmatch(r"tier(\d+)_(\d+)m", col)
+        if m:
+            return _("tier {k}: within {r} m").format(k=m.group(1), r=fmt_number(int(m.group(2))))
+        for prefix, msg in (("existing_", _("existing modules: {service}")),
+                            ("new_", _("new modules: {service}"))):
+            if col.startswith(prefix) and col[len(prefix):] in self.names:
+                return msg.format(service=self.service_plain(col[len(prefix):]))
+        title = gettext(_COLUMNS.get(col, col))
+        if col in _MONEY:
+            title += f" ({unit})"
+        return title
+
+    def service_plain(self, name: str) -> str:
+        s = next((x for x in self.services if x["name"] == name), {"label": "", "name": name})
+        if self.lang != "en" and known(name, "service"):
+            return pgettext("service", name)
+        return s["label"] or name
+
+    def cell(self, col: str, v: Any) -> str:
+        if v is None:
+            return "—"
+        if col in _MONEY:
+            return _e(fmt_money_in_unit(v))
+        if col in ("credited_share", "share"):
+            return _e(fmt_percent(v))
+        if col == "district":
+            return self.district(v)
+        if col == "status":
+            return self.word("site_status", v)
+        if col == "kind":
+            return self.word("site_kind", v)
+        if col == "services":
+            return "; ".join(self.service(s) for s in str(v).split(";") if s) or "—"
+        if col == "segment":
+            return self.segment(str(v))
+        if isinstance(v, bool):
+            return _e(_("yes") if v else _("no"))
+        if isinstance(v, int):
+            return _e(fmt_number(v))
+        if isinstance(v, float):
+            return _e(fmt_number(v, 0 if abs(v) >= 100 or v.is_integer() else 2))
+        return _d(v)
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+              left: Sequence[str] = ()) -> str:
+        head = "".join(f"<th class=\"{'l' if c in left else ''}\" data-col=\"{_e(c)}\">"
+                       f"{self.header(c)}</th>" for c in columns)
+        body = []
+        for row in rows:
+            cells = "".join(f"<td{_LEFT if c in left else ''}>{self.cell(c, v)}</td>"
+                            for c, v in zip(columns, row))
+            body.append(f"<tr>{cells}</tr>")
+        return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+    def split_table(self, records: dict[str, Any], keys: Sequence[str],
+                    groups: Sequence[Sequence[str]], left: Sequence[str]) -> str:
+        """One wide table as several narrow ones, each repeating the key columns."""
+        cols = records["columns"]
+        out = []
+        room = max(MAX_COLUMNS - len(keys), 1)
+        for group in groups:
+            if not group:
+                continue
+            size = math.ceil(len(group) / math.ceil(len(group) / room))  # even chunks
+            for start in range(0, len(group), size):
+                chunk = list(keys) + list(group[start:start + size])
+                idx = [cols.index(c) for c in chunk]
+                rows = [[r[i] for i in idx] for r in records["rows"]]
+                out.append(self.table(chunk, rows, left))
+        return "".join(out)
+
+    def coverage(self) -> str:
+        rec = self.data["coverage"]
+        cols = rec["columns"]
+        parts = [f"<section class=\"page\" id=\"sec-coverage\"><h2>"
+                 f"{_e(_('Coverage by service, community and walking tier'))}</h2>",
+                 "<p class=\"muted\">" + _e(_(
+                     "Persons of each service's segment by the best walking tier they reach "
+                     "(capacitated services: persons allocated); credited share = Σ credit × "
+                     "persons / segment population.")) + "</p>"]
+        i_svc = cols.index("service")
+        for svc in self.services:
+            rows = [r for r in rec["rows"] if r[i_svc] == svc["name"]]
+            keep = [c for c in cols if c not in ("service", "segment")
+                    and any(r[cols.index(c)] is not None for r in rows)]
+            tiers = [c for c in keep if re.fullmatch(r"tier\d+_\d+m", c)]
+            keep = [c for c in keep if c not in tiers]
+            at = keep.index("population") + 1 if "population" in keep else len(keep)
+            keep = keep[:at] + tiers + keep[at:]
+            idx = [cols.index(c) for c in keep]
+            cap = ("" if svc["capacity"] is None else "; " + _(
+                "{capacity} persons per module").format(capacity=fmt_number(svc["capacity"])))
+            parts.append(f"<h3>{self.service(svc['name'])} — " + _e(_("segment")) + " "
+                         + self.segment(svc["segment"]) + "; " + _e(_("weight {weight}").format(
+                             weight=fmt_number(svc["weight"], 1))) + _e(cap) + "</h3>")
+            parts.append(self.table(keep, [[r[i] for i in idx] for r in rows], ("district",)))
+        parts.append("</section>")
+        return "".join(parts)
+
+    def sites(self) -> str:
+        rec = self.data["sites"]
+        cols = rec["columns"]
+        ident = [c for c in ("name", "kind", "district", "status", "services") if c in cols]
+        money_area = [c for c in ("free_area_m2", "new_area_m2", "service_area_m2",
+                                  "opening_cost", "module_cost", "total_cost") if c in cols]
+        modules = [c for n in self.names for c in (f"existing_{n}", f"new_{n}") if c in cols]
+        rest = [c for c in cols if c not in ("id", *ident, *money_area, *modules)]
+        return (f"<section class=\"page\" id=\"sec-sites\"><h2>{_e(_('Selected sites'))}</h2>"
+                + self.split_table(rec, ["id"], [ident, money_area, modules, rest],
+                                   ("id", "name", "kind", "district", "status", "services"))
+                + "</section>")
+
+    def rule(self, rule: str) -> str:
+        m = re.fullmatch(r"target (\S+) (overall|per district)", rule)
+        if m:
+            msg = (_("target for {service}: whole area") if m.group(2) == "overall"
+                   else _("target for {service}: each community"))
+            return _e(msg).replace("{service}", self.service(m.group(1)))
+        if rule in _RULES:
+            return _e(gettext(_RULES[rule]))
+        return _d(rule)
+
+    def detail(self, text: str) -> str:
+        for pattern, msg in _DETAILS:
+            m = re.fullmatch(pattern, text)
+            if m:
+                return gettext(msg).format(*m.groups())
+        return text if self.lang == "en" else ""
+
+    def compliance(self) -> str:
+        rec = self.data["compliance"]
+        head = f"<section class=\"page\" id=\"sec-compliance\"><h2>{_e(_('Standards compliance'))}</h2>"
+        if not rec["rows"]:
+            return head + f"<p>{_e(_('No rules apply.'))}</p></section>"
+        cols = rec["columns"]
+        ix = {c: cols.index(c) for c in cols}
+        districts = list(dict.fromkeys(r[ix["district"]] for r in rec["rows"]))
+        rules = list(dict.fromkeys(r[ix["rule"]] for r in rec["rows"]))
+        by = {(r[ix["rule"]], r[ix["district"]]): r for r in rec["rows"]}
+        first = {rule: next(r for r in rec["rows"] if r[ix["rule"]] == rule) for rule in rules}
+        sources = list(dict.fromkeys(first[r][ix["source"]] for r in rules))
+        per = MAX_COLUMNS + 1  # rule name plus communities
+        out = [head]
+        for start in range(0, len(districts), per):
+            group = districts[start:start + per]
+            th = "".join(f"<th data-col=\"{_e(g)}\">{self.district(g)}</th>" for g in group)
+            body = []
+            for rule in rules:
+                r0 = first[rule]
+                ref = sources.index(r0[ix["source"]]) + 1
+                enforced = "" if r0[ix["enforced"]] else f" <small class=\"muted\">({_e(_('reported only'))})</small>"
+                cells = []
+                for g in group:
+                    r = by.get((rule, g))
+                    if r is None:
+                        cells.append("<td class=\"muted\">—</td>")
+                        continue
+                    mark = (f"<span class=\"pass\">{_e(_('pass'))}</span>" if r[ix["passed"]]
+                            else f"<span class=\"fail\">{_e(_('fail'))}</span>")
+                    cells.append(f"<td title=\"{_e(self.detail(r[ix['detail']]))}\">{mark}</td>")
+                body.append(f"<tr><td class=\"l\">{self.rule(rule)}{enforced} <sup>[{ref}]</sup>"
+                            f"</td>{''.join(cells)}</tr>")
+            out.append(f"<table><thead><tr><th class=\"l\" data-col=\"rule\">{_e(_('rule'))}</th>"
+                       f"{th}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        out.append(f"<p class=\"muted\">{_e(_('Sources'))}:</p><ol class=\"src\">")
+        for src in sources:
+            text = gettext(src) if known(src) else None
+            out.append(f"<li>{_e(text) if text else _d(src)}</li>")
+        out.append("</ol><p class=\"muted\">" + _e(_(
+            "Hover a cell for the figures; compliance.csv lists them all. Rules switched off in "
+            "the scenario are checked against the guide's figure and marked \"reported only\"."))
+                   + "</p>")
+        fails = [r for r in rec["rows"] if not r[ix["passed"]]]
+        if fails:
+            out.append(f"<details open><summary>{_e(_('Failing checks'))}</summary><ul>")
+            for r in fails:
+                detail = self.detail(r[ix["detail"]])
+                out.append(f"<li>{self.rule(r[ix['rule']])} — {self.district(r[ix['district']])}"
+                           + (f": {_e(detail)}" if detail else "") + "</li>")
+            out.append("</ul></details>")
+        out.append("</section>")
+        return "".join(out)
+
+    def stage(self, label: str) -> str:
+        """A solve stage's label (siting.community.solve) in the report's language."""
+        m = re.fullmatch(r"(max|min) (coverage|equity|cost)", label)
+        if m:
+            msg = _("maximise: {objective}") if m.group(1) == "max" else _("minimise: {objective}")
+            return _e(msg.format(objective=pgettext("objective", m.group(2))))
+        m = re.fullmatch(r"tie-break: optimal coverage for at most (\S+)\?", label)
+        if m:
+            try:
+                cost = fmt_money(float(m.group(1).replace(",", "")))
+            except ValueError:
+                cost = m.group(1)
+            return _e(_("tie-break: optimal coverage for at most {cost}?").format(cost=cost))
+        return self.word("objective", label)
+
+    def solver(self) -> str:
+        res = self.data.get("result")
+        rows = []
+        for st in (res or {}).get("stages", []):
+            rows.append(f"<tr><td class=\"l\">{self.stage(st['objective'])}</td>"
+                        f"<td class=\"l\">{self.word('status', st['status'])}</td>"
+                        f"<td>{_e(fmt_number(st['value'], 2))}</td>"
+                        f"<td>{_e(fmt_number(st['bound'], 2))}</td>"
+                        f"<td>{_e(fmt_number(st['seconds'], 1))}</td>"
+                        f"<td>{_e(fmt_number(st['nodes']) if st['nodes'] is not None else '—')}"
                         "</td></tr>")
-    info = "".join(f"<li>{e(str(k))}: {e(str(v))}</li>" for k, v in meta.items()
-                   if k != "description")
-    backend = e(result.backend) if result is not None else "—"
-    return ("<h2>Solver</h2><p>Backend: " + backend + ". Every figure above is recomputed "
-            "from the plan by the independent verifier, not read from the solver.</p>"
-            "<table><tr><th class=\"l\">stage</th><th class=\"l\">status</th><th>objective</th>"
-            "<th>bound</th><th>seconds</th><th>nodes</th></tr>" + "".join(rows) + "</table>"
-            f"<ul>{info}</ul>")
+        meta = self.data.get("meta", {})
+        info = []
+        for k, v in meta.items():
+            if k in _META and v not in (None, ""):
+                val = (self.word("metric", v) if k == "distance" else
+                       _e(fmt_number(v, 2)) if isinstance(v, float) else _d(v))
+                info.append(f"<li>{_e(gettext(_META[k]))}: {val}</li>")
+        backend = _d(res["backend"]) if res else "—"
+        heads = "".join(f"<th class=\"{'l' if i < 2 else ''}\">{_e(h)}</th>" for i, h in enumerate(
+            (_("stage"), _("status"), _("objective"), _("bound"), _("seconds"), _("nodes"))))
+        return (f"<section id=\"sec-solver\"><h2>{_e(_('Solver'))}</h2><p>"
+                + _e(_("Backend: {backend}.")).replace("{backend}", backend) + " "
+                + _e(_("Every figure above is recomputed from the plan by the independent "
+                       "verifier, not read from the solver.")) + "</p>"
+                f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                f"<ul>{''.join(info)}</ul></section>")
+
+
+# column titles of the report tables (msgids; CSV names stay as they are)
+_COLUMNS: dict[str, str] = {
+    "id": N_("site"), "name": N_("name"), "kind": N_("kind"), "district": N_("community"),
+    "status": N_("status"), "services": N_("services"), "free_area_m2": N_("free area (m²)"),
+    "new_area_m2": N_("floor area used (m²)"), "service_area_m2": N_("service area (m²)"),
+    "opening_cost": N_("opening cost"), "module_cost": N_("module cost"),
+    "total_cost": N_("total cost"), "population": N_("population"),
+    "not_covered": N_("not covered"), "credited": N_("credited persons"),
+    "credited_share": N_("credited share"), "rule": N_("rule"),
+}
+_LEFT = " class=\"l\""
+_MONEY = frozenset({"opening_cost", "module_cost", "total_cost"})
+_RULES: dict[str, str] = {
+    "new_site_min_services": N_("new site hosts at least 3 services"),
+    "new_site_min_core": N_("new site hosts at least 2 core services"),
+    "complex_min_area": N_("a complex has at least the minimum floor area"),
+    "space_per_100_households": N_("service space per 100 households"),
+}
+_META: dict[str, str] = {"scenario": N_("scenario"), "distance": N_("distance"),
+                         "crs": N_("coordinate reference system"),
+                         "seconds": N_("run time (s)")}
+# compliance details (siting.community.tables) → catalogue messages with the same figures
+_DETAILS: list[tuple[str, str]] = [
+    (r"new sites: (\S+); fewest services at one: (\S+) \(threshold (\S+)\)",
+     N_("new sites: {0}; fewest services at one: {1} (threshold {2})")),
+    (r"fewest core services at a new site: (\S+) \(threshold (\S+)\)",
+     N_("fewest core services at a new site: {0} (threshold {1})")),
+    (r"complexes \(≥(\S+) services\) need ≥ (\S+) m²",
+     N_("complexes (≥{0} services) need ≥ {1} m²")),
+    (r"(\S+) m² of (\S+) m² \((\S+) m² per 100 households\)",
+     N_("{0} m² of {1} m² ({2} m² per 100 households)")),
+    (r"(\S+) credited \(target (\S+)\)", N_("{0} credited (target {1})")),
+]
+# messages used inside f-strings, where Python 3.11's tokenizer hides them from pybabel
+_IN_FSTRINGS = [N_("Budget"), N_("Coverage by service, community and walking tier"), N_("Failing checks"), N_("No rules apply."), N_("Planning map"), N_("Selected sites"), N_("Solver"), N_("Sources"), N_("Standards compliance"), N_("cost"), N_("fail"), N_("item"), N_("pass"), N_("reported only"), N_("rule")]

@@ -135,8 +135,11 @@ class CommunityProblem(_Spec):
     streets: str | None = Field(
         default=None, description="line layer drawn under the report map: 'file.gpkg' or "
         "'file.gpkg#layer' (relative to the scenario file)")
+    communities: str | None = Field(
+        default=None, description="community polygon layer drawn as boundaries on the report "
+        "map (name in the district column): 'file.gpkg#layer'; default: derived from the blocks")
 
-    @field_validator("streets")
+    @field_validator("streets", "communities")
     @classmethod
     def _resolve_streets(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:

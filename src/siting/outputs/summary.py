@@ -36,18 +36,25 @@ def build_summary(prepared: Any, result: Result, notes: list[str]) -> dict[str, 
 
 
 def summary_text(prepared: Any, result: Result, summary: dict[str, Any]) -> str:
+    """The run summary for the terminal, in the current language (siting.i18n)."""
+    from ..i18n import _, pgettext
+
     m = summary["metrics"]
     units = summary["distance"].get("units", "")
     dist = summary["distance"]
     lines = [result.summary(),
-             (f"  CRS: {summary['crs']}; travel costs: {dist['metric']} ({units}), "
-              f"{dist['pairs']} reachable pairs stored {dist['stored']}")]
+             "  " + _("CRS: {crs}; travel costs: {metric} ({units}), {pairs} reachable pairs "
+                      "stored {stored}").format(
+                 crs=summary["crs"], metric=pgettext("metric", str(dist["metric"])),
+                 units=pgettext("unit", str(units)), pairs=dist["pairs"],
+                 stored=pgettext("storage", str(dist["stored"])))]
     if result.has_solution:
         mean = m["weighted_mean_cost"]
-        mean_s = "n/a" if mean is None else f"{mean:.6g}"
-        mx = "n/a" if m["max_cost"] is None else f"{m['max_cost']:.6g}"
+        mean_s = _("n/a") if mean is None else f"{mean:.6g}"
+        mx = _("n/a") if m["max_cost"] is None else f"{m['max_cost']:.6g}"
         pct = m["covered_weight_pct"]
-        pct_s = "n/a" if pct is None else f"{pct:.2f}%"
-        lines.append(f"  weighted mean travel cost {mean_s}, max {mx}; covered {pct_s} of "
-                     f"weight, {m['covered_count_pct']:.2f}% of points")
+        pct_s = _("n/a") if pct is None else f"{pct:.2f}%"
+        lines.append("  " + _("weighted mean travel cost {mean}, max {max}; covered {weight} of "
+                              "weight, {points} of points").format(
+            mean=mean_s, max=mx, weight=pct_s, points=f"{m['covered_count_pct']:.2f}%"))
     return "\n".join(lines)

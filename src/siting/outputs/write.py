@@ -24,6 +24,8 @@ OUTPUT_NAMES = frozenset({
     # siting.community.pipeline / frontier outputs
     "report.html", "blocks.csv", "coverage.csv", "coverage_tiers.csv", "compliance.csv",
     "frontier.csv", "frontier.png", "allocations.csv",
+    # siting report (re-rendering and PDF) and the frontier page
+    "report.json", "report.pdf", "frontier.html",
 })
 
 
