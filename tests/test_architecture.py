@@ -47,7 +47,9 @@ def _private_imports() -> set[tuple[str, str]]:
             if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith(
                     "siting")):
                 for alias in node.names:
-                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    # ``_`` is gettext's translation function by convention, not a private name
+                    if (alias.name.startswith("_") and not alias.name.startswith("__")
+                            and alias.name != "_"):
                         found.add((path.relative_to(SRC).as_posix(), alias.name))
     return found
 
