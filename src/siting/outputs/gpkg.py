@@ -3,7 +3,8 @@ stay polygons) in the input CRS, the run's columns beside them, and a ``run_info
 
 The solve works on points in one working CRS; this module joins the answer back onto each
 input layer row for row (:func:`planner_frame`). A result column whose name an input column
-already uses (GeoPackage names compare case-insensitively) gets the suffix ``_result``.
+already uses (GeoPackage names compare case-insensitively) gets the suffix ``_result``,
+unless it holds the same values as that input column (then only the input column is kept).
 Columns holding no value at all (e.g. ``capacity`` in a run without capacities) are left out,
 input columns included; their names are listed in ``run_info`` (``empty_columns_left_out``).
 The working CRS and each layer's CRS are recorded in ``run_info`` and in every layer's
@@ -56,19 +57,28 @@ def planner_frame(points: Any, source: Any, result: Any, rows: np.ndarray | None
     attrs = points.drop(columns=points.geometry.name).reset_index(drop=True)
     extra = expand(result, rows, len(attrs))
     taken = {str(c).lower() for c in attrs.columns} | {"geometry", "fid"}
-    renames = {}
+    lower = {str(c).lower(): c for c in attrs.columns}
+    renames, same = {}, []
     for name in extra.columns:
+        twin = lower.get(str(name).lower())
+        if twin is not None and _same_text(attrs[twin], extra[name]):
+            same.append(name)  # an input column already holds exactly this (ids, names)
+            continue
         new = str(name)
         while new.lower() in taken:
             new += CLASH_SUFFIX
         taken.add(new.lower())
         renames[name] = new
-    table = attrs.join(extra.rename(columns=renames))
+    table = attrs.join(extra.drop(columns=same).rename(columns=renames))
     geometry = source if source is not None and len(source) == len(table) else points.geometry
     frame = gpd.GeoDataFrame(table, geometry=np.asarray(geometry.to_numpy()), crs=geometry.crs)
     empty = ([str(c) for c in table.columns if frame[c].isna().all()]
              if drop_empty and len(table) else [])
     return (frame.drop(columns=empty) if empty else frame), empty
+
+
+def _same_text(a: Any, b: Any) -> bool:
+    return bool(len(a) == len(b) and (a.astype(str).to_numpy() == b.astype(str).to_numpy()).all())
 
 
 def to_crs(gdf: Any, crs: Any) -> Any:
