@@ -55,9 +55,19 @@ def planner_frame(points: Any, source: Any, result: Any, rows: np.ndarray | None
     import geopandas as gpd
 
     attrs = points.drop(columns=points.geometry.name).reset_index(drop=True)
-    extra = expand(result, rows, len(attrs))
-    taken = {str(c).lower() for c in attrs.columns} | {"geometry", "fid"}
+    table = attrs.join(result_columns(attrs, expand(result, rows, len(attrs))))
+    geometry = source if source is not None and len(source) == len(table) else points.geometry
+    frame = gpd.GeoDataFrame(table, geometry=np.asarray(geometry.to_numpy()), crs=geometry.crs)
+    empty = ([str(c) for c in table.columns if frame[c].isna().all()]
+             if drop_empty and len(table) else [])
+    return (frame.drop(columns=empty) if empty else frame), empty
+
+
+def result_columns(attrs: Any, extra: Any) -> Any:
+    """``extra`` (the run's columns, on ``attrs``' rows) ready to sit beside ``attrs``: a
+    column equal to the input column of that name is dropped, another clash is renamed."""
     lower = {str(c).lower(): c for c in attrs.columns}
+    taken = set(lower) | {"geometry", "fid"}
     renames, same = {}, []
     for name in extra.columns:
         twin = lower.get(str(name).lower())
@@ -69,12 +79,7 @@ def planner_frame(points: Any, source: Any, result: Any, rows: np.ndarray | None
             new += CLASH_SUFFIX
         taken.add(new.lower())
         renames[name] = new
-    table = attrs.join(extra.drop(columns=same).rename(columns=renames))
-    geometry = source if source is not None and len(source) == len(table) else points.geometry
-    frame = gpd.GeoDataFrame(table, geometry=np.asarray(geometry.to_numpy()), crs=geometry.crs)
-    empty = ([str(c) for c in table.columns if frame[c].isna().all()]
-             if drop_empty and len(table) else [])
-    return (frame.drop(columns=empty) if empty else frame), empty
+    return extra.drop(columns=same).rename(columns=renames)
 
 
 def _same_text(a: Any, b: Any) -> bool:
