@@ -177,9 +177,9 @@ def _classical_frames(prepared: Any, result: Result, demand: Any, sites: Any,
     from .outputs.tables import frames as make_frames
 
     layers = prepared.layers
-    frames = make_frames(result, assign(result), layers.demand, layers.sites)
     sites_only = layers.demand is layers.sites
     rows = None if sites_only else demand_rows(result, layers)
+    frames = make_frames(result, assign(result), layers.demand, layers.sites, rows)
     out_sites = _join(sites, frames["sites"], None)
     out_demand = _join(sites if sites_only else demand, frames["demand"], rows)
     if rows is not None:

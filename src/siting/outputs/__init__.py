@@ -20,7 +20,7 @@ __all__ = ["atomic_dir", "json_text", "stage_json", "write_json", "write_outputs
 def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_dir: Path | None,
                   json_path: Path | None, what: Any) -> tuple[str, ...]:
     """Write the output folder and/or the JSON file; returns the names written."""
-    from .tables import assign
+    from .tables import assign, demand_rows
     from .tables import frames as make_frames
 
     tmp_json = None
@@ -30,7 +30,8 @@ def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_di
             tmp_json = stage_json(Path(json_path), summary)
         if out_dir is not None:
             layers = prepared.layers
-            frames = make_frames(result, assign(result), layers.demand, layers.sites)
+            rows = None if layers.demand is layers.sites else demand_rows(result, layers)
+            frames = make_frames(result, assign(result), layers.demand, layers.sites, rows)
             geographic = bool(layers.crs is not None and layers.crs.is_geographic)
             with atomic_dir(Path(out_dir)) as tmp:
                 written = _write_folder(tmp, frames, summary, layers.scenario.name, what,

@@ -101,10 +101,16 @@ def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b > 0 else None
 
 
-def frames(result: Result, a: Assignment, demand_gdf: Any, sites_gdf: Any) -> dict[str, Any]:
-    """GeoDataFrames ``sites``, ``demand`` and ``assignments`` (lines demand → site)."""
+def frames(result: Result, a: Assignment, demand_gdf: Any, sites_gdf: Any,
+           rows: np.ndarray | None = None) -> dict[str, Any]:
+    """GeoDataFrames ``sites``, ``demand`` and ``assignments`` (lines demand → site), points in
+    the working CRS. ``rows``: the demand layer row of each instance row (see
+    :func:`demand_rows`; None: the same rows)."""
     import geopandas as gpd
     import shapely
+
+    if rows is not None:
+        demand_gdf = demand_gdf.iloc[rows]
 
     inst = result.instance
     is_open = (np.asarray(result.decision.open, dtype=bool) if result.decision is not None
