@@ -169,3 +169,19 @@ def test_community_spec_errors_name_the_key() -> None:
     b, s = _community_frames(10, 5)
     with pytest.raises(SpecError, match="budget"):
         solve_frames(b, s, {**COMMUNITY, "budget": -1})
+
+
+def test_the_community_frames_example_in_the_docs_runs(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "community.md").read_text(encoding="utf-8")
+    section = text[text.index("### GeoDataFrames in and out"):]
+    code = re.search(r"```python\n(.*?)```", section, flags=re.DOTALL).group(1)
+    monkeypatch.chdir(root)
+    scope: dict[str, object] = {}
+    exec(compile(code, "docs/community.md", "exec"), scope)  # noqa: S102 - our own docs
+    plan = scope["plan"]
+    assert plan.result.has_solution and plan.blocks.crs.to_epsg() == 4326
+    assert len(plan.allocations) and "optimal" in capsys.readouterr().out.lower()

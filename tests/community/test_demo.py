@@ -58,3 +58,13 @@ def test_readme_command_solves_the_demo_to_optimality(tmp_path: Path,
     assert summary["status"] == "optimal" and summary["verified"]["feasible"]
     assert summary["cost"]["total"] <= 30_000_000
     assert (out / "report.html").stat().st_size > 50_000
+    # result.gpkg gives the demo's layers back: every input column, geometry and CRS
+    import geopandas as gpd
+
+    for name, given in (("blocks", "blocks"), ("sites", "sites")):
+        got = gpd.read_file(out / "result.gpkg", layer=name)
+        src = gpd.read_file(DEMO / "demo_district.gpkg", layer=given)
+        assert got.crs == src.crs and got.crs.to_epsg() == 32650
+        assert list(got.columns[:len(src.columns) - 1]) == list(src.columns.drop("geometry"))
+        assert got.geometry.geom_equals_exact(src.geometry, 0).all()
+        assert not [c for c in got.columns if got[c].isna().all()]
