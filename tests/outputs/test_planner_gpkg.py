@@ -158,3 +158,26 @@ def test_community_scenario_gpkg_keeps_input_layers(tmp_path: Path) -> None:
     _no_all_null(layers)
     assert _info(layers)["working_crs"].startswith("EPSG:3067")
     assert summary["meta"]["input_crs"] == {"demand": "EPSG:3067", "sites": "EPSG:3067"}
+
+
+def test_sites_only_kind_gives_the_site_layer_back_twice(tmp_path: Path) -> None:
+    """p-dispersion measures sites against sites: both layers are the sites as given."""
+    from siting.frames import solve_frames
+
+    path = _helsinki_4326(tmp_path, n=20, m=15)
+    sc = validate_scenario({
+        "demand": {"path": str(path), "layer": "buildings", "id": "id"},
+        "sites": {"path": str(path), "layer": "sites", "id": "id"},
+        "problem": {"kind": "p-dispersion", "p": 3}})
+    run = pipeline.run(sc, tmp_path / "out")
+    assert run.has_solution
+    layers = _layers(tmp_path / "out" / "result.gpkg")
+    s = gpd.read_file(path, layer="sites")
+    for name in ("sites", "demand"):
+        assert len(layers[name]) == len(s) and layers[name].crs.to_epsg() == 4326
+        assert (layers[name].geom_type.to_numpy() == s.geom_type.to_numpy()).all()
+    _no_all_null(layers)
+    b = gpd.read_file(path, layer="buildings")
+    out = solve_frames(b, s, "p-dispersion", p=3, site_id="id")
+    assert out.result.open_sites == run.result.open_sites
+    assert (out.sites.geom_type == s.geom_type).all() and out.sites.crs == s.crs
