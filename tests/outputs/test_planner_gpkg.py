@@ -83,7 +83,8 @@ def test_polygon_demand_in_4326_gives_polygons_attributes_and_4326_back(tmp_path
         assert got.geometry.geom_equals_exact(given.geometry, 1e-9).all()
         for c in given.columns.drop("geometry"):
             assert got[c].tolist() == given[c].tolist(), c
-    assert set(sites.geom_type) == {"Point", "Polygon"} and (demand.geom_type == "MultiPolygon").all()
+    assert set(sites.geom_type) == {"Point", "Polygon"}
+    assert (demand.geom_type == "MultiPolygon").all()
     # the planner's `open` column survives; the run's is beside it
     assert (sites["open"] == "planner's own column").all()
     assert sites["open_result"].sum() == 4
