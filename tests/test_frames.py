@@ -27,6 +27,7 @@ def test_round_trip_keeps_attributes_geometry_and_crs() -> None:
     out = solve_frames(b, s, "p-median", p=3, weight="total", demand_id="id", site_id="id")
     assert out.result.status is Status.OPTIMAL and out.result.verification.feasible
     assert out.demand.crs == b.crs and out.sites.crs == s.crs
+    assert out.working_crs.startswith("EPSG:3067")  # the sites' projected CRS is kept
     assert (out.demand.geom_type == b.geom_type).all()  # polygons stay polygons
     assert (out.sites.geometry.geom_equals_exact(s.geometry, 0)).all()
     assert list(out.demand.columns[:len(b.columns)]) == list(b.columns)

@@ -19,7 +19,7 @@ but given back as they came, in the frame's own CRS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class FrameResult:
     notes: tuple[str, ...] = ()
     kind: str = ""
     reasons: tuple[str, ...] = ()
+    #: the CRS travel costs were measured in ("EPSG:32635 (WGS 84 / UTM zone 35N)")
+    working_crs: str = ""
 
     @property
     def blocks(self) -> Any:
@@ -102,8 +104,10 @@ def solve_frames(demand: Any, sites: Any, problem: Any, *, costs: Any = "euclide
     solved = driver_of(scenario).solve(prepared, progress)
     notes += [n for n in progress.notes if n not in notes]
     if spec.kind == "community":
-        return _community_frames(prepared, solved, demand, sites, tuple(notes))
-    return _classical_frames(prepared, solved, demand, sites, tuple(notes))
+        out = _community_frames(prepared, solved, demand, sites, tuple(notes))
+    else:
+        out = _classical_frames(prepared, solved, demand, sites, tuple(notes))
+    return replace(out, working_crs=layers.crs_label)
 
 
 def make_spec(problem: Any, params: dict[str, Any]) -> Any:
