@@ -19,20 +19,22 @@ from .outputs.progress import Progress
 from .protocol import Driver, Layers, Prepared, RunOutcome, Targets
 from .scenario import Scenario
 
-__all__ = ["Layers", "Prepared", "RunOutcome", "Targets", "prepare", "read_layers", "run",
-           "validate"]
+__all__ = ["Layers", "Prepared", "RunOutcome", "Targets", "prepare", "prepare_layers",
+           "read_layers", "run", "validate"]
 
 
 def read_layers(scenario: Scenario, progress: Progress) -> Layers:
     """Read both layers, check them, and bring them to the working CRS for the metric."""
     from .geo.crs import crs_label, harmonize
-    from .geo.layers import LayerSpec, read_layer
+    from .geo.layers import LayerSpec, read_layer_with_source
 
     notes: list[str] = []
     with progress.step("reading layers"):
         d, s = scenario.demand, scenario.sites
-        demand = read_layer(LayerSpec(d.path, d.layer, d.x, d.y, d.crs, "demand"), notes)
-        sites = read_layer(LayerSpec(s.path, s.layer, s.x, s.y, s.crs, "sites"), notes)
+        demand, d_source = read_layer_with_source(
+            LayerSpec(d.path, d.layer, d.x, d.y, d.crs, "demand"), notes)
+        sites, s_source = read_layer_with_source(
+            LayerSpec(s.path, s.layer, s.x, s.y, s.crs, "sites"), notes)
     for n in notes:
         progress.warn(n)
     notes = []
@@ -42,7 +44,7 @@ def read_layers(scenario: Scenario, progress: Progress) -> Layers:
         progress.note(n)
     label = crs_label(crs)
     progress.note(f"working CRS: {label}")
-    return Layers(scenario, demand, sites, crs, label)
+    return Layers(scenario, demand, sites, crs, label, d_source, s_source)
 
 
 def driver_of(scenario: Scenario) -> Driver:
@@ -52,12 +54,20 @@ def driver_of(scenario: Scenario) -> Driver:
 
 def prepare(scenario: Scenario, progress: Progress | None = None) -> Prepared:
     """Read, check and measure every input the scenario names, without solving."""
-    from .geo.costs import travel_costs
-
     progress = progress or Progress()
-    driver = driver_of(scenario)
     t0 = time.perf_counter()
     layers = read_layers(scenario, progress)
+    prepared = prepare_layers(scenario, layers, progress)
+    return replace(prepared, read_seconds=time.perf_counter() - t0)
+
+
+def prepare_layers(scenario: Scenario, layers: Layers, progress: Progress) -> Prepared:
+    """:func:`prepare` on layers already read (``siting.frames`` passes GeoDataFrames here):
+    the driver's cost request, travel costs from :mod:`siting.geo.costs`, the driver's prepare."""
+    from .geo.costs import travel_costs
+
+    driver = driver_of(scenario)
+    t0 = time.perf_counter()
     request = driver.cost_request(scenario, layers)
     origins = layers.sites if request.origins == "sites" else layers.demand
     costs = travel_costs(scenario.distance, origins, layers.sites, layers.crs, request, progress)

@@ -19,13 +19,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Layers:
-    """Demand and site points in one working CRS (rows in file order)."""
+    """Demand and site points in one working CRS (rows in file order), and beside them each
+    layer's original geometry in its input CRS (GeoSeries, row for row; None when unknown)
+    that the outputs give back (polygons stay polygons)."""
 
     scenario: Scenario
     demand: Any
     sites: Any
     crs: Any
     crs_label: str
+    demand_source: Any = None
+    sites_source: Any = None
 
 
 @dataclass(frozen=True)

@@ -61,3 +61,13 @@ def test_readme_command_solves_the_demo_to_optimality(tmp_path: Path,
     page = (out / "report.html").read_text(encoding="utf-8")  # the demo ships in Chinese
     assert '<html lang="zh-CN">' in page and "社区嵌入式服务设施规划" in page
     assert json.loads((out / "report.json").read_text())["map"]["boundary_source"] == "layer"
+    # result.gpkg gives the demo's layers back: every input column, geometry and CRS
+    import geopandas as gpd
+
+    for name, given in (("blocks", "blocks"), ("sites", "sites")):
+        got = gpd.read_file(out / "result.gpkg", layer=name)
+        src = gpd.read_file(DEMO / "demo_district.gpkg", layer=given)
+        assert got.crs == src.crs and got.crs.to_epsg() == 32650
+        assert list(got.columns[:len(src.columns) - 1]) == list(src.columns.drop("geometry"))
+        assert got.geometry.geom_equals_exact(src.geometry, 0).all()
+        assert not [c for c in got.columns if got[c].isna().all()]

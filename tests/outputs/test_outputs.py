@@ -41,11 +41,17 @@ def test_gpkg_and_tables_for_a_coverage_run(tmp_path: Path,
     out = tmp_path / "out"
     summary = _solve(capsys, d, s, out, "--problem", "mclp", "--radius", "700", "--p", "3")
     assert gpd.list_layers(out / "result.gpkg")["name"].tolist() == ["sites", "demand",
-                                                                      "assignments"]
+                                                                      "assignments", "run_info"]
     sites = gpd.read_file(out / "result.gpkg", layer="sites")
     demand = gpd.read_file(out / "result.gpkg", layer="demand")
     lines = gpd.read_file(out / "result.gpkg", layer="assignments")
-    assert sites.crs.to_epsg() == 32635 and len(sites) == 9 and len(demand) == 40
+    # the input layers' CRS (lon/lat); the working UTM zone is recorded beside them
+    assert sites.crs.to_epsg() == 4326 and len(sites) == 9 and len(demand) == 40
+    assert demand.crs.to_epsg() == 4326 and lines.crs.to_epsg() == 4326
+    info = dict(gpd.read_file(out / "result.gpkg", layer="run_info")[["key", "value"]].values)
+    assert info["working_crs"].startswith("EPSG:32635") and summary["crs"].startswith("EPSG:32635")
+    assert summary["input_crs"] == {"demand": "EPSG:4326", "sites": "EPSG:4326"}
+    assert {"block", "pop", "rent", "cap"} <= set(demand.columns) | set(sites.columns)
     assert set(sites.loc[sites["open"], "site_id"]) == set(summary["open_sites"])
     assert {"required", "load", "utilization", "capacity"} <= set(sites.columns)
     assert {"assigned_site", "travel_cost", "covered"} <= set(demand.columns)

@@ -114,6 +114,7 @@ class CommunityDriver:
         result, reasons = solved.result, solved.reasons
         meta = {"scenario": scenario.name, "description": scenario.description,
                 "distance": prepared.costs.info.get("metric"), "crs": prepared.layers.crs_label,
+                "input_crs": _input_crs(prepared.layers),
                 "seconds": round(solved.seconds, 2)}
         summary = _summary(inst, problem, result, reasons, meta)
         files: tuple[str, ...] = ()
@@ -122,7 +123,8 @@ class CommunityDriver:
             if targets.out_dir is not None:
                 with progress.step("writing outputs"):
                     files = write_outputs(Path(targets.out_dir), inst, problem, result, reasons,
-                                          summary, meta, prepared.extra.get("streets", []))
+                                          summary, meta, prepared.extra.get("streets", []),
+                                          layers=prepared.layers)
             if tmp_json is not None:
                 os.replace(tmp_json, targets.json_path)  # type: ignore[arg-type]
                 tmp_json = None
@@ -135,6 +137,15 @@ class CommunityDriver:
 
 
 DRIVER = CommunityDriver()
+
+
+def _input_crs(layers: Layers) -> dict[str, str]:
+    """Each layer's own CRS (result.gpkg's blocks and sites are written in it)."""
+    from ..outputs.gpkg import crs_text
+
+    return {role: crs_text(src.crs if src is not None else pts.crs)
+            for role, src, pts in (("demand", layers.demand_source, layers.demand),
+                                   ("sites", layers.sites_source, layers.sites))}
 
 
 def _joint_reason(inst: CommunityInstance, problem: CommunityProblem, backend: str | None,
@@ -212,8 +223,13 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
 
 def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProblem,
                   result: CommunityResult | None, reasons: list[str], summary: dict[str, Any],
-                  meta: dict[str, Any], streets: Streets | None = None) -> tuple[str, ...]:
-    """Write every output into a temporary folder, then rename it to ``out_dir``."""
+                  meta: dict[str, Any], streets: Streets | None = None, *,
+                  layers: Layers | None = None) -> tuple[str, ...]:
+    """Write every output into a temporary folder, then rename it to ``out_dir``.
+
+    With the run's ``layers``, result.gpkg gives the input layers back (attributes, original
+    geometry, input CRS) with the plan's columns; without them, points in the working CRS.
+    """
     from ..outputs.write import atomic_dir
     from .report import write_report
     from .tables import (allocations_table, blocks_table, compliance_table, coverage_table,
@@ -245,26 +261,37 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
             if alloc is not None:
                 alloc.to_csv(tmp / "allocations.csv", index=False)
                 written.append("allocations.csv")
-            _gpkg(tmp / "result.gpkg", inst, sites, blocks)
+            _gpkg(tmp / "result.gpkg", inst, sites, blocks, layers, meta)
             written.append("result.gpkg")
     return tuple(written)
 
 
-def _gpkg(path: Path, inst: CommunityInstance, sites: Any, blocks: Any) -> None:
-    import warnings
-
+def _gpkg(path: Path, inst: CommunityInstance, sites: Any, blocks: Any,
+          layers: Layers | None = None, meta: dict[str, Any] | None = None) -> None:
+    """Layers ``sites`` and ``blocks``: the input layers with the plan's columns (see
+    :mod:`siting.outputs.gpkg`), and the ``run_info`` table."""
     import geopandas as gpd
 
-    from ..outputs.write import reproducible_gpkg
+    from ..outputs.gpkg import crs_text, planner_frame, write_gpkg
 
-    reproducible_gpkg()
-    crs = inst.crs
-    warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
-    gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(inst.site_xy[:, 0], inst.site_xy[:, 1]),
-                     crs=crs).to_file(path, layer="sites", driver="GPKG", engine="pyogrio")
-    gpd.GeoDataFrame(blocks, geometry=gpd.points_from_xy(inst.demand_xy[:, 0],
-                                                         inst.demand_xy[:, 1]),
-                     crs=crs).to_file(path, layer="blocks", driver="GPKG", engine="pyogrio")
+    if layers is None:  # tables only (Python API): points in the working CRS
+        d_pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(inst.demand_xy[:, 0],
+                                                             inst.demand_xy[:, 1]), crs=inst.crs)
+        s_pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(inst.site_xy[:, 0],
+                                                             inst.site_xy[:, 1]), crs=inst.crs)
+        d_src = s_src = None
+    else:
+        d_pts, s_pts = layers.demand, layers.sites
+        d_src, s_src = layers.demand_source, layers.sites_source
+    out_sites, empty_s = planner_frame(s_pts, s_src, sites)
+    out_blocks, empty_b = planner_frame(d_pts, d_src, blocks)
+    meta = meta or {}
+    info = {"scenario": meta.get("scenario", ""), "kind": "community",
+            "working_crs": meta.get("crs", crs_text(None) if inst.crs is None else inst.crs),
+            "sites_crs": crs_text(out_sites.crs), "blocks_crs": crs_text(out_blocks.crs),
+            "empty_columns_left_out": [f"sites.{c}" for c in empty_s]
+            + [f"blocks.{c}" for c in empty_b]}
+    write_gpkg(path, {"sites": out_sites, "blocks": out_blocks}, info)
 
 
 def read_streets(spec: str | None, crs: str | None) -> Streets:

@@ -62,9 +62,10 @@ def haversine(dlonlat: np.ndarray, slonlat: np.ndarray, cutoff: float | None) ->
     return SparseCosts.from_pairs(i[keep], j[keep], d[keep], (n, m))
 
 
-def od_table(path: Path, site_col: str, demand_col: str, cost_col: str,
+def od_table(path: Path | Any, site_col: str, demand_col: str, cost_col: str,
              site_ids: np.ndarray, demand_ids: np.ndarray, cutoff: float | None) -> SparseCosts:
-    """A long-format OD table (CSV or Parquet). Missing pairs are unreachable.
+    """A long-format OD table (CSV or Parquet, or a pandas DataFrame from the Python API).
+    Missing pairs are unreachable.
 
     Ids are compared as text; an id matching no site/demand point, a repeated pair, or a
     cost that is not a finite non-negative number is an error naming the row.
@@ -74,20 +75,24 @@ def od_table(path: Path, site_col: str, demand_col: str, cost_col: str,
     from ..errors import first_line
     from .layers import read_text_table
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: travel-cost table not found")
-    try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
-            where, offset = "row", 1
-        else:
-            df = read_text_table(path)
-            where, offset = "line", 2
-    except DataError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pandas/arrow raise many parser types
-        raise DataError(f"{path}: cannot read travel-cost table: {first_line(exc)}") from None
+    if isinstance(path, pd.DataFrame):  # siting.frames: an OD frame (rows named from 0)
+        df, where, offset = path.reset_index(drop=True), "row", 0
+        path = Path("costs frame")
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise DataError(f"{path}: travel-cost table not found")
+        try:
+            if path.suffix.lower() in (".parquet", ".pq"):
+                df = pd.read_parquet(path)
+                where, offset = "row", 1
+            else:
+                df = read_text_table(path)
+                where, offset = "line", 2
+        except DataError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - pandas/arrow raise many parser types
+            raise DataError(f"{path}: cannot read travel-cost table: {first_line(exc)}") from None
     for col in (site_col, demand_col, cost_col):
         if col not in df.columns:
             raise DataError(f"{path}: no column {col!r} (columns: {', '.join(map(str, df.columns))})")

@@ -1,8 +1,13 @@
 """Read one point layer (GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV) into a GeoDataFrame.
 
 The result always holds one valid point per row (polygons are reduced to a representative
-point, an interior point, with a warning that counts them; lines are an error naming the row), a 0..n-1 index, and ``attrs["where"]`` telling how to name
-a row in messages (CSV: the file line; GIS files: the feature number).
+point, an interior point, with a warning that counts them; lines are an error naming the row),
+a 0..n-1 index, and ``attrs["where"]`` telling how to name a row in messages (CSV: the file
+line; GIS files: the feature number).
+
+:func:`read_layer_with_source` also gives back the layer's own geometry (polygons as polygons)
+in its own CRS, row for row: outputs hand the planner's features back as they came, while the
+pipeline works on the points.
 """
 
 from __future__ import annotations
@@ -52,6 +57,12 @@ def fail(gdf: Any, k: int, column: str | None, message: str) -> DataError:
 
 def read_layer(spec: LayerSpec, notes: list[str]) -> Any:
     """Read ``spec`` into a point GeoDataFrame; problems raise one DataError naming file/row/column."""
+    return read_layer_with_source(spec, notes)[0]
+
+
+def read_layer_with_source(spec: LayerSpec, notes: list[str]) -> tuple[Any, Any]:
+    """(points, source): :func:`read_layer`'s point GeoDataFrame and the layer's original
+    geometry as a GeoSeries in the layer's CRS (row k of one is row k of the other)."""
     path = Path(spec.path)
     if not path.is_file():
         raise DataError(f"{path}: {spec.role} file not found")
@@ -65,7 +76,13 @@ def read_layer(spec: LayerSpec, notes: list[str]) -> Any:
     gdf.attrs["source"] = str(path)
     if len(gdf) == 0:
         raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
-    return to_points(gdf, spec, notes)
+    points = to_points(gdf, spec, notes)
+    return points, source_geometry(gdf)
+
+
+def source_geometry(gdf: Any) -> Any:
+    """The frame's own geometry (0..n-1 index, own CRS), kept for the outputs."""
+    return gdf.geometry.reset_index(drop=True).copy()
 
 
 def _read_csv(path: Path, spec: LayerSpec) -> Any:

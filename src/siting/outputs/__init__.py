@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..result import Result
-from .write import atomic_dir, json_text, reproducible_gpkg, stage_json, write_json
+from .gpkg import write_gpkg
+from .write import atomic_dir, json_text, stage_json, write_json
 
 __all__ = ["atomic_dir", "json_text", "stage_json", "write_json", "write_outputs"]
 
@@ -19,7 +20,7 @@ __all__ = ["atomic_dir", "json_text", "stage_json", "write_json", "write_outputs
 def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_dir: Path | None,
                   json_path: Path | None, what: Any) -> tuple[str, ...]:
     """Write the output folder and/or the JSON file; returns the names written."""
-    from .tables import assign
+    from .tables import assign, demand_rows
     from .tables import frames as make_frames
 
     tmp_json = None
@@ -29,11 +30,18 @@ def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_di
             tmp_json = stage_json(Path(json_path), summary)
         if out_dir is not None:
             layers = prepared.layers
-            frames = make_frames(result, assign(result), layers.demand, layers.sites)
+            rows = None if layers.demand is layers.sites else demand_rows(result, layers)
+            frames = make_frames(result, assign(result), layers.demand, layers.sites, rows)
             geographic = bool(layers.crs is not None and layers.crs.is_geographic)
             with atomic_dir(Path(out_dir)) as tmp:
                 written = _write_folder(tmp, frames, summary, layers.scenario.name, what,
                                         geographic)
+                if what.gpkg:
+                    from .tables import gpkg_layers
+
+                    gpkg, info = gpkg_layers(result, frames, layers, summary)
+                    write_gpkg(tmp / "result.gpkg", gpkg, info)
+                    written.insert(1, "result.gpkg")
         if tmp_json is not None:
             os.replace(tmp_json, json_path)  # type: ignore[arg-type]
             tmp_json = None
@@ -47,16 +55,12 @@ def _write_folder(tmp: Path, frames: dict[str, Any], summary: dict[str, Any], ti
                   what: Any, geographic: bool) -> list[str]:
     names = ["summary.json"]
     (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
-    if what.gpkg:
-        gpkg = tmp / "result.gpkg"
-        reproducible_gpkg()
-        for layer in ("sites", "demand", "assignments"):
-            frames[layer].to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
-        names.append("result.gpkg")
     if what.csv:
         for layer in ("sites", "demand", "assignments"):
             df = frames[layer]
             table = df.drop(columns=df.geometry.name)
+            if len(table):  # no all-null columns (capacity, site_cost... when not given)
+                table = table.loc[:, table.notna().any().to_numpy()]
             if layer != "assignments":
                 table.insert(1, "x", df.geometry.x.to_numpy())
                 table.insert(2, "y", df.geometry.y.to_numpy())

@@ -28,10 +28,23 @@ def build_summary(prepared: Any, result: Result, notes: list[str]) -> dict[str, 
     sc = prepared.layers.scenario
     out["scenario"] = sc.name
     out["crs"] = prepared.layers.crs_label
+    out["input_crs"] = _input_crs(prepared.layers)
     out["distance"] = _clean(prepared.distance)
     out["metrics"] = _clean(metrics(result, assign(result)))
     out["inputs"] = {"demand": str(sc.demand.path), "sites": str(sc.sites.path)}
     out["notes"] = list(notes)
+    return out
+
+
+def _input_crs(layers: Any) -> dict[str, str]:
+    """Each layer's own CRS (result.gpkg gives the layers back in it); ``crs`` is the working
+    CRS the travel costs were measured in."""
+    from .gpkg import crs_text
+
+    out = {}
+    for role in ("demand", "sites"):
+        source = getattr(layers, f"{role}_source", None)
+        out[role] = crs_text((source if source is not None else getattr(layers, role)).crs)
     return out
 
 

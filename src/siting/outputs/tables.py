@@ -101,10 +101,16 @@ def _ratio(a: float, b: float) -> float | None:
     return float(a / b) if b > 0 else None
 
 
-def frames(result: Result, a: Assignment, demand_gdf: Any, sites_gdf: Any) -> dict[str, Any]:
-    """GeoDataFrames ``sites``, ``demand`` and ``assignments`` (lines demand → site)."""
+def frames(result: Result, a: Assignment, demand_gdf: Any, sites_gdf: Any,
+           rows: np.ndarray | None = None) -> dict[str, Any]:
+    """GeoDataFrames ``sites``, ``demand`` and ``assignments`` (lines demand → site), points in
+    the working CRS. ``rows``: the demand layer row of each instance row (see
+    :func:`demand_rows`; None: the same rows)."""
     import geopandas as gpd
     import shapely
+
+    if rows is not None:
+        demand_gdf = demand_gdf.iloc[rows]
 
     inst = result.instance
     is_open = (np.asarray(result.decision.open, dtype=bool) if result.decision is not None
@@ -141,3 +147,46 @@ def frames(result: Result, a: Assignment, demand_gdf: Any, sites_gdf: Any) -> di
         "travel_cost": a.pair_cost,
     }, geometry=gpd.GeoSeries(lines, crs=demand_gdf.crs).values, crs=demand_gdf.crs)
     return {"sites": sites, "demand": demand, "assignments": assignments}
+
+
+def demand_rows(result: Result, layers: Any) -> np.ndarray | None:
+    """Layer row of each of the instance's demand points (None: the same rows, in order).
+    Differs when ``distance.unreachable = "drop"`` removed some points."""
+    from ..geo import columns as col
+
+    if result.instance.n_demand == len(layers.demand):
+        return None
+    ids = col.ids(layers.demand, layers.scenario.demand.id)
+    where = {str(v): k for k, v in enumerate(ids)}
+    return np.array([where[str(v)] for v in result.instance.demand_ids], dtype=np.int64)
+
+
+def gpkg_layers(result: Result, frames_: dict[str, Any], layers: Any,
+                summary: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """result.gpkg's layers: ``sites`` and ``demand`` as the input layers (attributes, original
+    geometry, input CRS) with the run's columns; ``assignments`` (lines from each demand
+    point's interior point to its site) in the demand layer's input CRS; and the run info."""
+    from .gpkg import crs_text, planner_frame, to_crs
+
+    sites_only = layers.demand is layers.sites  # p-dispersion: the "demand" rows are the sites
+    d_source = layers.sites_source if sites_only else layers.demand_source
+    rows = None if sites_only else demand_rows(result, layers)
+
+    def body(gdf: Any) -> Any:
+        return gdf.drop(columns=gdf.geometry.name)
+
+    sites, empty_s = planner_frame(layers.sites, layers.sites_source, body(frames_["sites"]))
+    demand, empty_d = planner_frame(layers.demand, d_source, body(frames_["demand"]), rows)
+    if rows is not None:  # points dropped as unreachable stay in the layer, flagged
+        kept = np.zeros(len(demand), dtype=bool)
+        kept[rows] = True
+        demand["dropped"] = ~kept
+    lines = to_crs(frames_["assignments"], demand.crs)
+    info = {"scenario": layers.scenario.name, "kind": result.problem.kind,
+            "status": result.status.value, "working_crs": summary.get("crs", ""),
+            "sites_crs": crs_text(sites.crs), "demand_crs": crs_text(demand.crs),
+            "assignments_crs": crs_text(lines.crs),
+            "travel_cost_units": summary.get("distance", {}).get("units", ""),
+            "empty_columns_left_out": [f"sites.{c}" for c in empty_s]
+            + [f"demand.{c}" for c in empty_d]}
+    return {"sites": sites, "demand": demand, "assignments": lines}, info
