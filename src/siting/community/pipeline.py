@@ -27,7 +27,7 @@ from ..outputs.progress import Progress
 from ..outputs.write import json_text, stage_json
 from ..protocol import Layers, Prepared, RunOutcome, Targets
 from ..scenario import Scenario
-from .diagnose import diagnose
+from .diagnose import diagnose, joint_reasons, magnitude_warnings
 from .instance import CommunityInstance, build_instance, cutoff
 from .solve import CommunityResult, solve
 from .spec import CommunityProblem
@@ -80,7 +80,11 @@ class CommunityDriver:
                               sites_label=str(layers.sites.attrs.get("source", "sites")))
         # every input is opened and checked before the first solve
         streets = read_streets(problem.streets, inst.crs)
-        return Prepared(scenario, layers, costs, inst, problem, 0.0, {"streets": streets})
+        warnings = magnitude_warnings(inst, problem, costs.info.get("units"))
+        for w in warnings:
+            progress.warn(w)
+        return Prepared(scenario, layers, costs, inst, problem, 0.0,
+                        {"streets": streets, "warnings": warnings})
 
     def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
         inst, problem = prepared.instance, prepared.problem
@@ -89,6 +93,7 @@ class CommunityDriver:
                 "pairs": {s.name: int(inst.pairs[k].i.size)
                           for k, s in enumerate(problem.services)},
                 "infeasible_because": diagnose(inst, problem),
+                "warnings": list(prepared.extra.get("warnings", [])),
                 "distance": prepared.costs.public_info()}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Solved:
@@ -104,8 +109,8 @@ class CommunityDriver:
                 result = solve(inst, problem, backend=backend, options=options)
             if (not result.has_solution and result.status.value == "infeasible"
                     and result.termination.value != "interrupted"):
-                reasons = diagnose(inst, problem) or _joint_reason(inst, problem, backend,
-                                                                   options)
+                reasons = list(result.reasons) or diagnose(inst, problem) or _joint_reason(
+                    inst, problem, backend, options)
         return Solved(result, reasons, prepared.read_seconds + time.perf_counter() - t0)
 
     def write(self, prepared: Prepared, solved: Solved, targets: Targets,
@@ -114,8 +119,17 @@ class CommunityDriver:
         result, reasons = solved.result, solved.reasons
         meta = {"scenario": scenario.name, "description": scenario.description,
                 "distance": prepared.costs.info.get("metric"), "crs": prepared.layers.crs_label,
-                "seconds": round(solved.seconds, 2)}
+                "seconds": round(solved.seconds, 2), "backend": _backend_name(scenario)}
         summary = _summary(inst, problem, result, reasons, meta)
+        # the README's contract: timings {read, build, solve, total}; keys set by --set
+        timings = dict(summary.get("timings") or {})
+        timings.update({"read": round(prepared.read_seconds, 3),
+                        "total": round(solved.seconds, 3)})
+        timings.setdefault("build", None)
+        timings.setdefault("solve", None)
+        summary["timings"] = timings
+        summary["overrides"] = scenario.overrides
+        summary["warnings"] = list(prepared.extra.get("warnings", []))
         files: tuple[str, ...] = ()
         tmp_json = stage_json(targets.json_path, summary) if targets.json_path else None
         try:
@@ -137,23 +151,21 @@ class CommunityDriver:
 DRIVER = CommunityDriver()
 
 
+def _backend_name(scenario: Scenario) -> str:
+    """The backend a run uses (named in the report even when nothing was solved)."""
+    from ..backends import get_backend
+
+    try:
+        return get_backend(scenario.solver.backend).name
+    except SitingError:
+        return scenario.solver.backend or "highs"
+
+
 def _joint_reason(inst: CommunityInstance, problem: CommunityProblem, backend: str | None,
                   options: Any) -> list[str]:
-    """No single cause: report the cheapest plan meeting the targets against the budget."""
-    if problem.budget is None or not problem.targets:
-        return ["no plan satisfies the rules, targets and budget together (no single rule "
-                "explains it; relax a target or a rule)"]
-    cheapest = problem.model_copy(update={"objective": "cost", "budget": None})
-    try:
-        res = solve(inst, cheapest, backend=backend, options=options)
-    except SitingError:
-        res = None
-    if res is not None and res.has_solution and res.check is not None:
-        proven = "" if res.status.value == "optimal" else " (best found, not proven cheapest)"
-        return [f"every target can be met on its own, but the cheapest plan meeting all targets "
-                f"and rules costs ¥{res.check.total_cost:,.0f}{proven}, above the budget "
-                f"¥{problem.budget:,.0f}."]
-    return ["the targets cannot all be met together under the guide rules, at any budget."]
+    """No single cause: name the targets that cannot be met, the keys that set them and the
+    highest share reachable; or the cheapest plan meeting them against the budget."""
+    return joint_reasons(inst, problem, backend=backend, options=options)
 
 
 def _summary(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
@@ -162,7 +174,8 @@ def _summary(inst: CommunityInstance, problem: CommunityProblem, result: Communi
 
     if result is None:
         return {"status": "infeasible", "objective": None, "bound": None, "gap": None,
-                "objective_kind": problem.objective, "open_sites": [], "backend": None,
+                "objective_kind": problem.objective, "open_sites": [],
+                "backend": meta.get("backend"),
                 "formulation": "community", "infeasible_because": reasons,
                 "problem": problem.model_dump(mode="json"), **{"meta": meta}}
     out = summary_dict(inst, problem, result, {"meta": meta})
