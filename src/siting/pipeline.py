@@ -31,8 +31,10 @@ def read_layers(scenario: Scenario, progress: Progress) -> Layers:
     notes: list[str] = []
     with progress.step("reading layers"):
         d, s = scenario.demand, scenario.sites
-        demand = read_layer(LayerSpec(d.path, d.layer, d.x, d.y, d.crs, "demand"), notes)
-        sites = read_layer(LayerSpec(s.path, s.layer, s.x, s.y, s.crs, "sites"), notes)
+        demand = read_layer(LayerSpec(d.path, d.layer, d.x, d.y, d.crs, "demand", d.encoding),
+                            notes)
+        sites = read_layer(LayerSpec(s.path, s.layer, s.x, s.y, s.crs, "sites", s.encoding),
+                           notes)
     for n in notes:
         progress.warn(n)
     notes = []

@@ -86,6 +86,8 @@ class _Layer(_Section):
                             "or of a GIS layer that has none")
     id: str | None = Field(default=None, description="id column (default: 'id' if present, "
                            "else row numbers)")
+    encoding: str | None = Field(default=None, description="CSV text encoding (default: UTF-8 "
+                                 "with or without BOM, else detected, e.g. GBK/GB18030)")
 
 
 class DemandInput(_Layer):

@@ -34,7 +34,7 @@ def test_target_beyond_reach_names_the_community_and_the_share() -> None:
     prob, inst = _district(objective="cost", targets={"childcare": {"district": 0.9}})
     reasons = diagnose(inst, prob)
     assert reasons == [
-        "childcare target 90% in community C7 (problem.targets.childcare.district) cannot be "
+        "childcare target 90% in community C7 (problem.targets.childcare.community) cannot be "
         "met: the highest share reachable there is 61.00 % of its aged 0–3 population, even "
         "if every site that may host childcare did (61% within 300 m, 61% within 500 m of any "
         "candidate site that may host childcare)."]

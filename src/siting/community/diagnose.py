@@ -152,8 +152,8 @@ def _targets(inst: CommunityInstance, problem: CommunityProblem,
             want = target.districts.get(gname, target.district)
             if want is None or W[gi] <= 0:
                 continue
-            where = (f"{key}.districts.{gname}" if gname in target.districts
-                     else f"{key}.district")
+            where = (f"{key}.communities.{gname}" if gname in target.districts
+                     else f"{key}.community")
             share = float(C[gi] / W[gi])
             if share < want - 1e-9:
                 out.append(f"{sname} target {want:.0%} in community {gname} ({where}) cannot "
@@ -270,8 +270,8 @@ def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *,
         s = names.index(sname)
         best = highest_share(inst, problem, sname, backend=backend, options=options)
         levels = [("overall", target.overall)] if target.overall is not None else []
-        levels += [("district", target.district)] if target.district is not None else []
-        levels += [(f"districts.{k}", v) for k, v in target.districts.items()]
+        levels += [("community", target.district)] if target.district is not None else []
+        levels += [(f"communities.{k}", v) for k, v in target.districts.items()]
         for field, want in levels:
             key = f"problem.targets.{sname}.{field}"
             if best is None:
