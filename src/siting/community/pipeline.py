@@ -29,7 +29,7 @@ from ..protocol import Layers, Prepared, RunOutcome, Targets
 from ..scenario import Scenario
 from .diagnose import diagnose, joint_reasons, magnitude_warnings
 from .instance import CommunityInstance, build_instance, cutoff
-from .solve import CommunityResult, solve
+from .solve import CommunityResult, infeasible_result, solve
 from .spec import CommunityProblem
 
 OUTPUT_FILES = ("report.html", "result.gpkg", "summary.json", "sites.csv", "blocks.csv",
@@ -104,7 +104,9 @@ class CommunityDriver:
         options = scenario.solver.options()
         backend = scenario.solver.backend
         result: CommunityResult | None = None
-        if not reasons:
+        if reasons:  # ruled out before solving: still a result (status, backend, reasons)
+            result = infeasible_result(problem, _backend_name(scenario), reasons)
+        else:
             with progress.step("solving community model"):
                 result = solve(inst, problem, backend=backend, options=options)
             if (not result.has_solution and result.status.value == "infeasible"
@@ -224,6 +226,10 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
     if streets is None:
         streets = read_streets(problem.streets, inst.crs)
     written: list[str] = []
+    if result is not None and reasons:  # the report shows the reasons once, as reasons
+        from dataclasses import replace
+
+        result = replace(result, notes=tuple(n for n in result.notes if n not in reasons))
     with atomic_dir(out_dir) as tmp:
         html = render(inst, problem, result, title=f"{meta.get('scenario', 'Scenario')}: "
                       "embedded community services plan", diagnosis=reasons, streets=streets,

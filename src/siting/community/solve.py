@@ -158,6 +158,17 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
 
 
+def infeasible_result(problem: CommunityProblem, backend: str,
+                      reasons: list[str] | tuple[str, ...]) -> CommunityResult:
+    """The result of a scenario a diagnosis rules out before any solve: status infeasible, the
+    backend that would have run, no stages, the reasons (also as notes)."""
+    return CommunityResult(problem=problem, status=Status.INFEASIBLE, objective=None,
+                           bound=None, gap=None, plan=None, check=None, stages=(),
+                           backend=backend, build_seconds=0.0, solve_seconds=0.0,
+                           notes=tuple(reasons), termination=Termination.INFEASIBLE,
+                           reasons=tuple(reasons))
+
+
 def _termination(ctx: SolveContext, sol1: MilpSolution, stages: list[Stage]) -> Termination:
     """Interrupted or time-limited if any stage stopped so (or did not run); else how stage 1
     ended."""
