@@ -1,13 +1,13 @@
 """Regenerate the demo district: python instances/demo_district/generate.py [SEED]
 
 Writes demo_district.gpkg (layers blocks, sites, streets, communities) next to this file.
-The generator itself is siting.community.demo (seeded, deterministic).
+The generator itself is siting.testing.district (seeded, deterministic).
 """
 
 import sys
 from pathlib import Path
 
-from siting.community.demo import generate, write
+from siting.testing.district import generate, write
 
 if __name__ == "__main__":
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 20240115

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from siting.scale.generate import generate_city, scenario_toml, write_city_layers
+from siting.testing.city import generate_city, scenario_toml, write_city_layers
 
 
 def main() -> None:

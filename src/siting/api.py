@@ -17,7 +17,7 @@ from .result import Result, Timings
 from .solution import Termination
 from .verify import check
 
-_PROBLEM = TypeAdapter(Problem)
+_PROBLEM: TypeAdapter[Any] = TypeAdapter(Problem)
 
 
 def make_problem(problem: Problem | str | dict[str, Any], **params: Any) -> Problem:

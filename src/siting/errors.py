@@ -48,3 +48,9 @@ class VerificationError(SitingError):
 class ResourceError(SitingError):
     """The model would not fit in memory: the message says what to change (cutoff, aggregation,
     heuristic mode) instead of letting the process be killed."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (library errors can run to pages)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -87,8 +87,9 @@ class Instance:
     demand: np.ndarray | None = None
     fixed_cost: np.ndarray | None = None
     capacity: np.ndarray | None = None
-    required: np.ndarray | None = None
-    forbidden: np.ndarray | None = None
+    #: site flags (bool, one per site); left out (or empty) = no site required / forbidden
+    required: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    forbidden: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     name: str = "instance"
     default_p: int | None = None
     source: str = ""
@@ -115,11 +116,12 @@ class Instance:
                 object.__setattr__(self, name, _vector(value, m, name, self._where()))
         for name in ("required", "forbidden"):
             value = getattr(self, name)
-            mask = np.zeros(m, dtype=bool) if value is None else np.asarray(value, dtype=bool)
+            empty = value is None or np.size(value) == 0
+            mask = np.zeros(m, dtype=bool) if empty else np.asarray(value, dtype=bool)
             if mask.shape != (m,):
                 raise DataError(f"{self._where()}{name} mask has shape {mask.shape}, expected ({m},)")
             object.__setattr__(self, name, mask)
-        both = self.required & self.forbidden  # type: ignore[operator]
+        both = self.required & self.forbidden
         if both.any():
             raise SpecError(f"site {self.site_ids[np.flatnonzero(both)[0]]} is both required "
                             "and forbidden; drop one of the two flags")

@@ -16,6 +16,8 @@ class Spec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    kind: str
+
 
 _Spec = Spec
 

@@ -72,10 +72,10 @@ def _weighted_sum(w: np.ndarray, cost: np.ndarray) -> float:
 def _site_rules(instance: Instance, open_mask: np.ndarray, out: list[str]) -> None:
     req = instance.required
     forb = instance.forbidden
-    missing = np.flatnonzero(req & ~open_mask)  # type: ignore[operator]
+    missing = np.flatnonzero(req & ~open_mask)
     if missing.size:
         out.append(f"required site {instance.site_ids[missing[0]]} is not open")
-    bad = np.flatnonzero(forb & open_mask)  # type: ignore[operator]
+    bad = np.flatnonzero(forb & open_mask)
     if bad.size:
         out.append(f"forbidden site {instance.site_ids[bad[0]]} is open")
 
@@ -226,7 +226,7 @@ def verify_dispersion(instance: Instance, problem: PDispersion,
 
 def _coverable(instance: Instance, radius: float) -> np.ndarray:
     i, j, _ = instance.pairs(max_cost=radius)
-    ok = ~instance.forbidden[j]  # type: ignore[index]
+    ok = ~instance.forbidden[j]
     mask = np.zeros(instance.n_demand, dtype=bool)
     mask[i[ok]] = True
     return mask

@@ -6,22 +6,16 @@ from itertools import combinations
 
 import numpy as np
 
+from siting import testing
 from siting.instance import Instance
 
 
 def random_instance(seed: int, n: int = 9, m: int = 6, *, fixed: bool = False,
                     capacitated: bool = False) -> Instance:
-    """Integer Euclidean costs on a 0..20 grid; weights 1..4; optional fixed costs and
-    capacities (8..14 per site: two or three sites are needed for everyone)."""
-    rng = np.random.default_rng(seed)
-    dem = rng.integers(0, 21, size=(n, 2))
-    site = rng.integers(0, 21, size=(m, 2))
-    cost = np.rint(np.hypot(*(dem[:, None, :] - site[None, :, :]).transpose(2, 0, 1)))
-    weight = rng.integers(1, 5, size=n).astype(float)
-    return Instance(cost=cost, weight=weight, demand_ids=np.arange(n), site_ids=np.arange(m),
-                    fixed_cost=rng.integers(5, 40, size=m).astype(float) if fixed else None,
-                    capacity=rng.integers(8, 15, size=m).astype(float) if capacitated else None,
-                    name=f"rand{seed}")
+    """Integer Euclidean costs (siting.testing's one random-instance builder), optional fixed
+    costs and capacities."""
+    return testing.random_instance(seed, n, m, fixed_costs=fixed, capacities=capacitated,
+                                   name=f"rand{seed}")
 
 
 def brute_pmedian(inst: Instance, p: int) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from siting.community.demo import generate
+from siting.testing.district import generate
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "instances" / "demo_district"

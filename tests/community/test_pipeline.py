@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
-from siting.community.demo import generate, write
+from siting.testing.district import generate, write
 
 SCENARIO = """
 name = "tiny"

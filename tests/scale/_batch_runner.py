@@ -14,7 +14,7 @@ from typing import Any
 
 import siting
 from siting.batch.runner import summary_fields
-from siting.scale.generate import generate_city, radius_instance
+from siting.testing.city import generate_city, radius_instance
 
 
 def city_runner(scenario: Path, out_dir: Path, overrides: dict[str, Any]) -> dict[str, Any]:

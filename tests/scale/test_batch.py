@@ -148,7 +148,7 @@ def test_csv_manifest_overrides(tmp_path: Path) -> None:
 
 def test_cli_batch_runs_real_pipeline_scenarios(tmp_path: Path, capsys) -> None:
     pytest.importorskip("geopandas")
-    from siting.scale.generate import generate_city, scenario_toml, write_city_layers
+    from siting.testing.city import generate_city, scenario_toml, write_city_layers
 
     city = generate_city(300, 30, seed=9)
     demand, sites = write_city_layers(city, tmp_path)

@@ -10,7 +10,7 @@ import siting
 from siting.errors import ResourceError
 from siting.instance import Instance
 from siting.options import SolveOptions
-from siting.scale.generate import generate_city, knn_instance, radius_instance
+from siting.testing.city import generate_city, knn_instance, radius_instance
 from siting.scale.memory import MilpSize, check_memory
 
 from ..conftest import read_optima
@@ -141,7 +141,7 @@ def test_pcenter_heuristic_bound_is_valid() -> None:
 def test_cli_memory_refusal_is_one_line_exit_2(tmp_path, monkeypatch, capsys) -> None:
     pytest.importorskip("geopandas")
     from siting.cli import main
-    from siting.scale.generate import scenario_toml, write_city_layers
+    from siting.testing.city import scenario_toml, write_city_layers
 
     city = generate_city(200, 20, seed=2)
     demand, sites = write_city_layers(city, tmp_path)

@@ -12,7 +12,7 @@ import siting
 from siting.instance import Instance
 from siting.problems import LSCP, MCLP
 from siting.reduce import identical_rows, reduce_covering
-from siting.scale.generate import generate_city, radius_instance
+from siting.testing.city import generate_city, radius_instance
 from siting.verify import verify
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 from importlib import import_module
 
 from ..errors import SitingError
@@ -21,7 +22,7 @@ EXIT_OK, EXIT_NO_SOLUTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         self.exit(EXIT_USAGE, f"siting: error: {message}\n")
 
 

@@ -123,6 +123,7 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
                                                                options=options)
             out = replace(out, reasons=tuple(reasons), notes=out.notes + tuple(reasons))
         return out
+    assert sol1.x is not None  # has_solution
     plan1 = decode(model, inst, sol1.x)
     check1 = verify(inst, problem, plan1)
     _assert_feasible(check1, "stage 1")
@@ -283,6 +284,7 @@ def _assert_feasible(check: Check, where: str) -> None:
 
 def _disaggregate(terms: CreditTerms, inst: CommunityInstance, u: np.ndarray) -> Allocation:
     """Split each group's allocation over its blocks in proportion to their population."""
+    assert terms.site is not None and terms.group is not None and terms.group_weight is not None
     keep = u > 1e-9
     cols_group = terms.group[terms.block[keep]]
     site, amount = terms.site[keep], u[keep]

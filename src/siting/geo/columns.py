@@ -32,7 +32,7 @@ def ids(gdf: Any, name: str | None) -> np.ndarray:
         if name is None:
             return np.array([str(k + 1) for k in range(len(gdf))], dtype=object)
     values = column(gdf, name)
-    out = np.array([_id_text(v) for v in values], dtype=object)
+    out = np.array([id_text(v) for v in values], dtype=object)
     missing = np.flatnonzero(out == "")
     if missing.size:
         raise fail(gdf, int(missing[0]), name, "id is missing")
@@ -122,7 +122,8 @@ def flags(gdf: Any, name: str) -> np.ndarray:
     return out
 
 
-def _id_text(v: Any) -> str:
+def id_text(v: Any) -> str:
+    """An id as text: whole floats without '.0', numpy integers as ints, stripped strings."""
     if v is None:
         return ""
     if isinstance(v, (float, np.floating)):

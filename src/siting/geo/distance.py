@@ -71,7 +71,8 @@ def od_table(path: Path, site_col: str, demand_col: str, cost_col: str,
     """
     import pandas as pd
 
-    from .layers import _first_line, read_text_table
+    from ..errors import first_line
+    from .layers import read_text_table
 
     path = Path(path)
     if not path.is_file():
@@ -86,7 +87,7 @@ def od_table(path: Path, site_col: str, demand_col: str, cost_col: str,
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - pandas/arrow raise many parser types
-        raise DataError(f"{path}: cannot read travel-cost table: {_first_line(exc)}") from None
+        raise DataError(f"{path}: cannot read travel-cost table: {first_line(exc)}") from None
     for col in (site_col, demand_col, cost_col):
         if col not in df.columns:
             raise DataError(f"{path}: no column {col!r} (columns: {', '.join(map(str, df.columns))})")
@@ -96,11 +97,11 @@ def od_table(path: Path, site_col: str, demand_col: str, cost_col: str,
     def bad(k: int, col: str, msg: str) -> DataError:
         return DataError(f"{path}: {where} {k + offset}, column {col!r}: {msg}")
 
-    from .columns import _id_text
+    from .columns import id_text
 
-    j = _lookup(np.array([_id_text(v) for v in df[site_col]], dtype=object), site_ids,
+    j = _lookup(np.array([id_text(v) for v in df[site_col]], dtype=object), site_ids,
                 lambda k, v: bad(k, site_col, f"site id {v!r} matches no candidate site"))
-    i = _lookup(np.array([_id_text(v) for v in df[demand_col]], dtype=object), demand_ids,
+    i = _lookup(np.array([id_text(v) for v in df[demand_col]], dtype=object), demand_ids,
                 lambda k, v: bad(k, demand_col, f"demand id {v!r} matches no demand point"))
     raw = df[cost_col]
     text = raw if pd.api.types.is_numeric_dtype(raw) else raw.astype(str).str.strip()

@@ -17,8 +17,8 @@ from siting.mps import lp_text, mps_text, write_model
 from siting.options import SolveOptions
 from siting.readers import load_instance
 
-from ..conftest import read_optima
-from .helpers import random_instance
+from tests.conftest import read_optima
+from tests.backends.helpers import random_instance
 
 
 def _read_back(path: Path, problem: MilpProblem) -> float:

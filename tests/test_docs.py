@@ -7,7 +7,7 @@ from pathlib import Path
 
 from siting.formulations import FORMULATIONS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _anchors(text: str) -> set[str]:

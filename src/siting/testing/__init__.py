@@ -13,11 +13,11 @@ import math
 import numpy as np
 from scipy.optimize import linprog
 
-from .decision import Decision
-from .instance import Instance
-from .problems import CFLP, MCLP, PCenter, PDispersion, PMedian, Problem
-from .result import Result
-from .verify import verify
+from ..decision import Decision
+from ..instance import Instance
+from ..problems import CFLP, MCLP, PCenter, PDispersion, PMedian, Problem
+from ..result import Result
+from ..verify import verify
 
 
 def random_instance(
@@ -32,7 +32,7 @@ def random_instance(
     name: str | None = None,
 ) -> Instance:
     """A seeded random Euclidean instance on a 100 x 100 square."""
-    from .instance import SparseCosts
+    from ..instance import SparseCosts
 
     rng = np.random.default_rng(seed)
     dem = rng.uniform(0, 100, size=(n, 2))
@@ -73,7 +73,7 @@ def random_sites(seed: int, m: int = 8, *, integer: bool = True,
 def _admissible(instance: Instance, sizes: range) -> list[np.ndarray]:
     m = instance.n_sites
     req = np.flatnonzero(instance.required)
-    free = [j for j in range(m) if not instance.forbidden[j] and not instance.required[j]]  # type: ignore[index]
+    free = [j for j in range(m) if not instance.forbidden[j] and not instance.required[j]]
     out = []
     for k in sizes:
         extra = k - req.size
@@ -117,16 +117,16 @@ def _cflp_allocation(instance: Instance, open_mask: np.ndarray, single: bool) ->
     c = np.where(reach, w[:, None] * Dsub, 0.0).ravel()
     A_eq = np.kron(np.eye(n), np.ones(k))
     A_ub = np.zeros((k, n * k))
-    for jj in range(k):
-        A_ub[jj, jj::k] = q
+    for col in range(k):
+        A_ub[col, col::k] = q
     bounds = [(0, 1 if r else 0) for r in reach.ravel()]
     res = linprog(c, A_ub=A_ub, b_ub=cap[cols], A_eq=A_eq, b_eq=np.ones(n), bounds=bounds,
                   method="highs")
     if res.status != 0:
         return None
     x = res.x.reshape(n, k)
-    i, jj = np.nonzero(x > 1e-12)
-    return Decision(open_mask, i, cols[jj], x[i, jj])
+    ii, jj = np.nonzero(x > 1e-12)
+    return Decision(open_mask, ii, cols[jj], x[ii, jj])
 
 
 def brute_force(instance: Instance, problem: Problem) -> tuple[float | None, Decision | None]:

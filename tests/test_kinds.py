@@ -18,7 +18,7 @@ from siting.outputs.progress import Progress
 from siting.protocol import Prepared, RunOutcome
 from siting.scenario import PROBLEM_KINDS, validate_scenario
 
-from .conftest import make_points, write_layer
+from tests.geo.conftest import make_points, write_layer
 
 pytest.importorskip("siting.community.spec")
 

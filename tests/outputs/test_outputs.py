@@ -16,7 +16,7 @@ from siting.outputs import figures
 from siting.outputs.progress import PrintProgress, Progress, make_progress
 from siting.scenario import validate_scenario
 
-from .conftest import gpd, leftovers, make_points, run_cli, write_layer
+from tests.geo.conftest import gpd, leftovers, make_points, run_cli, write_layer
 
 
 def _files(tmp: Path, *, sites_ids: list[str] | None = None) -> tuple[Path, Path]:

@@ -8,7 +8,7 @@ import pytest
 
 from siting.outputs.write import atomic_dir
 
-from .conftest import run_cli
+from tests.geo.conftest import run_cli
 
 
 def _flags(town: dict[str, Path], *more: object) -> list[object]:

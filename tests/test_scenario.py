@@ -11,9 +11,9 @@ import pytest
 from siting.errors import SpecError
 from siting.scenario import PROBLEM_KINDS, load_scenario
 
-from .conftest import leftovers, make_points, run_cli, write_layer
+from tests.geo.conftest import leftovers, make_points, run_cli, write_layer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "models" / "scenarios").glob("*.toml"))
 
 GOOD = """
