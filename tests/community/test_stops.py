@@ -97,3 +97,25 @@ def test_ctrl_c_stops_every_stage_and_exits_130(tmp_path: Path) -> None:
     first = ends.index("interrupted")  # the stage running at the signal, then none ran
     assert all(e == "not run (interrupted)" for e in ends[first + 1:]), ends
     assert "interrupted" in stdout
+
+
+def test_ctrl_c_in_a_frontier_ends_every_later_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    import siting.community.frontier as fr
+    from siting.solution import Termination
+    from siting.testing.community import build, problem
+
+    prob = problem("coverage", budget=60)
+    inst = build(2, prob)
+    calls: list[float] = []
+    real = fr.solve
+
+    def interrupted(inst: Any, p: Any, **kw: Any) -> Any:
+        calls.append(p.budget)
+        return dataclasses.replace(real(inst, p, **kw), termination=Termination.INTERRUPTED)
+
+    monkeypatch.setattr(fr, "solve", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fr.frontier(inst, prob, [40.0, 60.0, 80.0])
+    assert calls == [40.0]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..errors import SpecError
 from ..options import SolveOptions
+from ..solution import Termination
 from .formulation import build_model
 from .instance import CommunityInstance
 from .solve import CommunityResult, solve
@@ -77,6 +78,8 @@ def frontier(inst: CommunityInstance, problem: CommunityProblem, budgets: list[f
         p = problem.with_budget(b)
         res = solve(inst, p, backend=backend, options=options, model=model.with_budget(b),
                     start=start, tie_break=tie_break)
+        if res.termination is Termination.INTERRUPTED:  # Ctrl-C ends every later budget too
+            raise KeyboardInterrupt
         if res.x is not None:
             start = res.x
         c = res.check
