@@ -66,3 +66,14 @@ def test_solve_help_does_not_promise_community_pngs(capsys: pytest.CaptureFixtur
         main(["solve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "community: report.html, result.gpkg, summary.json and CSV tables" in text
+
+
+def test_frontier_takes_set(district_dir: Path, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = scenario(district_dir, "o4")
+    code = main(["frontier", str(path), "--budgets", "1e6,2e6", "--out", str(tmp_path / "f"),
+                 "--set", "problem.rules.new_site_min_core=1", "--backend", "highs"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "override problem.rules.new_site_min_core = 1" in err
+    assert "override solver.backend = 'highs'" in err
