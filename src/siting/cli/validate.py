@@ -51,7 +51,4 @@ def run(args: argparse.Namespace) -> int:
         pairs = f", {dist['pairs']} reachable pairs ({dist['metric']})" if dist else ""
         print(f"{args.scenario}: ok: {found['problem']}, {found['demand_points']} demand points, "
               f"{found['sites']} sites, CRS {found['crs']}{pairs}")
-    if not args.json and not args.quiet:
-        for w in found.get("warnings") or []:
-            print(f"  warning: {w}")
     return EXIT_NO_SOLUTION if reasons else EXIT_OK

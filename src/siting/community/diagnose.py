@@ -185,9 +185,16 @@ def _space(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
                    f"{most[gi]:,.0f} m², {_floor2(reach[gi]):g} m² per 100 households.")
     if out:
         best = _floor2(float(reach.min())) if np.isfinite(reach.min()) else 0.0
-        out.append(f"to relax the rule, lower problem.rules.space_per_100_households to at most "
-                   f"{best:g} (the highest rate every community could reach) or set it to 0 to "
-                   "switch it off.")
+        if best > 0:
+            out.append(f"to relax the rule, lower problem.rules.space_per_100_households to at "
+                       f"most {best:g} (the highest rate every community could reach) or set it "
+                       "to 0 to switch it off.")
+        else:
+            none = [str(inst.district_names[g]) for g in np.flatnonzero(reach <= 0)]
+            out.append(f"communit{'y' if len(none) == 1 else 'ies'} {', '.join(none)} can offer "
+                       "no service space at all (no candidate site with room): set "
+                       "problem.rules.space_per_100_households to 0 to switch the rule off, or "
+                       "add candidate sites there.")
     if problem.budget is not None:
         g = np.array([s.module_cost for s in problem.services])
         per_m2 = float(np.min(g / a)) if g.size else 0.0
