@@ -124,3 +124,11 @@ def test_misspelled_service_table_says_not_in_catalogue() -> None:
     with pytest.raises(SpecError, match=r"^my.toml: problem.services\[1\]: 'child_care' is not "
                        r"in the catalogue 'default' \(did you mean 'childcare'\?\)"):
         validate_scenario(data, source="my.toml", check_files=False)
+
+
+def test_segment_mapping_to_a_column_that_does_not_exist() -> None:
+    demand, sites = _tables()
+    prob = _problem(columns={"segments": {"elderly": "elderly", "total": "totl"}})
+    with pytest.raises(DataError, match=r"column 'totl' \(population of segment 'total'\) is "
+                       r"missing .*set problem.columns.segments.total"):
+        planar_instance(prob, demand, sites)
