@@ -157,13 +157,17 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError(f"give either PATH ({args.path}) or --demand/--sites, not both")
         if args.demand is None or args.sites is None:
             raise SpecError("GIS input needs both --demand and --sites")
+        if args.overrides:
+            raise SpecError("--set applies to scenario files; with --demand/--sites use the flags")
         return run_layers(args)
     if args.path is None:
         raise SpecError("give an instance file, a scenario .toml, or --demand and --sites")
     if args.path.lower().endswith(".toml"):
         return run_scenario(args)
     used = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("out",)
-            if getattr(args, f) is not None] + (["--set"] if args.overrides else [])
+            if getattr(args, f) is not None]
+    if args.overrides:
+        raise SpecError("--set applies to scenario files, not instance files")
     if used:
         raise SpecError(f"{used[0]} applies to GIS layers or scenarios, not instance files")
     return run_instance(args)
