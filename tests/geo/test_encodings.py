@@ -43,3 +43,14 @@ def test_scenario_layers_accept_encoding(tmp_path: Path) -> None:
                             "sites": {"path": "s.csv"},
                             "problem": {"kind": "p-median", "p": 1}}, check_files=False)
     assert sc.demand.encoding == "gbk" and sc.sites.encoding is None
+
+
+def test_utf16_with_bom_and_binary_data(tmp_path: Path) -> None:
+    path = tmp_path / "u16.csv"
+    path.write_bytes(ROWS.encode("utf-16"))
+    gdf = read_layer(LayerSpec(path, crs="EPSG:32650"), [])
+    assert gdf["小区名称"].tolist() == ["东湖花园社区", "南湖街道社区"]
+    bad = tmp_path / "bin.csv"
+    bad.write_bytes(b"id,x\x00\x01\x02")
+    with pytest.raises(DataError, match="cannot read as CSV: binary data"):
+        read_layer(LayerSpec(bad), [])

@@ -123,6 +123,11 @@ def text_encoding(path: Path, given: str | None = None) -> str:
                             "'gb18030')") from None
         return given
     raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" is UTF-16 with a BOM
+        return "utf-16"
+    if b"\x00" in raw[:65536]:  # UTF-16 or a binary file: not a CSV siting can read
+        raise DataError(f"{path}: cannot read as CSV: binary data (not a text file; save it as "
+                        "CSV UTF-8 or GBK)")
     try:
         raw.decode("utf-8")
         return "utf-8-sig"
@@ -132,8 +137,8 @@ def text_encoding(path: Path, given: str | None = None) -> str:
 
     best = from_bytes(raw[:1_000_000]).best()
     if best is None:
-        raise DataError(f"{path}: not UTF-8 and the encoding could not be detected; set "
-                        "encoding = \"gbk\" (or the file's encoding) on the layer")
+        raise DataError(f"{path}: cannot read as CSV: not UTF-8 and the encoding could not be "
+                        "detected; set encoding = \"gbk\" (or the file's encoding) on the layer")
     enc = best.encoding.lower().replace("-", "_")
     if enc in ("gbk", "gb2312", "gb18030", "hz", "cp936"):
         enc = "gb18030"
