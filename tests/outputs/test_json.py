@@ -46,3 +46,12 @@ def test_cli_json_file_has_the_output_mode(tmp_path: Path, umask022: None,
     capsys.readouterr()
     assert stat.S_IMODE(out.stat().st_mode) == 0o644
     assert json.loads(out.read_text())["status"] == "optimal"
+
+
+def test_exported_models_have_the_output_mode(tmp_path: Path, umask022: None,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "m.mps"
+    assert main(["export", str(TOY), "--problem", "p-median", "--p", "3",
+                 "--formulation", "classic", str(out)]) == 0
+    capsys.readouterr()
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644 and out.read_text().startswith("NAME")

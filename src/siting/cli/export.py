@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ..errors import SpecError
@@ -56,14 +54,9 @@ def run(args: argparse.Namespace) -> int:
                         "has no single model to export; choose another with --formulation")
     milp = form.build(instance, problem)
     text = mps_text(milp) if fmt == "mps" else lp_text(milp)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ..outputs.write import write_text
+
+    write_text(target, text, encoding="ascii")
     print(f"wrote {fmt.upper()} model of {kind} ({form.name}) on {instance.name} to {target}: "
           f"{milp.n_rows} rows, {milp.n_cols} columns, {milp.nnz} non-zeros", file=sys.stdout)
     return EXIT_OK

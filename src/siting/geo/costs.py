@@ -110,7 +110,7 @@ def travel_costs(distance: Distance, demand: Any, sites: Any, crs: Any, request:
                                   request.demand_ids, cutoff)
             info.update(units="table units", table=str(t.path))
         else:
-            costs, more = _network_costs(distance, demand, sites, crs, cutoff, progress)
+            costs, more = _network_costs(distance, demand, sites, crs, request, progress)
             info.update(more)
     info["stored"] = "sparse" if isinstance(costs, SparseCosts) else "dense"
     info["pairs"] = (costs.nnz if isinstance(costs, SparseCosts)
@@ -138,8 +138,10 @@ def nearest(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
     return np.asarray(index, dtype=np.int64)
 
 
-def _network_costs(distance: Distance, demand: Any, sites: Any, crs: Any,
-                   cutoff: float | None, progress: Reporter) -> tuple[Costs, dict[str, Any]]:
+def _network_costs(distance: Distance, demand: Any, sites: Any, crs: Any, request: CostRequest,
+                   progress: Reporter) -> tuple[Costs, dict[str, Any]]:
+    # request.demand_ids / request.site_ids name the rows (for per-point network messages)
+    cutoff = request.cutoff
     from .crs import local_metric_crs
     from .network import load_network, network_costs
 

@@ -113,14 +113,18 @@ def _json_default(value: Any) -> Any:
 def stage_json(path: Path, data: Any) -> Path:
     """Write ``data`` to a temporary file beside ``path`` (mode 0644 under umask 022);
     :func:`os.replace` it onto ``path`` to publish it. Nothing is left if writing fails."""
+    return stage_text(path, json_text(data))  # serialised first: a bad value writes nothing
+
+
+def stage_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Like :func:`stage_json` for any text (e.g. an exported MPS model)."""
     path = Path(path)
     parent = path.resolve().parent
     if not parent.is_dir():
         raise SpecError(f"{path}: folder {parent} does not exist")
-    text = json_text(data)  # serialise first: a bad value leaves no file at all
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding=encoding) as fh:
             fh.write(text)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a JSON file is like any output
     except BaseException:
@@ -131,7 +135,15 @@ def stage_json(path: Path, data: Any) -> Path:
 
 def write_json(path: str | Path, data: Any) -> None:
     """Write one JSON file atomically (temporary name, then rename)."""
-    tmp = stage_json(Path(path), data)
+    _publish(stage_json(Path(path), data), Path(path))
+
+
+def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> None:
+    """Write one text file atomically, with the mode of every other output."""
+    _publish(stage_text(Path(path), text, encoding), Path(path))
+
+
+def _publish(tmp: Path, path: Path) -> None:
     try:
         os.replace(tmp, path)
     except BaseException:
