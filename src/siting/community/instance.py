@@ -196,7 +196,8 @@ def build_instance(
         existing=existing, max_new=max_new, forced=forced, forbidden=forbidden, pairs=pairs,
         service_names=names, segments=tuple(s.segment for s in problem.services),
         site_names=_optional_text(sites, cols.name), site_kinds=_optional_text(sites, cols.kind),
-        crs=crs, metadata={"distance": costs.info.get("metric")},
+        crs=crs, metadata={"distance": costs.info.get("metric"),
+                           "community_column": community_col},  # the column actually read
     )
 
 

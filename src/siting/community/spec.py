@@ -136,6 +136,16 @@ class Columns(_Spec):
     name: str | None = "name"
     kind: str | None = "kind"
 
+    @property
+    def district(self) -> str:
+        """The old name of :attr:`community` (code written before the rename keeps working)."""
+        return self.community
+
+    @property
+    def site_district(self) -> str | None:
+        """The old name of :attr:`site_community`."""
+        return self.site_community
+
 
 class CommunityProblem(_Spec):
     """The embedded community service facilities model (models/community.md)."""
