@@ -75,7 +75,8 @@ def add_problem_args(p: argparse.ArgumentParser) -> None:
                    "warehouse files)")
     p.add_argument("--p", type=int, help="number of sites to open (default: the file's p)")
     p.add_argument("--radius", type=float, help="coverage radius (lscp, mclp)")
-    p.add_argument("--budget", type=float, help="budget on total site cost (mclp)")
+    p.add_argument("--budget", type=float, help="budget on total site cost (mclp; with a "
+                   "scenario file it sets problem.budget, e.g. a community budget in yuan)")
     p.add_argument("--capacity", type=float, help="capacity of every site (needed when a "
                    "file says 'capacity')")
     p.add_argument("--single-source", action="store_true", help="cflp: each demand point "
