@@ -114,9 +114,9 @@ class ClassicalDriver:
     def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
         from .reachability import component_infeasibility
 
-        return {"distance": prepared.costs.public_info(),
-                "infeasible": component_infeasibility(prepared.instance, prepared.problem),
-                "notes": list(progress.notes)}
+        why = component_infeasibility(prepared.instance, prepared.problem)
+        return {"distance": prepared.costs.public_info(), "infeasible": why,
+                "infeasible_because": [why] if why else [], "notes": list(progress.notes)}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Result:
         from . import api

@@ -32,9 +32,9 @@ def read_layers(scenario: Scenario, progress: Progress) -> Layers:
     with progress.step("reading layers"):
         d, s = scenario.demand, scenario.sites
         demand, d_source = read_layer_with_source(
-            LayerSpec(d.path, d.layer, d.x, d.y, d.crs, "demand"), notes)
+            LayerSpec(d.path, d.layer, d.x, d.y, d.crs, "demand", d.encoding), notes)
         sites, s_source = read_layer_with_source(
-            LayerSpec(s.path, s.layer, s.x, s.y, s.crs, "sites"), notes)
+            LayerSpec(s.path, s.layer, s.x, s.y, s.crs, "sites", s.encoding), notes)
     for n in notes:
         progress.warn(n)
     notes = []

@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -87,6 +88,8 @@ class _Layer(_Section):
                             "or of a GIS layer that has none")
     id: str | None = Field(default=None, description="id column (default: 'id' if present, "
                            "else row numbers)")
+    encoding: str | None = Field(default=None, description="CSV text encoding (default: UTF-8 "
+                                 "with or without BOM, else detected, e.g. GBK/GB18030)")
 
 
 class DemandInput(_Layer):
@@ -220,6 +223,12 @@ class Scenario(_Section):
     problem: ScenarioProblem
     solver: Solver = Field(default_factory=Solver)
     outputs: Outputs = Field(default_factory=Outputs)
+    #: keys set on the command line (``--set``, ``--budget``...), recorded in summary.json
+    _overrides: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return dict(self._overrides)
 
     @property
     def cutoff(self) -> float | None:
@@ -296,8 +305,13 @@ def validate_scenario(data: dict[str, Any], *, base_dir: Path | None = None,
     return sc
 
 
-def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
-    """Read and validate a TOML scenario; paths inside resolve against its folder."""
+def load_scenario(path: str | Path, *, check_files: bool = True,
+                  overrides: list[str] | dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a TOML scenario; paths inside resolve against its folder.
+
+    ``overrides`` (``["problem.budget=3e6"]`` or ``{"problem.budget": 3e6}``) set keys before
+    validation (see :mod:`siting.overrides`); they are kept in ``Scenario.overrides``.
+    """
     path = Path(path)
     if not path.is_file():
         raise SpecError(f"{path}: scenario file not found")
@@ -307,8 +321,25 @@ def load_scenario(path: str | Path, *, check_files: bool = True) -> Scenario:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise SpecError(f"{path}: not a UTF-8 text file") from None
-    return validate_scenario(data, base_dir=path.resolve().parent, source=str(path),
-                             check_files=check_files)
+    if not overrides:
+        return validate_scenario(data, base_dir=path.resolve().parent, source=str(path),
+                                 check_files=check_files)
+    from . import overrides as ov
+
+    given = ov.parse(overrides) if isinstance(overrides, list) else dict(overrides)
+    try:
+        sc = validate_scenario(ov.apply(data, given), base_dir=path.resolve().parent,
+                               source=str(path), check_files=check_files)
+    except SpecError as exc:
+        text = str(exc).removeprefix(f"{path}: ")
+        loc, _, msg = text.partition(": ")
+        hit = next((k for k in given if loc == k or loc.startswith(k + ".")
+                    or loc.startswith(k + "[") or k.startswith(loc + ".")), None)
+        if hit is None:
+            raise
+        raise SpecError(f"{path}: --set {hit}={given[hit]!r}: {loc}: {msg}") from None
+    sc._overrides.update(given)
+    return sc
 
 
 def scenario_from_flags(

@@ -7,6 +7,8 @@ and the decision (open sites, allocations) and evaluates the model's definition 
 from __future__ import annotations
 
 import math
+import sys
+import types
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,15 +80,44 @@ def _site_rules(instance: Instance, open_mask: np.ndarray, out: list[str]) -> No
         out.append(f"forbidden site {instance.site_ids[bad[0]]} is open")
 
 
-def verify(instance: Instance, problem: Problem, decision: Decision) -> Verification:
+def verify(instance: Instance, problem: Problem, decision: Any) -> Verification:
     """Evaluate ``decision`` for ``problem`` on ``instance`` from first principles.
 
-    Dispatches on the kind's registered verifier (:mod:`siting.kinds`)."""
+    ``decision`` is a :class:`Decision`, a bool mask over the sites, or the open site ids
+    (``result.open_sites``). Dispatches on the kind's registered verifier (:mod:`siting.kinds`).
+    """
     from . import kinds
 
+    decision = as_decision(instance, decision)
     hook = kinds.get(problem.kind).load_verifier()
     result: Verification = hook(instance, problem, decision)
     return result
+
+
+def as_decision(instance: Instance, decision: Any) -> Decision:
+    """A :class:`Decision` from a Decision, a Result, a bool mask or a list of open site ids."""
+    from .errors import SpecError
+
+    if isinstance(decision, Decision):
+        return decision
+    inner = getattr(decision, "decision", None)
+    if isinstance(inner, Decision):  # a Result
+        return inner
+    values = np.asarray(list(decision) if not isinstance(decision, np.ndarray) else decision)
+    if values.dtype == bool:
+        return Decision.from_open(values)
+    ids = [str(v) for v in instance.site_ids] if instance.site_ids is not None else \
+        [str(k + 1) for k in range(instance.n_sites)]
+    lookup = {v: k for k, v in enumerate(ids)}
+    mask = np.zeros(instance.n_sites, dtype=bool)
+    for v in values.tolist():
+        key = str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v)
+        if key not in lookup:
+            raise SpecError(f"decision: {v!r} is not a site id of the instance (ids such as "
+                            f"{', '.join(ids[:5])}); give a Decision, a bool mask over the "
+                            "sites or the open site ids")
+        mask[lookup[key]] = True
+    return Decision.from_open(mask)
 
 
 def _start(instance: Instance, decision: Decision) -> tuple[np.ndarray, list[str],
@@ -260,3 +291,15 @@ def check(instance: Instance, problem: Problem, decision: Decision, objective: f
         raise VerificationError(f"solver reported objective {objective!r} but the decision "
                                 f"re-costs to {ver.objective!r}")
     return ver
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``siting.verify`` (the module) sets the package attribute ``siting.verify`` to
+    this module, shadowing the function of the same name: calling the module calls the
+    function, so ``siting.verify(instance, problem, decision)`` works in every import order."""
+
+    def __call__(self, instance: Instance, problem: Problem, decision: Any) -> Verification:
+        return verify(instance, problem, decision)
+
+
+sys.modules[__name__].__class__ = _CallableModule

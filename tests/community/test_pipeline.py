@@ -211,7 +211,7 @@ def test_report_renders_offline_in_chromium(district: Path,
 def test_validate_lists_pairs_and_reasons(district: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _scenario(district, "cost", budget="",
                      extra='targets = { childcare = { district = 0.99 } }')
-    assert main(["validate", str(path), "--json"]) == 0
+    assert main(["validate", str(path), "--json"]) == 1  # cannot be feasible: exit 1 (#14.1)
     found = json.loads(capsys.readouterr().out)
     assert found["blocks"] == 160 and found["pairs"]["childcare"] > 0
     assert any("cannot be met" in r for r in found["infeasible_because"])

@@ -17,7 +17,7 @@ from ..errors import SitingError
 
 # one module per command; each exposes add_parser(subparsers) and run(args) -> int
 COMMANDS = ["solve", "backends", "batch", "schema", "validate", "export", "frontier", "bench",
-            "report", "serve"]
+            "report", "serve", "init"]
 
 EXIT_OK, EXIT_NO_SOLUTION, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 

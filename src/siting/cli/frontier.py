@@ -24,6 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "plan at each budget (slower; the cost column is then minimal)")
     p.add_argument("--lang", choices=["zh", "en"], help="language of frontier.png and "
                    "frontier.html (default: the scenario's)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="override a scenario key, e.g. --set problem.rules.new_site_min_services=2 "
+                   "(repeatable)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(run=run)
 
@@ -35,8 +38,16 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import prepare
     from ..scenario import load_scenario
 
+    from .. import overrides as ov
+
     budgets = fr.parse_budgets(args.budgets)
-    scenario = load_scenario(args.scenario)
+    given = ov.parse(args.overrides)
+    if args.backend is not None:
+        given["solver.backend"] = args.backend
+    scenario = load_scenario(args.scenario, overrides=given)
+    if not args.quiet:
+        for key, value in scenario.overrides.items():
+            print(f"siting: override {key} = {value!r}", file=sys.stderr)
     if scenario.problem.kind != "community":
         raise SpecError(f"{args.scenario}: frontier needs problem kind 'community'")
     out = Path(args.out) if args.out else Path(f"{scenario.name}-frontier")

@@ -32,9 +32,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_problem_args(p)
     add_solver_args(p)
     add_layer_args(p)
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="scenario file: override a key, e.g. --set problem.budget=3e6 --set "
+                   "solver.time_limit=60 (repeatable; recorded in summary.json)")
     p.add_argument("--json", metavar="FILE", help="write the result as one JSON object")
-    p.add_argument("--out", metavar="DIR", help="write result.gpkg, summary.json, CSV tables, "
-                   "map.html and PNG figures into DIR (scenario/layers only)")
+    p.add_argument("--out", metavar="DIR", help="write the outputs into DIR (scenario/layers "
+                   "only): community: report.html, result.gpkg, summary.json and CSV tables; "
+                   "other models: result.gpkg, summary.json, CSV tables, map.html and PNG "
+                   "figures")
     p.add_argument("--quiet", action="store_true", help="no progress or notes on stderr")
     p.add_argument("--rounding", choices=["floor", "nint", "none"],
                    help="TSPLIB files: distance rounding (default floor for p-median, as in "
@@ -75,7 +80,8 @@ def add_problem_args(p: argparse.ArgumentParser) -> None:
                    "warehouse files)")
     p.add_argument("--p", type=int, help="number of sites to open (default: the file's p)")
     p.add_argument("--radius", type=float, help="coverage radius (lscp, mclp)")
-    p.add_argument("--budget", type=float, help="budget on total site cost (mclp)")
+    p.add_argument("--budget", type=float, help="budget on total site cost (mclp; with a "
+                   "scenario file it sets problem.budget, e.g. a community budget in yuan)")
     p.add_argument("--capacity", type=float, help="capacity of every site (needed when a "
                    "file says 'capacity')")
     p.add_argument("--single-source", action="store_true", help="cflp: each demand point "
@@ -159,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError(f"give either PATH ({args.path}) or --demand/--sites, not both")
         if args.demand is None or args.sites is None:
             raise SpecError("GIS input needs both --demand and --sites")
+        if args.overrides:
+            raise SpecError("--set applies to scenario files; with --demand/--sites use the flags")
         return run_layers(args)
     if args.path is None:
         raise SpecError("give an instance file, a scenario .toml, or --demand and --sites")
@@ -166,6 +174,8 @@ def run(args: argparse.Namespace) -> int:
         return run_scenario(args)
     used = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("out",)
             if getattr(args, f) is not None]
+    if args.overrides:
+        raise SpecError("--set applies to scenario files, not instance files")
     if used:
         raise SpecError(f"{used[0]} applies to GIS layers or scenarios, not instance files")
     return run_instance(args)
@@ -199,24 +209,45 @@ def _given(value: object) -> bool:
     return value is not None and value is not False
 
 
-def run_scenario(args: argparse.Namespace) -> int:
-    from .. import pipeline
-    from ..scenario import load_scenario
+#: common flags that set a scenario key (the value is validated by the scenario's models)
+SCENARIO_FLAGS = {"budget": "problem.budget", "time_limit": "solver.time_limit",
+                  "backend": "solver.backend", "formulation": "solver.formulation",
+                  "threads": "solver.threads", "gap": "solver.rel_gap"}
 
-    from .. import kinds
+
+def scenario_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """``--set KEY=VALUE`` items and the common flags as scenario keys (flags win)."""
+    from .. import overrides
+
+    out = overrides.parse(getattr(args, "overrides", None) or [])
+    for flag, key in SCENARIO_FLAGS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def run_scenario(args: argparse.Namespace) -> int:
+    from .. import kinds, pipeline
+    from ..scenario import load_scenario
 
     spec_flags = tuple(dict.fromkeys(f for k in kinds.all_kinds() for f in k.flags or ()))
     given = [f"--{f.replace('_', '-')}" for f in _LAYER_FLAGS + ("problem",) + spec_flags + (
-             "capacity", "required", "forbidden", "formulation", "backend",
-             "time_limit", "threads", "gap") if _given(getattr(args, f, None))]
+             "capacity", "required", "forbidden") if f not in SCENARIO_FLAGS
+             and _given(getattr(args, f, None))]
     if given:
-        raise SpecError(f"{given[0]} is not used with a scenario file; set it in the scenario")
-    scenario = load_scenario(args.path)
+        raise SpecError(f"{given[0]} is not used with a scenario file; set it in the scenario "
+                        "or with --set KEY=VALUE")
+    scenario = load_scenario(args.path, overrides=scenario_overrides(args))
     if args.lang:
         scenario = scenario.model_copy(update={"language": args.lang})
+    progress = _progress(args)
+    if not args.quiet:  # the run log says what differs from the file
+        for key, value in scenario.overrides.items():
+            print(f"siting: override {key} = {value!r}", file=sys.stderr)
     outcome = pipeline.run(scenario, Path(args.out) if args.out else None,
                            json_path=Path(args.json) if args.json else None,
-                           progress=_progress(args))
+                           progress=progress)
     return _report(outcome, scenario.language)
 
 

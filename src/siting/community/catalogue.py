@@ -64,6 +64,21 @@ def rule_sources(name: str | None = None, base_dir: str | Path | None = None) ->
     return sources
 
 
+#: what a service that is not in the catalogue must give itself
+_NEW_SERVICE_FIELDS = ("segment", "module_area", "module_cost", "tiers")
+
+
+def _did_you_mean(name: str, table: dict[str, Any]) -> str:
+    import difflib
+
+    norm = {n.lower().replace(" ", "_").replace("-", "_"): n for n in table}
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    hit = norm.get(key) or next(iter(difflib.get_close_matches(key, list(norm), n=1,
+                                                               cutoff=0.6)), None)
+    hit = norm.get(hit, hit) if hit else None
+    return f" (did you mean {hit!r}?)" if hit and hit != name else ""
+
+
 def expand_services(data: dict[str, Any], base_dir: str | Path | None = None) -> dict[str, Any]:
     """Turn catalogue names in a raw ``[problem]`` table into complete service tables.
 
@@ -94,10 +109,17 @@ def expand_services(data: dict[str, Any], base_dir: str | Path | None = None) ->
         if isinstance(entry, str):
             if entry not in table:
                 raise SpecError(f"services[{k}]: {entry!r} is not in the catalogue "
-                                f"{name!r} (known: {', '.join(table)})")
+                                f"{name!r}{_did_you_mean(entry, table)} (known: "
+                                f"{', '.join(table)})")
             out.append({"name": entry, **table[entry]})
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
             base = table.get(entry["name"], {})
+            missing = [f for f in _NEW_SERVICE_FIELDS if f not in entry]
+            if not base and missing:  # a typo, not a new service: say so, not "Field required"
+                raise SpecError(f"services[{k}]: {entry['name']!r} is not in the catalogue "
+                                f"{name!r}{_did_you_mean(entry['name'], table)}; a service of "
+                                f"your own also needs {', '.join(missing)} (known: "
+                                f"{', '.join(table)})")
             out.append({"name": entry["name"], **base, **entry})
         else:
             out.append(entry)  # let pydantic name the problem

@@ -12,6 +12,8 @@ A message here is a proof of infeasibility; an empty list means no single cause 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .formulation import _hostable
@@ -40,17 +42,26 @@ def _forced_sites(inst: CommunityInstance, problem: CommunityProblem, a: np.ndar
                   hostable: np.ndarray) -> list[str]:
     out = []
     rules = problem.rules
+    forced_col = problem.columns.forced or "forced"
     for j in np.flatnonzero(inst.forced & ~inst.existing_site & ~hostable.any(axis=1)):
-        n_allowed = int((inst.allowed[j] & (inst.max_new[j] > 0)).sum())
+        # count the services whose module fits the site's free area, not merely those allowed
+        fits = inst.allowed[j] & (inst.max_new[j] > 0) & (a <= inst.area[j] + 1e-9)
+        n_fit = int(fits.sum())
         why = []
         if rules.new_site_min_services > 0:
-            why.append(f"it may host {n_allowed} service(s) in {inst.area[j]:g} m² and the guide "
-                       f"rule asks every new site for {rules.new_site_min_services}")
+            why.append(f"only {n_fit} service(s) it may host have a module that fits its "
+                       f"{inst.area[j]:g} m² and problem.rules.new_site_min_services asks every "
+                       f"new site for {rules.new_site_min_services}")
+        if rules.new_site_min_core > 0 and rules.new_site_min_core > rules.new_site_min_services:
+            why.append(f"problem.rules.new_site_min_core asks for {rules.new_site_min_core} core "
+                       "services")
         if rules.complex_min_area > 0 and inst.area[j] < rules.complex_min_area:
-            why.append(f"a service complex needs {rules.complex_min_area:g} m²")
+            why.append(f"a service complex needs {rules.complex_min_area:g} m² "
+                       "(problem.rules.complex_min_area)")
         if not why:
             why.append("no allowed service module fits its free floor area")
-        out.append(f"site {inst.site_ids[j]} is forced open but cannot be: {'; '.join(why)}.")
+        out.append(f"site {inst.site_ids[j]} is forced open (sites column {forced_col!r}) but "
+                   f"cannot be: {'; '.join(why)}.")
     return out
 
 
@@ -71,8 +82,10 @@ def _budget(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
     if opening + modules > problem.budget + 1e-9:
         extra = (f" plus ¥{modules:,.0f} for the {k} cheapest modules each must host"
                  if modules else "")
-        return [f"the budget ¥{problem.budget:,.0f} is below what the {forced_new.size} forced "
-                f"new site(s) cost at the least: ¥{opening:,.0f} to open{extra}."]
+        return [f"the budget ¥{problem.budget:,.0f} (problem.budget) is below what the "
+                f"{forced_new.size} forced new site(s) cost at the least: ¥{opening:,.0f} to "
+                f"open{extra}; raise problem.budget to at least ¥{opening + modules:,.0f} or "
+                "unforce sites."]
     return []
 
 
@@ -120,27 +133,33 @@ def _targets(inst: CommunityInstance, problem: CommunityProblem,
                 parts.append(f"{within / pop:.0%} within {tier.radius:g} m" if pop else "")
             return ", ".join(parts)
 
+        key = f"problem.targets.{sname}"
         if target.overall is not None and w.sum() > 0:
             share = float(C.sum() / w.sum())
             if share < target.overall - 1e-9:
-                out.append(f"{sname} target {target.overall:.0%} overall cannot be met: even "
-                           f"if every site that may host {sname} did, only {share:.0%} of the "
-                           f"{seg} population would be credited ({reach(np.ones_like(w, bool))} "
-                           f"of any candidate site that may host {sname}).")
+                out.append(f"{sname} target {target.overall:.0%} overall ({key}.overall) cannot "
+                           f"be met: the highest share reachable is {_floor_pct(share)} of the "
+                           f"{seg} population, even if every site that may host {sname} did "
+                           f"({reach(np.ones_like(w, bool))} of any candidate site that may "
+                           f"host {sname}); lower {key}.overall to at most that.")
             elif total_cap < target.overall * w.sum() - 1e-9:
-                out.append(f"{sname} target {target.overall:.0%} overall cannot be met: all "
-                           f"modules that could be built serve {total_cap:,.0f} persons, "
-                           f"{total_cap / w.sum():.0%} of the {seg} population.")
+                out.append(f"{sname} target {target.overall:.0%} overall ({key}.overall) cannot "
+                           f"be met: all modules that could be built serve {total_cap:,.0f} "
+                           f"persons; the highest share reachable is "
+                           f"{_floor_pct(total_cap / w.sum())} of the {seg} population.")
         for gi in range(G):
-            want = target.districts.get(str(inst.district_names[gi]), target.district)
+            gname = str(inst.district_names[gi])
+            want = target.districts.get(gname, target.district)
             if want is None or W[gi] <= 0:
                 continue
+            where = (f"{key}.communities.{gname}" if gname in target.districts
+                     else f"{key}.community")
             share = float(C[gi] / W[gi])
             if share < want - 1e-9:
-                out.append(f"{sname} target {want:.0%} in community {inst.district_names[gi]} "
-                           f"cannot be met: only {share:.0%} of its {seg} population is "
-                           f"credited even if every site that may host {sname} did "
-                           f"({reach(inst.district == gi)} of any candidate site that may "
+                out.append(f"{sname} target {want:.0%} in community {gname} ({where}) cannot "
+                           f"be met: the highest share reachable there is {_floor_pct(share)} "
+                           f"of its {seg} population, even if every site that may host {sname} "
+                           f"did ({reach(inst.district == gi)} of any candidate site that may "
                            f"host {sname}).")
     return out
 
@@ -155,18 +174,167 @@ def _space(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
     existing = (inst.existing * a[None, :]).sum(axis=1)
     room = np.minimum(inst.area, (np.where(hostable, inst.max_new, 0) * a[None, :]).sum(axis=1))
     most = np.bincount(inst.site_district, weights=existing + room, minlength=G)
+    hh = np.bincount(inst.district, weights=inst.households, minlength=G)
     out = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.where(hh > 0, 100.0 * most / np.where(hh > 0, hh, 1.0), np.inf)
+    key = f"problem.rules.space_per_100_households = {rate:g}"
     for gi in np.flatnonzero(most < need - 1e-6):
         out.append(f"community {inst.district_names[gi]} needs {need[gi]:,.0f} m² of service "
-                   f"space ({rate:g} m² per 100 households) but its sites could offer at most "
-                   f"{most[gi]:,.0f} m².")
+                   f"space ({key} m² per 100 households) but its sites could offer at most "
+                   f"{most[gi]:,.0f} m², {_floor2(reach[gi]):g} m² per 100 households.")
+    if out:
+        best = _floor2(float(reach.min())) if np.isfinite(reach.min()) else 0.0
+        if best > 0:
+            out.append(f"to relax the rule, lower problem.rules.space_per_100_households to at "
+                       f"most {best:g} (the highest rate every community could reach) or set it "
+                       "to 0 to switch it off.")
+        else:
+            none = [str(inst.district_names[g]) for g in np.flatnonzero(reach <= 0)]
+            out.append(f"communit{'y' if len(none) == 1 else 'ies'} {', '.join(none)} can offer "
+                       "no service space at all (no candidate site with room): set "
+                       "problem.rules.space_per_100_households to 0 to switch the rule off, or "
+                       "add candidate sites there.")
     if problem.budget is not None:
         g = np.array([s.module_cost for s in problem.services])
         per_m2 = float(np.min(g / a)) if g.size else 0.0
-        short = float(np.clip(need - np.bincount(inst.site_district, weights=existing,
-                                                 minlength=G), 0, None).sum())
-        if per_m2 * short > problem.budget + 1e-9:
-            out.append(f"the m² per 100 households rule needs {short:,.0f} m² of new service "
-                       f"space, at least ¥{per_m2 * short:,.0f} in modules, above the budget "
-                       f"¥{problem.budget:,.0f}.")
+        short_m2 = float(np.clip(need - np.bincount(inst.site_district, weights=existing,
+                                                    minlength=G), 0, None).sum())
+        if per_m2 * short_m2 > problem.budget + 1e-9:
+            out.append(f"the m² per 100 households rule (problem.rules.space_per_100_households "
+                       f"= {rate:g}) needs {short_m2:,.0f} m² of new service space, at least "
+                       f"¥{per_m2 * short_m2:,.0f} in modules, above the budget "
+                       f"¥{problem.budget:,.0f} (problem.budget).")
     return out
+
+
+def _floor2(x: float) -> float:
+    """Round down to 2 decimals: a reachable figure must stay reachable when printed."""
+    return float(np.floor(x * 100.0 + 1e-9) / 100.0)
+
+
+def magnitude_warnings(inst: CommunityInstance, problem: CommunityProblem,
+                       units: str | None = "metre") -> list[str]:
+    """Figures that are probably typed in the wrong unit (the plan would be silently empty or
+    meaningless): a budget no module fits in, populations in thousands, radii in kilometres."""
+    out: list[str] = []
+    g = np.array([s.module_cost for s in problem.services])
+    if problem.budget is not None and g.size:
+        new = ~inst.existing_site & ~inst.forbidden
+        opening = float(inst.cost[new].min()) if new.any() else np.inf
+        cheapest = float(g.min())
+        name = problem.services[int(g.argmin())].name
+        # an existing site needs no opening cost: its cheapest module is the floor
+        floor = cheapest + (0.0 if inst.existing_site.any() else opening)
+        if problem.budget + 1e-9 < floor:
+            out.append(f"problem.budget = {problem.budget:,.0f} is below the cheapest module "
+                       f"(¥{cheapest:,.0f} for {name}"
+                       + ("" if inst.existing_site.any() else
+                          f", plus ¥{opening:,.0f} to open the cheapest site")
+                       + "): no module is affordable and the plan will be empty. Budgets are "
+                       "in yuan (¥30 million = 3e7, not 3000 for 3000 万元).")
+    for k, svc in enumerate(problem.services):
+        w = inst.population[:, k]
+        if w.size and w.max() > 0 and w.max() < 50 and np.any(w != np.round(w)):
+            col = problem.segment_column(svc.segment)
+            out.append(f"demand column {col!r} (segment {svc.segment!r}) holds fractional "
+                       f"values below 50 (largest {w.max():g}): populations are counted in "
+                       "persons; are these thousands?")
+            break
+    if units in (None, "metre", "m", "metres"):
+        for svc in problem.services:
+            small = [t.radius for t in svc.tiers if t.radius < 20]
+            if small:
+                out.append(f"service {svc.name!r}: tier radius {small[0]:g} looks like "
+                           "kilometres; radii are in metres (e.g. 500 for a 5-minute walk)")
+    return out
+
+
+def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *,
+                  backend: str | None = None, options: Any = None) -> list[str]:
+    """Reasons found by solving: each one names a scenario key and a reachable figure."""
+    rules = ("problem.rules (new_site_min_services, new_site_min_core, complex_min_area, "
+             "space_per_100_households)")
+    if not problem.targets:
+        return [f"no plan satisfies the rules and forced sites together; relax one of {rules} "
+                "or the sites' forced column."]
+    if problem.budget is not None:
+        cheapest = problem.model_copy(update={"objective": "cost", "budget": None})
+        res = _try(inst, cheapest, backend, options)
+        if res is not None and res.has_solution and res.check is not None:
+            proven = "" if res.status.value == "optimal" else " (best found, not proven cheapest)"
+            return [f"every target can be met, but the cheapest plan meeting all targets "
+                    f"({', '.join('problem.targets.' + t for t in problem.targets)}) and rules "
+                    f"costs ¥{res.check.total_cost:,.0f}{proven}, above the budget "
+                    f"¥{problem.budget:,.0f} (problem.budget): raise problem.budget to at least "
+                    f"that or lower a target."]
+    names = [s.name for s in problem.services]
+    budget = ("" if problem.budget is None else
+              f" and the budget ¥{problem.budget:,.0f} (problem.budget)")
+    out: list[str] = []
+    alone: list[str] = []
+    for sname, target in problem.targets.items():
+        s = names.index(sname)
+        best = highest_share(inst, problem, sname, backend=backend, options=options)
+        levels = [("overall", target.overall)] if target.overall is not None else []
+        levels += [("community", target.district)] if target.district is not None else []
+        levels += [(f"communities.{k}", v) for k, v in target.districts.items()]
+        for field, want in levels:
+            key = f"problem.targets.{sname}.{field}"
+            if best is None:
+                out.append(f"{sname} target {want:.0%} ({key}) cannot be met under the rules"
+                           f"{budget}: no plan was found for it on its own.")
+            elif field == "overall" and best[0] < want - 1e-9:
+                out.append(f"{sname} target {want:.0%} overall ({key}) cannot be met under the "
+                           f"rules{budget}: the highest share reachable is "
+                           f"{_floor_pct(best[0])} of the {problem.services[s].segment} "
+                           f"population; lower {key} to at most that.")
+            elif field != "overall" and best[1] < want - 1e-9:
+                out.append(f"{sname} target {want:.0%} per community ({key}) cannot be met "
+                           f"under the rules{budget}: with the most {sname} coverage, the "
+                           f"lowest community share is {_floor_pct(best[1])}.")
+            else:
+                alone.append(key)
+    if out:
+        return out
+    return [f"each target can be met on its own ({', '.join(alone)}), but not all together "
+            f"under the rules{budget}: lower one of them or relax one of {rules}."]
+
+
+def highest_share(inst: CommunityInstance, problem: CommunityProblem, service: str, *,
+                  backend: str | None = None,
+                  options: Any = None) -> tuple[float, float] | None:
+    """The most of ``service``'s segment a plan can credit under the rules and budget with the
+    other targets dropped: (overall share, lowest community share of that plan); None when no
+    plan exists."""
+    weights = [s.model_copy(update={"weight": 1.0 if s.name == service else 0.0})
+               for s in problem.services]
+    alone = problem.model_copy(update={"objective": "coverage", "targets": {},
+                                       "services": tuple(weights)})
+    res = _try(inst, alone, backend, options, tie_break=False)
+    if res is None or res.check is None:
+        return None
+    s = [x.name for x in problem.services].index(service)
+    shares = res.check.district_share()
+    row = shares[s]  # (S, G): services by communities
+    low = float(np.nanmin(row)) if np.isfinite(row).any() else 1.0
+    return res.check.share(s), low
+
+
+def _try(inst: CommunityInstance, problem: CommunityProblem, backend: str | None, options: Any,
+         tie_break: bool = True) -> Any:
+    from ..errors import SitingError
+    from .solve import solve  # local: solve imports this module
+
+    try:
+        return solve(inst, problem, backend=backend, options=options, tie_break=tie_break,
+                     explain=False)
+    except SitingError:
+        return None
+
+
+def _floor_pct(share: float) -> str:
+    """A share as a percentage rounded down (what is printed must be reachable)."""
+    import math
+
+    return f"{math.floor(share * 10000 + 1e-9) / 100:.2f} %"

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, SitingError
 from ..geo import columns as col
 from ..geo.costs import TravelCosts, nearest
 from ..geo.crs import WGS84, local_metric_crs
-from ..geo.layers import row_name
+from ..geo.layers import fail, row_name
 from .spec import CommunityProblem
 
 
@@ -121,8 +121,11 @@ def build_instance(
 
     demand_ids = col.ids(demand, cols.demand_id)
     site_ids = col.ids(sites, cols.site_id)
-    dist_raw = col.text(demand, cols.district)
+    community_col = _community_column(demand, cols)
+    dist_raw = col.text(demand, community_col)
     district_names, district = np.unique(dist_raw, return_inverse=True)
+    _check_target_communities(problem, set(map(str, district_names)))
+    _check_segment_columns(problem, demand)
 
     S = len(problem.services)
     names = tuple(s.name for s in problem.services)
@@ -131,7 +134,10 @@ def build_instance(
     for k, svc in enumerate(problem.services):
         name = problem.segment_column(svc.segment)
         if name not in seg_cache:
-            _need(demand, name, f"segment {svc.segment!r}")
+            key = (f"problem.columns.segments.{svc.segment}" if svc.segment in
+                   cols.segments else f"problem.columns.segments = {{ {svc.segment} = \"...\" }}")
+            _need(demand, name, f"population of segment {svc.segment!r}, used by service "
+                  f"{svc.name!r}", key)
             seg_cache[name] = col.numbers(demand, name, f"segment {svc.segment!r}")
         population[:, k] = seg_cache[name]
     households = None
@@ -141,11 +147,15 @@ def build_instance(
         raise DataError(f"{demand_label}: column {cols.households!r} (households) is missing; "
                         "it is needed by rules.space_per_100_households")
 
+    _need(sites, cols.area, "free floor area, m²", "problem.columns.area")
+    _need(sites, cols.cost, "opening / retrofit cost", "problem.columns.cost")
     area = col.numbers(sites, cols.area, "area")
     cost = col.numbers(sites, cols.cost, "cost")
     forced = _flags(sites, cols.forced)
     forbidden = _flags(sites, cols.forbidden)
-    allowed = _allowed(sites, cols.services, names, sites_label)
+    known = _known_service_names(problem)
+    allowed = _allowed(sites, cols.services, names, known)
+    _check_module_columns(sites, cols, names, known)
     existing = np.zeros((len(sites), S), dtype=np.int64)
     max_new = np.zeros((len(sites), S), dtype=np.int64)
     for k, svc in enumerate(problem.services):
@@ -163,13 +173,15 @@ def build_instance(
         raise DataError(f"{_where(sites, sites_label, r)}, site {site_ids[r]}: forbidden but it has "
                         "existing modules (an existing site is already open)")
 
-    if cols.site_district and cols.site_district in sites.columns:
-        sd_raw = col.text(sites, cols.site_district)
+    site_col = _site_community_column(sites, cols)
+    if site_col is not None:
+        sd_raw = col.text(sites, site_col)
         lookup = {name: k for k, name in enumerate(district_names)}
-        extra = sorted(set(sd_raw) - set(lookup))
-        if extra:
-            district_names = np.concatenate([district_names, np.array(extra, dtype=object)])
-            lookup = {name: k for k, name in enumerate(district_names)}
+        for r, v in enumerate(sd_raw):  # a site's community must be one the blocks name
+            if v not in lookup:
+                raise DataError(f"{_where(sites, sites_label, r, site_col)}: community {v!r} "
+                                f"has no blocks in {demand.attrs.get('source', demand_label)}"
+                                f"{suggest(v, lookup)}")
         site_district = np.array([lookup[v] for v in sd_raw], dtype=np.int64)
     else:  # nearest block's district
         site_district = district[nearest(sxy, dxy)]
@@ -184,7 +196,8 @@ def build_instance(
         existing=existing, max_new=max_new, forced=forced, forbidden=forbidden, pairs=pairs,
         service_names=names, segments=tuple(s.segment for s in problem.services),
         site_names=_optional_text(sites, cols.name), site_kinds=_optional_text(sites, cols.kind),
-        crs=crs, metadata={"distance": costs.info.get("metric")},
+        crs=crs, metadata={"distance": costs.info.get("metric"),
+                           "community_column": community_col},  # the column actually read
     )
 
 
@@ -271,9 +284,95 @@ def _where(df: pd.DataFrame, label: str, r: int, column: str | None = None) -> s
     return f"{src}: {row_name(df, r)}" + (f", column {column!r}" if column else "")
 
 
-def _need(df: pd.DataFrame, name: str, what: str) -> None:
-    if name not in df.columns:
-        raise DataError(f"{df.attrs.get('source', 'table')}: column {name!r} ({what}) is missing")
+def _need(df: pd.DataFrame, name: str, what: str, key: str | None = None) -> None:
+    """A missing column: name it, the columns there are (with a close match) and the key."""
+    if name in df.columns:
+        return
+    geom = getattr(df, "_geometry_column_name", None)
+    found = [str(c) for c in df.columns if c != geom]
+    hint = f"; set {key} to the right column" if key else ""
+    raise DataError(f"{df.attrs.get('source', 'table')}: column {name!r} ({what}) is missing"
+                    f"{suggest(name, found)} (columns: {', '.join(found)}){hint}")
+
+
+def suggest(value: str, choices: Any) -> str:
+    """' (did you mean 'x'?)' for a close match among ``choices``, else ''."""
+    import difflib
+
+    pool = [str(c) for c in choices]
+    norm = {c.lower().replace(" ", "_").replace("-", "_"): c for c in pool}
+    key = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+    if key in norm and norm[key] != value:
+        return f" (did you mean {norm[key]!r}?)"
+    close = difflib.get_close_matches(key, list(norm), n=1, cutoff=0.6)
+    return f" (did you mean {norm[close[0]]!r}?)" if close else ""
+
+
+_COMMUNITY_NAMES = ("community", "district", "社区")
+
+
+def _community_column(demand: pd.DataFrame, cols: Any) -> str:
+    """The blocks' community column: the key if set, else community / district / 社区."""
+    if "community" in cols.model_fields_set:
+        _need(demand, cols.community, "community (社区) of each block",
+              "problem.columns.community")
+        return str(cols.community)
+    for name in _COMMUNITY_NAMES:
+        if name in demand.columns:
+            return name
+    _need(demand, cols.community, "community (社区) of each block",
+          "problem.columns.community")
+    return str(cols.community)
+
+
+def _site_community_column(sites: pd.DataFrame, cols: Any) -> str | None:
+    if "site_community" in cols.model_fields_set:
+        if cols.site_community is not None:
+            _need(sites, cols.site_community, "community of each site",
+                  "problem.columns.site_community")
+        return cols.site_community
+    return next((n for n in _COMMUNITY_NAMES if n in sites.columns), None)
+
+
+def _check_target_communities(problem: CommunityProblem, names: set[str]) -> None:
+    """A per-community target naming no community of the blocks is a typo, not a no-op."""
+    for sname, target in problem.targets.items():
+        for key in target.districts:
+            if key not in names:
+                raise DataError(f"problem.targets.{sname}.communities: {key!r} is not a "
+                                f"community of the blocks{suggest(key, names)} (communities: "
+                                f"{', '.join(sorted(names)[:20])})")
+
+
+def _check_segment_columns(problem: CommunityProblem, demand: pd.DataFrame) -> None:
+    """Every column the segments mapping names must exist, used by a service or not."""
+    for seg, name in problem.columns.segments.items():
+        _need(demand, name, f"population of segment {seg!r}",
+              f"problem.columns.segments.{seg}")
+
+
+def _known_service_names(problem: CommunityProblem) -> set[str]:
+    """Names a site may list: the scenario's services and every catalogue service."""
+    from .catalogue import load_catalogue
+
+    known = {s.name for s in problem.services}
+    for name in dict.fromkeys(["default", problem.catalogue or "default"]):
+        try:
+            known.update(load_catalogue(name)["service"])
+        except SitingError:  # a relative catalogue path: the scenario's services suffice
+            pass
+    return known
+
+
+def _check_module_columns(sites: pd.DataFrame, cols: Any, names: tuple[str, ...],
+                          known: set[str]) -> None:
+    """existing_<service> / max_<service> columns must name a service (typos are errors)."""
+    for c in map(str, sites.columns):
+        for prefix in (cols.existing_prefix, cols.max_prefix):
+            if prefix and c.startswith(prefix) and c[len(prefix):] not in known:
+                raise DataError(f"{sites.attrs.get('source', 'sites')}: column {c!r}: "
+                                f"{c[len(prefix):]!r} is not a service{suggest(c[len(prefix):], names)}"
+                                f" (services: {', '.join(names)})")
 
 
 def _optional_text(df: pd.DataFrame, name: str | None) -> np.ndarray | None:
@@ -295,8 +394,13 @@ def _flags(df: pd.DataFrame, name: str | None) -> np.ndarray:
     return col.flags(df, name)
 
 
-def _allowed(df: pd.DataFrame, column: str, names: tuple[str, ...], label: str) -> np.ndarray:
-    """Parse 'a;b;c' (also ',' or '|'; '*' or 'all' = every service) into an (m, S) mask."""
+def _allowed(df: pd.DataFrame, column: str, names: tuple[str, ...],
+             known: set[str]) -> np.ndarray:
+    """Parse 'a;b;c' (also ',' or '|'; '*' or 'all' = every service) into an (m, S) mask.
+
+    Catalogue services the scenario does not use are accepted and ignored; any other name is
+    a typo and an error naming the file, row, column and value.
+    """
     m, S = len(df), len(names)
     if column not in df.columns:
         return np.ones((m, S), dtype=bool)
@@ -305,7 +409,7 @@ def _allowed(df: pd.DataFrame, column: str, names: tuple[str, ...], label: str) 
     for r, v in enumerate(df[column].tolist()):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             continue
-        text = str(v).replace(",", ";").replace("|", ";")
+        text = str(v).replace(",", ";").replace("|", ";").replace("；", ";").replace("，", ";")
         for tok in (t.strip() for t in text.split(";")):
             if not tok:
                 continue
@@ -313,5 +417,8 @@ def _allowed(df: pd.DataFrame, column: str, names: tuple[str, ...], label: str) 
                 out[r] = True
             elif tok in index:
                 out[r, index[tok]] = True
-            # names of services not in this scenario are allowed and ignored
+            elif tok not in known:
+                raise fail(df, r, column, f"unknown service {tok!r}"
+                           f"{suggest(tok, sorted(known))} (services of this scenario: "
+                           f"{', '.join(names)}; separate names with ';')")
     return out

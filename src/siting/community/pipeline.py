@@ -27,13 +27,14 @@ from ..outputs.progress import Progress
 from ..outputs.write import json_text, stage_json
 from ..protocol import Layers, Prepared, RunOutcome, Targets
 from ..scenario import Scenario
-from .diagnose import diagnose
+from .diagnose import diagnose, joint_reasons, magnitude_warnings
 from .instance import CommunityInstance, build_instance, cutoff
-from .solve import CommunityResult, solve
+from .solve import CommunityResult, infeasible_result, solve
 from .spec import CommunityProblem
 
 OUTPUT_FILES = ("report.html", "report.json", "result.gpkg", "summary.json", "sites.csv",
-                "blocks.csv", "coverage.csv", "coverage_tiers.csv", "compliance.csv", "allocations.csv")
+                "blocks.csv", "coverage.csv", "coverage_tiers.csv", "compliance.csv",
+                "allocations.csv")
 
 Streets = list[tuple[tuple[float, float], ...]]
 
@@ -80,7 +81,11 @@ class CommunityDriver:
                               sites_label=str(layers.sites.attrs.get("source", "sites")))
         # every input is opened and checked before the first solve
         streets = read_streets(problem.streets, inst.crs)
-        return Prepared(scenario, layers, costs, inst, problem, 0.0, {"streets": streets})
+        warnings = magnitude_warnings(inst, problem, costs.info.get("units"))
+        for w in warnings:
+            progress.warn(w)
+        return Prepared(scenario, layers, costs, inst, problem, 0.0,
+                        {"streets": streets, "warnings": warnings})
 
     def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
         inst, problem = prepared.instance, prepared.problem
@@ -89,6 +94,7 @@ class CommunityDriver:
                 "pairs": {s.name: int(inst.pairs[k].i.size)
                           for k, s in enumerate(problem.services)},
                 "infeasible_because": diagnose(inst, problem),
+                "warnings": list(prepared.extra.get("warnings", [])),
                 "distance": prepared.costs.public_info()}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Solved:
@@ -99,13 +105,15 @@ class CommunityDriver:
         options = scenario.solver.options()
         backend = scenario.solver.backend
         result: CommunityResult | None = None
-        if not reasons:
+        if reasons:  # ruled out before solving: still a result (status, backend, reasons)
+            result = infeasible_result(problem, _backend_name(scenario), reasons)
+        else:
             with progress.step("solving community model"):
                 result = solve(inst, problem, backend=backend, options=options)
             if (not result.has_solution and result.status.value == "infeasible"
                     and result.termination.value != "interrupted"):
-                reasons = diagnose(inst, problem) or _joint_reason(inst, problem, backend,
-                                                                   options)
+                reasons = list(result.reasons) or diagnose(inst, problem) or _joint_reason(
+                    inst, problem, backend, options)
         return Solved(result, reasons, prepared.read_seconds + time.perf_counter() - t0)
 
     def write(self, prepared: Prepared, solved: Solved, targets: Targets,
@@ -115,8 +123,17 @@ class CommunityDriver:
         meta = {"scenario": scenario.name, "description": scenario.description,
                 "distance": prepared.costs.info.get("metric"), "crs": prepared.layers.crs_label,
                 "input_crs": _input_crs(prepared.layers),
-                "seconds": round(solved.seconds, 2)}
+                "seconds": round(solved.seconds, 2), "backend": _backend_name(scenario)}
         summary = _summary(inst, problem, result, reasons, meta)
+        # the README's contract: timings {read, build, solve, total}; keys set by --set
+        timings = dict(summary.get("timings") or {})
+        timings.update({"read": round(prepared.read_seconds, 3),
+                        "total": round(solved.seconds, 3)})
+        timings.setdefault("build", None)
+        timings.setdefault("solve", None)
+        summary["timings"] = timings
+        summary["overrides"] = scenario.overrides
+        summary["warnings"] = list(prepared.extra.get("warnings", []))
         files: tuple[str, ...] = ()
         tmp_json = stage_json(targets.json_path, summary) if targets.json_path else None
         try:
@@ -148,23 +165,21 @@ def _input_crs(layers: Layers) -> dict[str, str]:
                                    ("sites", layers.sites_source, layers.sites))}
 
 
+def _backend_name(scenario: Scenario) -> str:
+    """The backend a run uses (named in the report even when nothing was solved)."""
+    from ..backends import get_backend
+
+    try:
+        return get_backend(scenario.solver.backend).name
+    except SitingError:
+        return scenario.solver.backend or "highs"
+
+
 def _joint_reason(inst: CommunityInstance, problem: CommunityProblem, backend: str | None,
                   options: Any) -> list[str]:
-    """No single cause: report the cheapest plan meeting the targets against the budget."""
-    if problem.budget is None or not problem.targets:
-        return ["no plan satisfies the rules, targets and budget together (no single rule "
-                "explains it; relax a target or a rule)"]
-    cheapest = problem.model_copy(update={"objective": "cost", "budget": None})
-    try:
-        res = solve(inst, cheapest, backend=backend, options=options)
-    except SitingError:
-        res = None
-    if res is not None and res.has_solution and res.check is not None:
-        proven = "" if res.status.value == "optimal" else " (best found, not proven cheapest)"
-        return [f"every target can be met on its own, but the cheapest plan meeting all targets "
-                f"and rules costs ¥{res.check.total_cost:,.0f}{proven}, above the budget "
-                f"¥{problem.budget:,.0f}."]
-    return ["the targets cannot all be met together under the guide rules, at any budget."]
+    """No single cause: name the targets that cannot be met, the keys that set them and the
+    highest share reachable; or the cheapest plan meeting them against the budget."""
+    return joint_reasons(inst, problem, backend=backend, options=options)
 
 
 def _summary(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
@@ -173,7 +188,8 @@ def _summary(inst: CommunityInstance, problem: CommunityProblem, result: Communi
 
     if result is None:
         return {"status": "infeasible", "objective": None, "bound": None, "gap": None,
-                "objective_kind": problem.objective, "open_sites": [], "backend": None,
+                "objective_kind": problem.objective, "open_sites": [],
+                "backend": meta.get("backend"),
                 "formulation": "community", "infeasible_because": reasons,
                 "problem": problem.model_dump(mode="json"), **{"meta": meta}}
     out = summary_dict(inst, problem, result, {"meta": meta})
@@ -238,6 +254,10 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
     if streets is None:
         streets = read_streets(problem.streets, inst.crs)
     written: list[str] = []
+    if result is not None and reasons:  # the report shows the reasons once, as reasons
+        from dataclasses import replace
+
+        result = replace(result, notes=tuple(n for n in result.notes if n not in reasons))
     with atomic_dir(out_dir) as tmp:
         # report.html in the current language, and report.json to re-render it (siting report)
         written += write_report(tmp, inst, problem, result, diagnosis=reasons, streets=streets,

@@ -65,6 +65,8 @@ class CommunityResult:
     tie_break: str = "n/a"
     #: "interrupted" or "time_limit" when a stage stopped early, else how stage 1 ended
     termination: Termination = Termination.OPTIMAL
+    #: infeasible: why, in planning words, each naming the scenario key to change (also in notes)
+    reasons: tuple[str, ...] = ()
 
     @property
     def has_solution(self) -> bool:
@@ -73,10 +75,14 @@ class CommunityResult:
 
 def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | None = None,
           options: SolveOptions | None = None, model: CommunityModel | None = None,
-          start: np.ndarray | None = None, tie_break: bool = True) -> CommunityResult:  # noqa: PLR0915
+          start: np.ndarray | None = None, tie_break: bool = True,
+          explain: bool = True) -> CommunityResult:  # noqa: PLR0915
     """Build (unless ``model`` is given), solve every stage, decode and verify the plan.
 
     ``tie_break=False`` stops after the primary objective (``tie_break`` is then "skipped").
+    An infeasible result carries ``reasons`` (also in ``notes``) from
+    :mod:`siting.community.diagnose`; ``explain=False`` skips that (the diagnosis itself
+    solves relaxed copies).
     """
     options = options or SolveOptions()
     tie_break_wanted = tie_break
@@ -108,8 +114,15 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     first = "cost" if problem.objective == "cost" else problem.objective
     sol1 = run(model.stage(first), start)
     if not sol1.has_solution:
-        return _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
-                       build_seconds, t0, None, notes, termination=_termination(ctx, sol1, stages))
+        out = _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
+                      build_seconds, t0, None, notes, termination=_termination(ctx, sol1, stages))
+        if explain and out.status is Status.INFEASIBLE and not ctx.interrupted:
+            from .diagnose import diagnose, joint_reasons
+
+            reasons = diagnose(inst, problem) or joint_reasons(inst, problem, backend=backend,
+                                                               options=options)
+            out = replace(out, reasons=tuple(reasons), notes=out.notes + tuple(reasons))
+        return out
     assert sol1.x is not None  # has_solution
     plan1 = decode(model, inst, sol1.x)
     check1 = verify(inst, problem, plan1)
@@ -144,6 +157,17 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     out = _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
                   build_seconds, t0, final_x, notes, tie_break, termination)
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
+
+
+def infeasible_result(problem: CommunityProblem, backend: str,
+                      reasons: list[str] | tuple[str, ...]) -> CommunityResult:
+    """The result of a scenario a diagnosis rules out before any solve: status infeasible, the
+    backend that would have run, no stages, the reasons (also as notes)."""
+    return CommunityResult(problem=problem, status=Status.INFEASIBLE, objective=None,
+                           bound=None, gap=None, plan=None, check=None, stages=(),
+                           backend=backend, build_seconds=0.0, solve_seconds=0.0,
+                           notes=tuple(reasons), termination=Termination.INFEASIBLE,
+                           reasons=tuple(reasons))
 
 
 def _termination(ctx: SolveContext, sol1: MilpSolution, stages: list[Stage]) -> Termination:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Objective = Literal["coverage", "cost", "equity"]
 
@@ -64,9 +72,13 @@ class Target(_Spec):
 
     overall: float | None = Field(default=None, ge=0, le=1)
     district: float | None = Field(default=None, ge=0, le=1,
-                                   description="applies to every district with population")
+                                   validation_alias=AliasChoices("community", "district"),
+                                   description="applies to every community (社区) with "
+                                   "population (key `community`, alias `district`)")
     districts: dict[str, float] = Field(default_factory=dict,
-                                        description="per-district shares (override `district`)")
+                                        validation_alias=AliasChoices("communities", "districts"),
+                                        description="per-community shares (key `communities`, "
+                                        "alias `districts`; override `community`)")
 
     @model_validator(mode="after")
     def _shares(self) -> Target:
@@ -94,17 +106,26 @@ class Rules(_Spec):
 
 
 class Columns(_Spec):
-    """Where the community model finds its data in the demand and site tables."""
+    """Where the community model finds its data in the demand and site tables.
+
+    ``community`` (社区) was called ``district``; both keys are accepted. Left at its default,
+    the blocks' community column is ``community``, else ``district``, else ``社区``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     demand_id: str = "id"
-    district: str = "district"
+    community: str = Field(default="community",
+                           validation_alias=AliasChoices("community", "district"),
+                           description="community (社区) of each block (alias: district)")
     segments: dict[str, str] = Field(default_factory=dict,
                                      description="segment -> demand column (default: same name)")
     households: str | None = Field(default="households",
                                    description="households column (for the m²/100 households rule)")
     site_id: str = "id"
-    site_district: str | None = Field(default="district",
-                                      description="site district (missing: nearest block's)")
+    site_community: str | None = Field(
+        default="community", validation_alias=AliasChoices("site_community", "site_district"),
+        description="site community (missing: nearest block's; alias: site_district)")
     area: str = "area"
     cost: str = "cost"
     services: str = "services"
@@ -114,6 +135,16 @@ class Columns(_Spec):
     forbidden: str | None = "forbidden"
     name: str | None = "name"
     kind: str | None = "kind"
+
+    @property
+    def district(self) -> str:
+        """The old name of :attr:`community` (code written before the rename keeps working)."""
+        return self.community
+
+    @property
+    def site_district(self) -> str | None:
+        """The old name of :attr:`site_community`."""
+        return self.site_community
 
 
 class CommunityProblem(_Spec):

@@ -41,6 +41,8 @@ class LayerSpec:
     y: str | None = None
     crs: str | None = None
     role: str = "layer"
+    #: CSV text encoding (None: UTF-8 with or without BOM, else detected, e.g. GBK/GB18030)
+    encoding: str | None = None
 
 
 def row_name(gdf: Any, k: int) -> str:
@@ -69,6 +71,9 @@ def read_layer_with_source(spec: LayerSpec, notes: list[str]) -> tuple[Any, Any]
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         gdf = _read_csv(path, spec)
+        if spec.encoding is None and gdf.attrs.get("encoding"):
+            notes.append(f"{path}: not UTF-8; read as {gdf.attrs['encoding']} (detected; set "
+                         "encoding = ... on the layer to choose)")
     elif suffix in (".parquet", ".geoparquet"):
         gdf = _read_geoparquet(path)
     else:
@@ -89,7 +94,8 @@ def _read_csv(path: Path, spec: LayerSpec) -> Any:
     import geopandas as gpd
     import pandas as pd
 
-    df = read_text_table(path, "\t" if path.suffix.lower() == ".tsv" else None)
+    df = read_text_table(path, "\t" if path.suffix.lower() == ".tsv" else None,
+                         encoding=spec.encoding)
     df.attrs["where"] = ("line", 2)
     df.attrs["source"] = str(path)
     if len(df) == 0:
@@ -113,11 +119,58 @@ def _read_csv(path: Path, spec: LayerSpec) -> Any:
                        "projected coordinates)")
     gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=crs)
     gdf.attrs["where"] = ("line", 2)
+    if df.attrs.get("encoding"):
+        gdf.attrs["encoding"] = df.attrs["encoding"]
     return gdf
 
 
-def read_text_table(path: Path, sep: str | None = None) -> Any:
+def text_encoding(path: Path, given: str | None = None) -> str:
+    """The encoding to read a CSV with: ``given``, else UTF-8 (BOM or not), else detected.
+
+    Chinese-locale Excel saves CSV as GBK; charset-normalizer tells it from UTF-8, and the GB
+    family is read as GB18030 (a superset of GBK and GB2312).
+    """
+    import codecs
+
+    if given:
+        try:
+            codecs.lookup(given)
+        except LookupError:
+            raise DataError(f"{path}: unknown encoding {given!r} (e.g. 'utf-8', 'gbk', "
+                            "'gb18030')") from None
+        return given
+    raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text" is UTF-16 with a BOM
+        return "utf-16"
+    if b"\x00" in raw[:65536]:  # UTF-16 or a binary file: not a CSV siting can read
+        raise DataError(f"{path}: cannot read as CSV: binary data (not a text file; save it as "
+                        "CSV UTF-8 or GBK)")
+    try:
+        raw.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw[:1_000_000]).best()
+    if best is None:
+        raise DataError(f"{path}: cannot read as CSV: not UTF-8 and the encoding could not be "
+                        "detected; set encoding = \"gbk\" (or the file's encoding) on the layer")
+    enc = best.encoding.lower().replace("-", "_")
+    if enc in ("gbk", "gb2312", "gb18030", "hz", "cp936"):
+        enc = "gb18030"
+    try:
+        raw.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        raise DataError(f"{path}: not UTF-8 (looks like {best.encoding}, but does not decode "
+                        "as it); set encoding = \"...\" on the layer") from None
+    return enc
+
+
+def read_text_table(path: Path, sep: str | None = None, *, encoding: str | None = None) -> Any:
     """A CSV with every column as text (ids such as "060750479.01" survive unchanged).
+
+    The encoding is ``encoding``, else UTF-8 with or without BOM, else detected (GBK...).
 
     The separator is ``,`` unless the header line has none and has ``;`` or a tab instead.
 
@@ -128,8 +181,9 @@ def read_text_table(path: Path, sep: str | None = None) -> Any:
 
     import pandas as pd
 
+    enc = text_encoding(path, encoding)
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
+        with open(path, newline="", encoding=enc) as fh:
             if sep is None:
                 first = fh.readline()
                 sep = next((c for c in (",", ";", "\t") if c in first), ",")
@@ -143,10 +197,14 @@ def read_text_table(path: Path, sep: str | None = None) -> Any:
                     raise DataError(f"{path}: line {reader.line_num}: {len(row)} fields, the "
                                     f"header has {len(header)}")
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[], sep=sep,
-                         index_col=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
-            csv.Error) as exc:
+                         index_col=False, encoding=enc)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: cannot read as {enc} text at byte {exc.start}; set "
+                        "encoding = \"...\" on the layer (e.g. \"gbk\")") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
         raise DataError(f"{path}: cannot read as CSV: {_first_line(exc)}") from None
+    if enc not in ("utf-8-sig", "utf-8"):
+        df.attrs["encoding"] = enc
     return df
 
 

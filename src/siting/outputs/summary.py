@@ -33,6 +33,7 @@ def build_summary(prepared: Any, result: Result, notes: list[str]) -> dict[str, 
     out["metrics"] = _clean(metrics(result, assign(result)))
     out["inputs"] = {"demand": str(sc.demand.path), "sites": str(sc.sites.path)}
     out["notes"] = list(notes)
+    out["overrides"] = sc.overrides
     return out
 
 

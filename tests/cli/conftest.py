@@ -1,0 +1,46 @@
+"""A small community district on disk (GeoPackage + scenario) for the command-line tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from siting.community.demo import generate, write
+
+SCENARIO = """
+name = "tiny"
+[demand]
+path = "d.gpkg"
+layer = "blocks"
+[sites]
+path = "d.gpkg"
+layer = "sites"
+[problem]
+kind = "community"
+objective = "coverage"
+budget = 6_000_000
+catalogue = "default"
+services = ["elderly_care", {{ name = "childcare", weight = 3 }}, "meals"]
+{extra}
+[problem.rules]
+space_per_100_households = {space}
+new_site_min_services = 2
+new_site_min_core = 2
+[solver]
+time_limit = 20
+"""
+
+
+@pytest.fixture(scope="session")
+def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("district")
+    d = generate(3, width=2000, height=1500, n_blocks=160, n_sites=40, cols=2, rows=2)
+    write(d, str(folder / "d.gpkg"))
+    return folder
+
+
+def scenario(folder: Path, name: str = "s", *, space: float = 0, extra: str = "") -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(SCENARIO.format(space=space, extra=extra), encoding="utf-8")
+    return path
