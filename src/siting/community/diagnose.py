@@ -12,6 +12,7 @@ A message here is a proof of infeasibility; an empty list means no single cause 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,9 @@ import numpy as np
 from .formulation import _hostable
 from .instance import CommunityInstance
 from .spec import CommunityProblem
+
+#: the community solve (``siting.community.solve.solve``), handed in by its callers
+Solver = Callable[..., Any]
 
 SEGMENT_WORDS = {"elderly": "aged 60+", "infant": "aged 0–3", "school": "aged 6–12",
                  "total": "total", "households": "households"}
@@ -250,9 +254,10 @@ def magnitude_warnings(inst: CommunityInstance, problem: CommunityProblem,
     return out
 
 
-def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *,
+def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *, solve: Solver,
                   backend: str | None = None, options: Any = None) -> list[str]:
-    """Reasons found by solving: each one names a scenario key and a reachable figure."""
+    """Reasons found by solving (``solve`` is :func:`siting.community.solve.solve`, passed in
+    because that module calls this one): each names a scenario key and a reachable figure."""
     rules = ("problem.rules (new_site_min_services, new_site_min_core, complex_min_area, "
              "space_per_100_households)")
     if not problem.targets:
@@ -260,7 +265,7 @@ def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *,
                 "or the sites' forced column."]
     if problem.budget is not None:
         cheapest = problem.model_copy(update={"objective": "cost", "budget": None})
-        res = _try(inst, cheapest, backend, options)
+        res = _try(solve, inst, cheapest, backend, options)
         if res is not None and res.has_solution and res.check is not None:
             proven = "" if res.status.value == "optimal" else " (best found, not proven cheapest)"
             return [f"every target can be met, but the cheapest plan meeting all targets "
@@ -275,7 +280,7 @@ def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *,
     alone: list[str] = []
     for sname, target in problem.targets.items():
         s = names.index(sname)
-        best = highest_share(inst, problem, sname, backend=backend, options=options)
+        best = highest_share(inst, problem, sname, solve=solve, backend=backend, options=options)
         levels = [("overall", target.overall)] if target.overall is not None else []
         levels += [("community", target.district)] if target.district is not None else []
         levels += [(f"communities.{k}", v) for k, v in target.districts.items()]
@@ -302,7 +307,7 @@ def joint_reasons(inst: CommunityInstance, problem: CommunityProblem, *,
 
 
 def highest_share(inst: CommunityInstance, problem: CommunityProblem, service: str, *,
-                  backend: str | None = None,
+                  solve: Solver, backend: str | None = None,
                   options: Any = None) -> tuple[float, float] | None:
     """The most of ``service``'s segment a plan can credit under the rules and budget with the
     other targets dropped: (overall share, lowest community share of that plan); None when no
@@ -311,7 +316,7 @@ def highest_share(inst: CommunityInstance, problem: CommunityProblem, service: s
                for s in problem.services]
     alone = problem.model_copy(update={"objective": "coverage", "targets": {},
                                        "services": tuple(weights)})
-    res = _try(inst, alone, backend, options, tie_break=False)
+    res = _try(solve, inst, alone, backend, options, tie_break=False)
     if res is None or res.check is None:
         return None
     s = [x.name for x in problem.services].index(service)
@@ -321,10 +326,9 @@ def highest_share(inst: CommunityInstance, problem: CommunityProblem, service: s
     return res.check.share(s), low
 
 
-def _try(inst: CommunityInstance, problem: CommunityProblem, backend: str | None, options: Any,
-         tie_break: bool = True) -> Any:
+def _try(solve: Solver, inst: CommunityInstance, problem: CommunityProblem,
+         backend: str | None, options: Any, tie_break: bool = True) -> Any:
     from ..errors import SitingError
-    from .solve import solve  # local: solve imports this module
 
     try:
         return solve(inst, problem, backend=backend, options=options, tie_break=tie_break,

@@ -179,7 +179,7 @@ def _joint_reason(inst: CommunityInstance, problem: CommunityProblem, backend: s
                   options: Any) -> list[str]:
     """No single cause: name the targets that cannot be met, the keys that set them and the
     highest share reachable; or the cheapest plan meeting them against the budget."""
-    return joint_reasons(inst, problem, backend=backend, options=options)
+    return joint_reasons(inst, problem, solve=solve, backend=backend, options=options)
 
 
 def _summary(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,

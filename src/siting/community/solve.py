@@ -119,8 +119,8 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
         if explain and out.status is Status.INFEASIBLE and not ctx.interrupted:
             from .diagnose import diagnose, joint_reasons
 
-            reasons = diagnose(inst, problem) or joint_reasons(inst, problem, backend=backend,
-                                                               options=options)
+            reasons = diagnose(inst, problem) or joint_reasons(
+                inst, problem, solve=solve, backend=backend, options=options)
             out = replace(out, reasons=tuple(reasons), notes=out.notes + tuple(reasons))
         return out
     assert sol1.x is not None  # has_solution
