@@ -115,6 +115,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write(generate(3, width=2000, height=1500, n_blocks=160, n_sites=40, cols=2, rows=2),
           str(demo / "demo_district.gpkg"))
     shutil.copytree(ROOT / "instances" / "toy", box / "instances" / "toy")
+    shutil.copytree(ROOT / "instances" / "helsinki", box / "instances" / "helsinki")
     (box / "models").symlink_to(ROOT / "models")
     shared = instances_dir()
     if shared is not None:
