@@ -27,6 +27,9 @@ class Page(Protocol):
     data: dict[str, Any]
     tiles: str | None
     names: list[str]
+    services: list[dict[str, Any]]
+
+    def service(self, name: str) -> str: ...
 
     def service_plain(self, name: str) -> str: ...
 

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..community.spec import CommunityProblem
 from ..errors import SitingError, SpecError
 from ..scenario import Scenario, load_scenario, validate_scenario
 
@@ -145,7 +146,7 @@ def open_base(path: str | Path) -> Base:
                          district=inst.district_names[inst.site_district].astype(str))
         return Base(path, raw, scenario, sites, inst.demand_xy, inst.population.sum(axis=1),
                     inst.district_names[inst.district].astype(str), layers.crs_label,
-                    _streets(scenario.problem.streets, layers.crs))
+                    _streets(community_problem(scenario).streets, layers.crs))
     sx, sy = layers.sites.geometry.x.to_numpy(), layers.sites.geometry.y.to_numpy()
     m = inst.n_sites
     sites = SiteInfo(ids=np.asarray(inst.site_ids).astype(str), x=sx, y=sy,
@@ -198,6 +199,13 @@ def _prepare(scenario: Scenario) -> tuple[Any, Any]:
 
     prepared = pipeline.prepare(scenario, Progress())
     return prepared.instance, prepared.layers
+
+
+def community_problem(scenario: Scenario) -> CommunityProblem:
+    """The scenario's community spec (the caller has checked the kind)."""
+    problem = scenario.problem
+    assert isinstance(problem, CommunityProblem), problem.kind
+    return problem
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,8 +292,9 @@ def _apply(base: Base, edits: Edits, sites_file: Path | None, time_cap: float) -
     if base.community:
         if edits.lock or edits.forbid:
             cols = dict(problem.get("columns", {}))
-            cols.setdefault("forced", base.scenario.problem.columns.forced or "forced")
-            cols.setdefault("forbidden", base.scenario.problem.columns.forbidden or "forbidden")
+            given = community_problem(base.scenario).columns
+            cols.setdefault("forced", given.forced or "forced")
+            cols.setdefault("forbidden", given.forbidden or "forbidden")
             if cols["forced"] is None:
                 cols["forced"] = "forced"
             if cols["forbidden"] is None:
@@ -448,7 +457,7 @@ def _write_sites(base: Base, edits: Edits, dest: Path) -> Path:
 
 def _site_columns(base: Base) -> tuple[str, str, str, str]:
     if base.community:
-        cols = base.scenario.problem.columns  # type: ignore[union-attr]
+        cols = community_problem(base.scenario).columns
         return cols.cost, cols.area, cols.forced or "forced", cols.forbidden or "forbidden"
     s = base.scenario.sites
     return s.cost or "cost", "area", s.required or "required", s.forbidden or "forbidden"

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import DEFAULT_TIME_LIMIT, PROBLEM_KEYS, Base
+from .engine import DEFAULT_TIME_LIMIT, PROBLEM_KEYS, Base, community_problem
 
 
 def _list(a: np.ndarray | None, digits: int | None = None) -> list[Any] | None:
@@ -43,11 +43,12 @@ def base_view(base: Base) -> dict[str, Any]:
         "streets": base.streets,
     }
     if base.community:
+        cp = community_problem(sc)
         out["services"] = [{"name": s.name, "label": s.label or s.name, "segment": s.segment,
-                            "weight": s.weight} for s in p.services]
-        out["targets"] = {k: t.model_dump(exclude={"districts"}) for k, t in p.targets.items()}
+                            "weight": s.weight} for s in cp.services]
+        out["targets"] = {k: t.model_dump(exclude={"districts"}) for k, t in cp.targets.items()}
         # the rules a switch can turn off (0 = off); complex_min_services defines a complex
-        out["rules"] = p.rules.model_dump(include={"new_site_min_services", "new_site_min_core",
+        out["rules"] = cp.rules.model_dump(include={"new_site_min_services", "new_site_min_core",
                                                    "complex_min_area",
                                                    "space_per_100_households"})
     return out
