@@ -293,7 +293,15 @@ def _aggregate(inst: CommunityInstance, pi: np.ndarray, pj: np.ndarray, tier: np
 
 def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
             cred: np.ndarray, w: np.ndarray, h: Block, h_index: np.ndarray) -> CreditTerms:
-    """z_isk for tiers that add sites (a tier with the same sites as the one before is dominated)."""
+    """Nested coverage v_isk ∈ [0,1]: "block i reaches a site of s within tier k".
+
+    v_isk ≤ Σ_{j: d_ij ≤ r_sk} h_js, and the credit is Σ_k (c_k − c_next) v_isk with c_next the
+    credit of the block's next wider tier (0 after the last). At integer h the best choice
+    is v = 1 exactly for the tiers that reach a hosting site, so the credit is that of the best
+    tier; the LP relaxation is tighter than one variable per tier with Σ_k z_isk ≤ 1 (an
+    inner site open at 0.5 credits 0.5·c_1 here, 0.5·c_1 + 0.5·c_2 there). Tiers that add no
+    site to the one before are dominated and get no variable.
+    """
     K = cred.size
     prev = np.zeros(n, dtype=np.int64)
     zi_parts, zk_parts = [], []
@@ -308,7 +316,7 @@ def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier
     z = b.add_vars(f"z_{s}", Z, lower=0.0, upper=1.0, index=(zi, zk))
     if Z == 0:
         return CreditTerms(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    # row per z: z_isk − Σ_{j: d_ij ≤ r_sk} h_js ≤ 0
+    # row per v: v_isk − Σ_{j: d_ij ≤ r_sk} h_js ≤ 0
     key = zi * K + zk
     order = np.argsort(key)
     rows_i, cols_i = [np.arange(Z)], [z.start + np.arange(Z)]
@@ -324,15 +332,12 @@ def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier
         vals_i.append(-np.ones(int(hit.sum())))
     b.add_rows(f"tier_{s}", Z, np.concatenate(rows_i), np.concatenate(cols_i),
                np.concatenate(vals_i), upper=0.0, index=(zi, zk))
-    # Σ_k z_isk ≤ 1 for blocks with more than one tier variable
-    multi = np.flatnonzero(np.bincount(zi, minlength=n) > 1)
-    if multi.size:
-        loc = np.full(n, -1)
-        loc[multi] = np.arange(multi.size)
-        sel = loc[zi] >= 0
-        b.add_rows(f"one_tier_{s}", multi.size, loc[zi[sel]], z.start + np.flatnonzero(sel), 1.0,
-                   upper=1.0, index=(multi,))
-    return CreditTerms(z.start + np.arange(Z), zi, w[zi] * cred[zk])
+    # credit increments: c_k minus the credit of the same block's next variable (sorted by key)
+    ks = key[order]
+    nxt = np.zeros(Z)
+    same = (ks[1:] // K) == (ks[:-1] // K)
+    nxt[order[:-1][same]] = cred[zk[order[1:][same]]]
+    return CreditTerms(z.start + np.arange(Z), zi, w[zi] * (cred[zk] - nxt))
 
 
 def _allocated(b: MilpBuilder, s: int, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
