@@ -35,6 +35,26 @@ class CreditTerms:
 
 
 @dataclass(frozen=True, eq=False)
+class Lexicographic:
+    """The weighted objective F = K·(coverage / g) − cost / δ on the model's matrix."""
+
+    milp: MilpProblem
+    weight: int     # K: one coverage grain is worth more than every cost step a plan can have
+    grain: float    # g
+    step: float     # δ
+
+    def coverage_bound(self, bound: float) -> float:
+        """A proven bound U on F bounds the coverage: K·a − b ≤ U with 0 ≤ b ≤ K − 1 gives
+        a ≤ ⌊(U + K − 1) / K⌋."""
+        K = self.weight
+        return float(np.floor((bound + K - 1) / K + 1e-9)) * self.grain
+
+    def value(self, coverage: float, cost: float) -> float:
+        """F of a plan from its (verified) coverage and cost."""
+        return self.weight * round(coverage / self.grain) - round(cost / self.step)
+
+
+@dataclass(frozen=True, eq=False)
 class CommunityModel:
     milp: MilpProblem
     pair_j: np.ndarray        # (P,) site of each (j, s) host pair
@@ -46,6 +66,10 @@ class CommunityModel:
     lex_row: int | None
     budget_row: int | None
     t_col: int | None
+    #: step of the coverage objective over plans (0: unknown, e.g. capacitated services)
+    coverage_grain: float = 0.0
+    #: step of the total cost over plans (gcd of integral costs; 0: unknown)
+    cost_step: float = 0.0
 
     def block(self, name: str) -> Block:
         return self.milp.blocks[name]
@@ -72,7 +96,50 @@ class CommunityModel:
             col_lower = col_lower.copy()
             col_lower[self.t_col] = equity_at_least
         return replace(p, c=c, sense=sense, row_lower=row_lower, col_lower=col_lower,
-                       objective_granularity=_granularity(c) if granular else 0.0)
+                       objective_granularity=(self.coverage_grain if objective == "coverage"
+                                              else _granularity(c)) if granular else 0.0)
+
+    def lexicographic(self) -> Lexicographic | None:
+        """'Max coverage, then min cost' as ONE exact objective, or None when no exact scaling
+        is known (capacitated services, non-integral costs, numbers too large for doubles).
+
+        With coverage a·g (a integral: g = ``coverage_grain``) and cost b·δ (b integral in
+        [0, K−1]: δ = ``cost_step``, K − 1 = ⌊cost ceiling / δ⌋), F = K·a − b orders plans
+        exactly lexicographically: one grain of coverage outweighs every possible cost
+        difference. F is integral at every optimum (the tier variables then sit at 0 or 1), so
+        an absolute gap below 1 with no relative gap proves both orders at once.
+        """
+        g, step = self.coverage_grain, self.cost_step
+        if g <= 0 or step <= 0 or np.any(self.cost < 0) or np.any(self.coverage < 0):
+            return None
+        p = self.milp
+        ceiling = INF if self.budget_row is None else float(p.row_upper[self.budget_row])
+        if not np.isfinite(ceiling):
+            ceiling = float(self.cost @ p.col_upper)
+        if not np.isfinite(ceiling):
+            return None
+        K = int(np.floor(ceiling / step + 1e-9)) + 1
+        a_max = float(self.coverage @ p.col_upper) / g
+        if not np.isfinite(a_max) or K * (a_max + 1.0) > 2.0**50:
+            return None
+        c = K * np.round(self.coverage / g) - np.round(self.cost / step)
+        milp = replace(p, c=c, sense="max", objective_granularity=1.0)
+        return Lexicographic(milp=milp, weight=K, grain=g, step=step)
+
+    def lift(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with integer columns rounded and every tier variable at its best value
+        min(1, Σ h) given the plan: the MILP value of a plan then equals the verifier's."""
+        x = x.copy()
+        ints = self.milp.integrality
+        x[ints] = np.round(x[ints])
+        for terms in self.credits:
+            if terms.site is not None or terms.col.size == 0:
+                continue
+            rows = self.milp.row_blocks[f"tier_{terms.service}"]
+            x[terms.col] = 0.0
+            reach = -(self.milp.A[rows.start:rows.start + rows.size] @ x)
+            x[terms.col] = np.clip(reach, 0.0, 1.0)
+        return x
 
     def with_budget(self, budget: float | None) -> CommunityModel:
         if self.budget_row is None:
@@ -227,7 +294,10 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
     milp = b.build()
     model = CommunityModel(milp=milp, pair_j=pj, pair_s=ps, h_index=h_index, coverage=cov,
                            cost=cost, credits=tuple(credits),
-                           lex_row=lex_row, budget_row=b_row, t_col=t_col)
+                           lex_row=lex_row, budget_row=b_row, t_col=t_col,
+                           coverage_grain=_granularity(cov) if all(
+                               t.site is None for t in credits) else 0.0,
+                           cost_step=_granularity(cost))
     return model
 
 
@@ -401,14 +471,31 @@ def _district_rows(b: MilpBuilder, name: str, inst: CommunityInstance, terms: Cr
                lower=lower, index=(gs,))
 
 
-def _granularity(c: np.ndarray) -> float:
-    """Step of the objective over integer points: gcd of the coefficients when all are integral
-    multiples of a common rational with small denominator, else 0 (unknown)."""
-    nz = np.abs(c[c != 0])
-    if nz.size == 0:
+def _granularity(c: np.ndarray, max_denominator: int = 10**4) -> float:
+    """Step of the objective over integer points: the gcd of the coefficients when all are
+    integral multiples of a common rational 1/L (L ≤ ``max_denominator``), else 0 (unknown).
+
+    Credits such as ½ or ¼ and weights such as 0.25 give steps like 0.5 or 0.125; only the few
+    distinct fractional parts are turned into fractions.
+    """
+    from fractions import Fraction
+    from math import lcm
+
+    nz = np.unique(np.abs(c[c != 0]))
+    if nz.size == 0 or not np.all(np.isfinite(nz)):
         return 0.0
-    if not np.all(np.abs(nz - np.round(nz)) < 1e-9):
+    frac = np.unique(np.round(nz - np.floor(nz), 12))
+    L = 1
+    for f in frac[frac > 0]:
+        q = Fraction(float(f)).limit_denominator(max_denominator)
+        if abs(float(q) - f) > 1e-12:   # not a fraction with a small denominator
+            return 0.0
+        L = lcm(L, q.denominator)
+        if L > max_denominator:
+            return 0.0
+    scaled = nz * L
+    if scaled.max() >= 2.0**53 or not np.all(
+            np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):
         return 0.0
-    ints = np.round(nz).astype(np.int64)
-    gcd = int(np.gcd.reduce(ints))
-    return float(gcd) if gcd > 0 else 0.0
+    gcd = int(np.gcd.reduce(np.round(scaled).astype(np.int64)))
+    return gcd / L if gcd > 0 else 0.0
