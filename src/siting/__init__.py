@@ -29,6 +29,14 @@ from .verify import Verification, verify
 
 __version__ = "0.1.0"
 
+
+def open_scenario(path, **kw):  # type: ignore[no-untyped-def]
+    """A :class:`siting.session.Session` on a community scenario (imported on first use)."""
+    from .session import open_scenario as _open
+
+    return _open(path, **kw)
+
+
 __all__ = [
     "BackendError",
     "BackendUnavailableError",
@@ -57,6 +65,7 @@ __all__ = [
     "Verification",
     "VerificationError",
     "available_backends",
+    "open_scenario",
     "backend_names",
     "get_backend",
     "load_instance",

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..milp import Block, MilpBuilder, MilpProblem
 from .instance import CommunityInstance
-from .spec import CommunityProblem
+from .spec import CommunityProblem, Target
 
 INF = np.inf
 
@@ -141,6 +141,49 @@ class CommunityModel:
             x[terms.col] = np.clip(reach, 0.0, 1.0)
         return x
 
+    def with_sites(self, lock: np.ndarray, forbid: np.ndarray) -> CommunityModel:
+        """Sites ``lock`` (bool per site) forced open and ``forbid`` closed, by bounds of y."""
+        y = self.block("y").slice
+        lo, hi = self.milp.col_lower.copy(), self.milp.col_upper.copy()
+        lo[y] = np.where(lock, 1.0, lo[y])
+        hi[y] = np.where(lock, 1.0, np.where(forbid, 0.0, hi[y]))
+        return replace(self, milp=replace(self.milp, col_lower=lo, col_upper=hi))
+
+    def with_weights(self, weights: np.ndarray) -> CommunityModel:
+        """Service weights β (one per service): a new coverage vector, lex row and grain."""
+        import scipy.sparse as sp
+
+        cov = np.zeros(self.milp.n_cols)
+        for terms in self.credits:
+            np.add.at(cov, terms.col, float(weights[terms.service]) * terms.coef)
+        A = self.milp.A
+        if self.lex_row is not None:
+            r, nz = self.lex_row, np.flatnonzero(cov)
+            row = sp.csr_array((cov[nz], (np.zeros(nz.size, dtype=np.int64), nz)),
+                               shape=(1, A.shape[1]))
+            A = sp.csr_array(sp.vstack([A[:r], row, A[r + 1:]], format="csr"))
+        grain = _granularity(cov) if all(t.site is None for t in self.credits) else 0.0
+        return replace(self, milp=replace(self.milp, A=A), coverage=cov, coverage_grain=grain)
+
+    def with_targets(self, inst: CommunityInstance, targets: dict[str, Target],
+                     names: tuple[str, ...]) -> CommunityModel:
+        """Targets by the lower bounds of the rows an ``editable`` model keeps for them."""
+        rb = self.milp.row_blocks
+        lower = self.milp.row_lower.copy()
+        for name in names:
+            target = targets.get(name, Target())
+            overall, district = rb.get(f"target_{name}"), rb.get(f"target_{name}_district")
+            if overall is None and district is None:
+                if targets.get(name) is not None and target != Target():
+                    raise ValueError("the model was built without editable target rows")
+                continue
+            if overall is not None:
+                lower[overall.start] = target.overall or 0.0
+            if district is not None:
+                shares = _district_shares(inst, target.district, target.districts)
+                lower[district.slice] = shares[district.index[0]]
+        return replace(self, milp=replace(self.milp, row_lower=lower))
+
     def with_budget(self, budget: float | None) -> CommunityModel:
         if self.budget_row is None:
             raise ValueError("the model was built without a budget row")
@@ -150,8 +193,14 @@ class CommunityModel:
 
 
 def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
-                budget_row: bool | None = None) -> CommunityModel:
-    """Assemble the model. ``budget_row=True`` keeps a budget row even without a budget (frontier)."""
+                budget_row: bool | None = None, editable: bool = False) -> CommunityModel:
+    """Assemble the model. ``budget_row=True`` keeps a budget row even without a budget (frontier).
+
+    ``editable=True`` (sessions) also keeps a budget row, and a target row for every service
+    (overall) and every district with population, inactive at share 0, so budget and targets
+    change by row bounds alone (``with_targets``); the feasible set is the same.
+    """
+    budget_row = budget_row or editable
     m, S = inst.n_sites, inst.n_services
     services = problem.services
     b = MilpBuilder("max", name=f"community-{problem.objective}")
@@ -261,15 +310,17 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
 
     # --- targets ------------------------------------------------------------------------------
     names = [s.name for s in services]
-    for sname, target in problem.targets.items():
+    wanted = problem.targets if not editable else {
+        n: problem.targets.get(n, Target()) for n in names}
+    for sname, target in wanted.items():
         s = names.index(sname)
         terms, w = credits[s], inst.population[:, s]
-        if target.overall is not None and w.sum() > 0:
+        if (target.overall is not None or editable) and w.sum() > 0:
             b.add_rows(f"target_{sname}", 1, np.zeros(terms.col.size), terms.col,
-                       terms.coef / w.sum(), lower=target.overall)
+                       terms.coef / w.sum(), lower=target.overall or 0.0)
         shares = _district_shares(inst, target.district, target.districts)
         W = np.bincount(inst.district, weights=w, minlength=inst.n_districts)
-        gs = np.flatnonzero((shares > 0) & (W > 0))
+        gs = np.flatnonzero(((shares > 0) | editable) & (W > 0))
         if gs.size:
             _district_rows(b, f"target_{sname}_district", inst, terms, W, gs, shares[gs])
 
