@@ -75,3 +75,9 @@ def test_weighted_answer_is_translated_and_checked() -> None:
                                              bound=F + lex.weight), state)
     assert not state["proven"] and out.status is Status.FEASIBLE
     assert out.bound == pytest.approx(res.check.coverage_objective + lex.grain)
+
+
+def test_a_gap_of_the_callers_own_takes_the_two_stage_route() -> None:
+    prob = problem("coverage", budget=60)
+    res = solve(build(4, prob), prob, options=SolveOptions(rel_gap=0.01))
+    assert res.stages[0].objective == "max coverage"

@@ -101,7 +101,11 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
         return sol
 
     first = "cost" if problem.objective == "cost" else problem.objective
-    lex = model.lexicographic() if (first == "coverage" and tie_break_wanted) else None
+    # exact weights only when the caller asked for exact answers (a relative or absolute gap
+    # of their own means "stop early", which the two-stage route honours per stage)
+    lex = model.lexicographic() if (first == "coverage" and tie_break_wanted
+                                    and options.rel_gap <= SolveOptions().rel_gap
+                                    and options.abs_gap is None) else None
     if lex is not None:   # coverage and its cheapest tie in one exact solve
         lex_state: dict[str, bool] = {}
         sol1 = run(lex.milp, start, "max coverage, then min cost (one exact weighted objective)",
