@@ -87,8 +87,27 @@ def test_warm_start_is_taken_when_the_last_plan_still_fits() -> None:
     assert not s.warm
     assert s.resolve(weights={"elderly": 2.0}).status is Status.OPTIMAL and s.warm
     assert s.resolve(budget=95).status is Status.OPTIMAL and s.warm
-    s.resolve(budget=base.check.total_cost - 1)     # the last plan no longer fits
-    assert not s.warm
+    # the last plan no longer fits: repaired by closing sites (or dropped); same answer
+    res = s.resolve(budget=base.check.total_cost - 1)
+    inst, prob = s.edited(budget=base.check.total_cost - 1)
+    _same(res, solve(inst, prob))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_repaired_starts_fit_the_edited_model(seed: int) -> None:
+    from siting.session import _repaired
+    s = _session(seed)
+    base = s.solve()
+    repaired: list[dict] = []
+    for edit in ({"budget": base.check.total_cost * 0.6}, {"forbid": ["s1"]}, {"lock": ["s3"]}):
+        inst, prob = s.edited(**edit)
+        model = s._model(s._what_if(edit.get("budget", "unset"), edit.get("lock", ()),
+                                    edit.get("forbid", ()), None, None), inst, prob)
+        x = _repaired(model, inst, prob, base.x)
+        if x is not None:
+            assert model.milp.max_violation(x) <= 1e-6
+            repaired.append(edit)
+    assert seed != 1 or len(repaired) == 2      # seed 1: the budget and forbid edits repair
 
 
 @pytest.mark.parametrize(("edit", "message"), [

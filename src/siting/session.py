@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .community.formulation import CommunityModel, build_model
+from .community.formulation import CommunityModel, build_model, value
 from .community.instance import CommunityInstance
 from .community.solve import CommunityResult, solve
 from .community.spec import CommunityProblem, Target
@@ -85,9 +85,9 @@ class Session:
         model = self._model(what, inst, problem)
         x0 = start if start is not None else (None if self.result is None else self.result.x)
         if x0 is not None:
-            x0 = model.lift(x0)
-        #: whether this solve starts from the last plan (it must fit the edited model)
-        self.warm = x0 is not None and model.milp.max_violation(x0) <= 1e-6
+            x0 = _repaired(model, inst, problem, x0)
+        #: whether this solve starts from the last plan (as it was, or repaired to fit)
+        self.warm = x0 is not None
         res = solve(inst, problem, backend=self.backend, options=self.options, model=model,
                     start=x0, tie_break=tie_break)
         self.result = res
@@ -184,6 +184,88 @@ class Session:
         if what.targets:
             model = model.with_targets(inst, problem.targets, self._names)
         return model
+
+
+def _repaired(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
+              x: np.ndarray) -> np.ndarray | None:
+    """The last plan made to fit the edited model, or None: newly forbidden sites closed, a
+    newly locked site opened with the largest module set the rules and its area allow (cheapest
+    among those), then, while over budget, the unlocked new site whose closing loses the least
+    coverage per yuan closed. Only a point the model accepts is returned (a start is a hint)."""
+    x = model.lift(x)
+    p = model.milp
+    if p.max_violation(x) <= 1e-6:
+        return x
+    y = model.block("y").slice
+    lo, hi = p.col_lower[y], p.col_upper[y]
+    pairs_of = [np.flatnonzero(model.pair_j == j) for j in range(lo.size)]
+    m_start, h_start = model.block("m").start, model.block("h").start
+
+    def close(x: np.ndarray, j: int) -> np.ndarray:
+        x = x.copy()
+        x[y.start + j] = 0.0
+        x[m_start + pairs_of[j]] = 0.0
+        x[h_start + pairs_of[j]] = 0.0
+        return model.lift(x)
+
+    for j in np.flatnonzero((x[y] > 0.5) & (hi < 0.5)):
+        x = close(x, int(j))
+    for j in np.flatnonzero((x[y] < 0.5) & (lo > 0.5)):
+        opened = _open_site(model, problem, x, int(j), pairs_of[int(j)], float(inst.area[j]))
+        if opened is None:
+            return None
+        x = opened
+    if model.budget_row is not None:
+        budget = float(p.row_upper[model.budget_row])
+        while value(model.cost, x) > budget + 1e-6:
+            cand = np.flatnonzero((x[y] > 0.5) & (lo < 0.5))
+            if cand.size == 0:
+                return None
+            now, spent = value(model.coverage, x), value(model.cost, x)
+            closed = [close(x, int(j)) for j in cand]
+            loss = [(now - value(model.coverage, c)) / max(spent - value(model.cost, c), 1e-9)
+                    for c in closed]
+            x = closed[int(np.argmin(loss))]
+    return x if p.max_violation(x) <= 1e-6 else None
+
+
+def _open_site(model: CommunityModel, problem: CommunityProblem, x: np.ndarray, j: int,
+               pairs: np.ndarray, area: float) -> np.ndarray | None:
+    """``x`` with site j open and one new module of each service of the best subset of its host
+    pairs that meets the rules: most services, then cheapest."""
+    from itertools import combinations
+
+    services = problem.services
+    rules = problem.rules
+    core = set(problem.core_names)
+    m_start, h_start = model.block("m").start, model.block("h").start
+    up = model.milp.col_upper
+    best: tuple[int, float, tuple[int, ...]] | None = None
+    for k in range(pairs.size, 0, -1):
+        for combo in combinations(pairs.tolist(), k):
+            svc = [services[int(model.pair_s[q])] for q in combo]
+            if any(up[m_start + q] < 1 for q in combo):
+                continue
+            if sum(s.module_area for s in svc) > area + 1e-9 or k < rules.new_site_min_services:
+                continue
+            if sum(s.name in core for s in svc) < rules.new_site_min_core:
+                continue
+            if rules.complex_min_area > 0 and area < rules.complex_min_area \
+                    and k >= rules.complex_min_services:
+                continue
+            cost = sum(s.module_cost for s in svc)
+            if best is None or cost < best[1]:
+                best = (k, cost, combo)
+        if best is not None:
+            break
+    if best is None and rules.new_site_min_services > 0:
+        return None
+    x = x.copy()
+    x[model.block("y").start + j] = 1.0
+    for q in best[2] if best is not None else ():
+        x[m_start + q] = 1.0
+        x[h_start + q] = 1.0
+    return model.lift(x)
 
 
 def open_scenario(path: str | Path, *, backend: str | None = None,

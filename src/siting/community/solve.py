@@ -19,7 +19,7 @@ from ..errors import VerificationError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status
-from .formulation import CommunityModel, CreditTerms, Lexicographic, build_model
+from .formulation import CommunityModel, CreditTerms, Lexicographic, build_model, value
 from .instance import CommunityInstance
 from .spec import CommunityProblem
 from .verify import Allocation, Check, Plan, verify
@@ -167,7 +167,7 @@ def _lex_translate(model: CommunityModel, lex: Lexicographic, sol: MilpSolution,
         return replace(sol, objective=None, bound=None if sol.bound is None
                        else lex.coverage_bound(sol.bound))
     x = model.lift(sol.x)
-    coverage, cost = float(model.coverage @ x), float(model.cost @ x)
+    coverage, cost = value(model.coverage, x), value(model.cost, x)
     bound = None if sol.bound is None else lex.coverage_bound(sol.bound)
     status = sol.status
     if status is Status.OPTIMAL or status is Status.FEASIBLE:
