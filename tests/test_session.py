@@ -87,8 +87,11 @@ def test_warm_start_is_taken_when_the_last_plan_still_fits() -> None:
     assert not s.warm
     assert s.resolve(weights={"elderly": 2.0}).status is Status.OPTIMAL and s.warm
     assert s.resolve(budget=95).status is Status.OPTIMAL and s.warm
-    # the last plan no longer fits: repaired by closing sites (or dropped); same answer
-    res = s.resolve(budget=base.check.total_cost - 1)
+    s.resolve(budget=base.check.total_cost - 1)     # the last plan no longer fits
+    assert not s.warm
+    # repaired by closing sites when asked; the same answer as a cold solve
+    s.result = base
+    res = s.resolve(budget=base.check.total_cost - 1, repair=True)
     inst, prob = s.edited(budget=base.check.total_cost - 1)
     _same(res, solve(inst, prob))
 
