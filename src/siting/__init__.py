@@ -65,11 +65,11 @@ __all__ = [
     "Verification",
     "VerificationError",
     "available_backends",
-    "open_scenario",
     "backend_names",
     "get_backend",
     "load_instance",
     "make_problem",
+    "open_scenario",
     "solve",
     "verify",
 ]
