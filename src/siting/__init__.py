@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "CFLP": ".problems", "LSCP": ".problems", "MCLP": ".problems", "UFL": ".problems",
     "PCenter": ".problems", "PDispersion": ".problems", "PMedian": ".problems",
     "Problem": ".problems",
+    "open_scenario": ".session", "Session": ".session",
     "load_instance": ".readers",
     "Result": ".result", "Timings": ".result",
     "MilpSolution": ".solution", "Status": ".solution", "Termination": ".solution",
@@ -71,5 +72,6 @@ if TYPE_CHECKING:
     from .problems import CFLP, LSCP, MCLP, UFL, PCenter, PDispersion, PMedian, Problem
     from .readers import load_instance
     from .result import Result, Timings
+    from .session import Session, open_scenario
     from .solution import MilpSolution, Status, Termination
     from .verify import Verification, verify

@@ -11,12 +11,14 @@ another objective and one tightened bound (the ``lex`` row or the bound of ``t``
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ..milp import Block, MilpBuilder, MilpProblem
 from .instance import CommunityInstance
-from .spec import CommunityProblem
+from .spec import CommunityProblem, Target
 
 INF = np.inf
 
@@ -35,6 +37,26 @@ class CreditTerms:
 
 
 @dataclass(frozen=True, eq=False)
+class Lexicographic:
+    """The weighted objective F = K·(coverage / g) − cost / δ on the model's matrix."""
+
+    milp: MilpProblem
+    weight: int     # K: one coverage grain is worth more than every cost step a plan can have
+    grain: float    # g
+    step: float     # δ
+
+    def coverage_bound(self, bound: float) -> float:
+        """A proven bound U on F bounds the coverage: K·a − b ≤ U with 0 ≤ b ≤ K − 1 gives
+        a ≤ ⌊(U + K − 1) / K⌋."""
+        K = self.weight
+        return float(np.floor((bound + K - 1) / K + 1e-9)) * self.grain
+
+    def value(self, coverage: float, cost: float) -> float:
+        """F of a plan from its (verified) coverage and cost."""
+        return self.weight * round(coverage / self.grain) - round(cost / self.step)
+
+
+@dataclass(frozen=True, eq=False)
 class CommunityModel:
     milp: MilpProblem
     pair_j: np.ndarray        # (P,) site of each (j, s) host pair
@@ -46,6 +68,10 @@ class CommunityModel:
     lex_row: int | None
     budget_row: int | None
     t_col: int | None
+    #: step of the coverage objective over plans (0: unknown, e.g. capacitated services)
+    coverage_grain: float = 0.0
+    #: step of the total cost over plans (gcd of integral costs; 0: unknown)
+    cost_step: float = 0.0
 
     def block(self, name: str) -> Block:
         return self.milp.blocks[name]
@@ -72,7 +98,99 @@ class CommunityModel:
             col_lower = col_lower.copy()
             col_lower[self.t_col] = equity_at_least
         return replace(p, c=c, sense=sense, row_lower=row_lower, col_lower=col_lower,
-                       objective_granularity=_granularity(c) if granular else 0.0)
+                       objective_granularity=(self.coverage_grain if objective == "coverage"
+                                              else _granularity(c)) if granular else 0.0)
+
+    def lexicographic(self) -> Lexicographic | None:
+        """'Max coverage, then min cost' as ONE exact objective, or None when no exact scaling
+        is known (capacitated services, non-integral costs, numbers too large for doubles).
+
+        With coverage a·g (a integral: g = ``coverage_grain``) and cost b·δ (b integral in
+        [0, K−1]: δ = ``cost_step``, K − 1 = ⌊cost ceiling / δ⌋), F = K·a − b orders plans
+        exactly lexicographically: one grain of coverage outweighs every possible cost
+        difference. F is integral at every optimum (the tier variables then sit at 0 or 1), so
+        an absolute gap below 1 with no relative gap proves both orders at once.
+        """
+        g, step = self.coverage_grain, self.cost_step
+        if g <= 0 or step <= 0 or np.any(self.cost < 0) or np.any(self.coverage < 0):
+            return None
+        p = self.milp
+        ceiling = INF if self.budget_row is None else float(p.row_upper[self.budget_row])
+        if not np.isfinite(ceiling):
+            ceiling = float(self.cost @ p.col_upper)
+        if not np.isfinite(ceiling):
+            return None
+        K = int(np.floor(ceiling / step + 1e-9)) + 1
+        a_max = float(self.coverage @ p.col_upper) / g
+        if not np.isfinite(a_max) or K * (a_max + 1.0) > 2.0**50:
+            return None
+        c = K * np.round(self.coverage / g) - np.round(self.cost / step)
+        milp = replace(p, c=c, sense="max", objective_granularity=1.0)
+        return Lexicographic(milp=milp, weight=K, grain=g, step=step)
+
+    def lift(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with integer columns rounded and every tier variable at its best value
+        min(1, Σ h) given the plan: the MILP value of a plan then equals the verifier's."""
+        x = x.copy()
+        ints = self.milp.integrality
+        x[ints] = np.round(x[ints])
+        for col, rows in self._tier_rows:
+            x[col] = 0.0
+            x[col] = np.clip(-(rows @ x), 0.0, 1.0)
+        return x
+
+    @cached_property
+    def _tier_rows(self) -> list[tuple[np.ndarray, Any]]:
+        """(tier columns, their rows of A) per uncapacitated service (for ``lift``)."""
+        out = []
+        for terms in self.credits:
+            if terms.site is None and terms.col.size:
+                rows = self.milp.row_blocks[f"tier_{terms.service}"]
+                out.append((terms.col, self.milp.A[rows.start:rows.start + rows.size]))
+        return out
+
+    def with_sites(self, lock: np.ndarray, forbid: np.ndarray) -> CommunityModel:
+        """Sites ``lock`` (bool per site) forced open and ``forbid`` closed, by bounds of y."""
+        y = self.block("y").slice
+        lo, hi = self.milp.col_lower.copy(), self.milp.col_upper.copy()
+        lo[y] = np.where(lock, 1.0, lo[y])
+        hi[y] = np.where(lock, 1.0, np.where(forbid, 0.0, hi[y]))
+        return replace(self, milp=replace(self.milp, col_lower=lo, col_upper=hi))
+
+    def with_weights(self, weights: np.ndarray) -> CommunityModel:
+        """Service weights β (one per service): a new coverage vector, lex row and grain."""
+        import scipy.sparse as sp
+
+        cov = np.zeros(self.milp.n_cols)
+        for terms in self.credits:
+            np.add.at(cov, terms.col, float(weights[terms.service]) * terms.coef)
+        A = self.milp.A
+        if self.lex_row is not None:
+            r, nz = self.lex_row, np.flatnonzero(cov)
+            row = sp.csr_array((cov[nz], (np.zeros(nz.size, dtype=np.int64), nz)),
+                               shape=(1, A.shape[1]))
+            A = sp.csr_array(sp.vstack([A[:r], row, A[r + 1:]], format="csr"))
+        grain = _granularity(cov) if all(t.site is None for t in self.credits) else 0.0
+        return replace(self, milp=replace(self.milp, A=A), coverage=cov, coverage_grain=grain)
+
+    def with_targets(self, inst: CommunityInstance, targets: dict[str, Target],
+                     names: tuple[str, ...]) -> CommunityModel:
+        """Targets by the lower bounds of the rows an ``editable`` model keeps for them."""
+        rb = self.milp.row_blocks
+        lower = self.milp.row_lower.copy()
+        for name in names:
+            target = targets.get(name, Target())
+            overall, district = rb.get(f"target_{name}"), rb.get(f"target_{name}_district")
+            if overall is None and district is None:
+                if targets.get(name) is not None and target != Target():
+                    raise ValueError("the model was built without editable target rows")
+                continue
+            if overall is not None:
+                lower[overall.start] = target.overall or 0.0
+            if district is not None:
+                shares = _district_shares(inst, target.district, target.districts)
+                lower[district.slice] = shares[district.index[0]]
+        return replace(self, milp=replace(self.milp, row_lower=lower))
 
     def with_budget(self, budget: float | None) -> CommunityModel:
         if self.budget_row is None:
@@ -83,8 +201,14 @@ class CommunityModel:
 
 
 def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
-                budget_row: bool | None = None) -> CommunityModel:
-    """Assemble the model. ``budget_row=True`` keeps a budget row even without a budget (frontier)."""
+                budget_row: bool | None = None, editable: bool = False) -> CommunityModel:
+    """Assemble the model. ``budget_row=True`` keeps a budget row even without a budget (frontier).
+
+    ``editable=True`` (sessions) also keeps a budget row, and a target row for every service
+    (overall) and every district with population, inactive at share 0, so budget and targets
+    change by row bounds alone (``with_targets``); the feasible set is the same.
+    """
+    budget_row = budget_row or editable
     m, S = inst.n_sites, inst.n_services
     services = problem.services
     b = MilpBuilder("max", name=f"community-{problem.objective}")
@@ -194,15 +318,17 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
 
     # --- targets ------------------------------------------------------------------------------
     names = [s.name for s in services]
-    for sname, target in problem.targets.items():
+    wanted = problem.targets if not editable else {
+        n: problem.targets.get(n, Target()) for n in names}
+    for sname, target in wanted.items():
         s = names.index(sname)
         terms, w = credits[s], inst.population[:, s]
-        if target.overall is not None and w.sum() > 0:
+        if (target.overall is not None or editable) and w.sum() > 0:
             b.add_rows(f"target_{sname}", 1, np.zeros(terms.col.size), terms.col,
-                       terms.coef / w.sum(), lower=target.overall)
+                       terms.coef / w.sum(), lower=target.overall or 0.0)
         shares = _district_shares(inst, target.district, target.districts)
         W = np.bincount(inst.district, weights=w, minlength=inst.n_districts)
-        gs = np.flatnonzero((shares > 0) & (W > 0))
+        gs = np.flatnonzero(((shares > 0) | editable) & (W > 0))
         if gs.size:
             _district_rows(b, f"target_{sname}_district", inst, terms, W, gs, shares[gs])
 
@@ -227,7 +353,10 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
     milp = b.build()
     model = CommunityModel(milp=milp, pair_j=pj, pair_s=ps, h_index=h_index, coverage=cov,
                            cost=cost, credits=tuple(credits),
-                           lex_row=lex_row, budget_row=b_row, t_col=t_col)
+                           lex_row=lex_row, budget_row=b_row, t_col=t_col,
+                           coverage_grain=_granularity(cov) if all(
+                               t.site is None for t in credits) else 0.0,
+                           cost_step=_granularity(cost))
     return model
 
 
@@ -293,7 +422,15 @@ def _aggregate(inst: CommunityInstance, pi: np.ndarray, pj: np.ndarray, tier: np
 
 def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
             cred: np.ndarray, w: np.ndarray, h: Block, h_index: np.ndarray) -> CreditTerms:
-    """z_isk for tiers that add sites (a tier with the same sites as the one before is dominated)."""
+    """Nested coverage v_isk ∈ [0,1]: "block i reaches a site of s within tier k".
+
+    v_isk ≤ Σ_{j: d_ij ≤ r_sk} h_js, and the credit is Σ_k (c_k − c_next) v_isk with c_next the
+    credit of the block's next wider tier (0 after the last). At integer h the best choice
+    is v = 1 exactly for the tiers that reach a hosting site, so the credit is that of the best
+    tier; the LP relaxation is tighter than one variable per tier with Σ_k z_isk ≤ 1 (an
+    inner site open at 0.5 credits 0.5·c_1 here, 0.5·c_1 + 0.5·c_2 there). Tiers that add no
+    site to the one before are dominated and get no variable.
+    """
     K = cred.size
     prev = np.zeros(n, dtype=np.int64)
     zi_parts, zk_parts = [], []
@@ -308,7 +445,7 @@ def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier
     z = b.add_vars(f"z_{s}", Z, lower=0.0, upper=1.0, index=(zi, zk))
     if Z == 0:
         return CreditTerms(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-    # row per z: z_isk − Σ_{j: d_ij ≤ r_sk} h_js ≤ 0
+    # row per v: v_isk − Σ_{j: d_ij ≤ r_sk} h_js ≤ 0
     key = zi * K + zk
     order = np.argsort(key)
     rows_i, cols_i = [np.arange(Z)], [z.start + np.arange(Z)]
@@ -324,15 +461,12 @@ def _tiered(b: MilpBuilder, s: int, n: int, pi: np.ndarray, pj: np.ndarray, tier
         vals_i.append(-np.ones(int(hit.sum())))
     b.add_rows(f"tier_{s}", Z, np.concatenate(rows_i), np.concatenate(cols_i),
                np.concatenate(vals_i), upper=0.0, index=(zi, zk))
-    # Σ_k z_isk ≤ 1 for blocks with more than one tier variable
-    multi = np.flatnonzero(np.bincount(zi, minlength=n) > 1)
-    if multi.size:
-        loc = np.full(n, -1)
-        loc[multi] = np.arange(multi.size)
-        sel = loc[zi] >= 0
-        b.add_rows(f"one_tier_{s}", multi.size, loc[zi[sel]], z.start + np.flatnonzero(sel), 1.0,
-                   upper=1.0, index=(multi,))
-    return CreditTerms(z.start + np.arange(Z), zi, w[zi] * cred[zk])
+    # credit increments: c_k minus the credit of the same block's next variable (sorted by key)
+    ks = key[order]
+    nxt = np.zeros(Z)
+    same = (ks[1:] // K) == (ks[:-1] // K)
+    nxt[order[:-1][same]] = cred[zk[order[1:][same]]]
+    return CreditTerms(z.start + np.arange(Z), zi, w[zi] * (cred[zk] - nxt))
 
 
 def _allocated(b: MilpBuilder, s: int, pi: np.ndarray, pj: np.ndarray, tier: np.ndarray,
@@ -396,14 +530,37 @@ def _district_rows(b: MilpBuilder, name: str, inst: CommunityInstance, terms: Cr
                lower=lower, index=(gs,))
 
 
-def _granularity(c: np.ndarray) -> float:
-    """Step of the objective over integer points: gcd of the coefficients when all are integral
-    multiples of a common rational with small denominator, else 0 (unknown)."""
-    nz = np.abs(c[c != 0])
-    if nz.size == 0:
+def value(c: np.ndarray, x: np.ndarray) -> float:
+    """c·x without BLAS: multi-threaded OpenBLAS ddot on a 10k vector took 20 ms on the shared
+    2-core machine (0.003 ms single-threaded); repairs and checks call this many times."""
+    return float(np.multiply(c, x).sum())
+
+
+def _granularity(c: np.ndarray, max_denominator: int = 10**4) -> float:
+    """Step of the objective over integer points: the gcd of the coefficients when all are
+    integral multiples of a common rational 1/L (L ≤ ``max_denominator``), else 0 (unknown).
+
+    Credits such as ½ or ¼ and weights such as 0.25 give steps like 0.5 or 0.125; only the few
+    distinct fractional parts are turned into fractions.
+    """
+    from fractions import Fraction
+    from math import lcm
+
+    nz = np.unique(np.abs(c[c != 0]))
+    if nz.size == 0 or not np.all(np.isfinite(nz)):
         return 0.0
-    if not np.all(np.abs(nz - np.round(nz)) < 1e-9):
+    frac = np.unique(np.round(nz - np.floor(nz), 12))
+    L = 1
+    for f in frac[frac > 0]:
+        q = Fraction(float(f)).limit_denominator(max_denominator)
+        if abs(float(q) - f) > 1e-12:   # not a fraction with a small denominator
+            return 0.0
+        L = lcm(L, q.denominator)
+        if L > max_denominator:
+            return 0.0
+    scaled = nz * L
+    if scaled.max() >= 2.0**53 or not np.all(
+            np.abs(scaled - np.round(scaled)) <= 1e-9 * np.maximum(1.0, scaled)):
         return 0.0
-    ints = np.round(nz).astype(np.int64)
-    gcd = int(np.gcd.reduce(ints))
-    return float(gcd) if gcd > 0 else 0.0
+    gcd = int(np.gcd.reduce(np.round(scaled).astype(np.int64)))
+    return gcd / L if gcd > 0 else 0.0

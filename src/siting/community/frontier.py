@@ -1,8 +1,8 @@
 """Budget frontier: coverage (or equity) against budget, each solve warm-started from the last.
 
-Budgets are solved in increasing order on one built model (only the budget row's bound
-changes), so the previous optimal plan is feasible for the next budget and is passed as a MIP
-start. The knee is the point farthest from the chord joining the first and last points after
+Budgets are solved in increasing order in one ``siting.community.session.Session`` (one built model,
+only the budget row's bound changes), so the previous optimal plan is feasible for the next
+budget and is passed as a MIP start. The knee is the point farthest from the chord joining the first and last points after
 scaling both axes to [0, 1] (the "kneedle" rule).
 """
 
@@ -18,9 +18,8 @@ import pandas as pd
 from ..errors import SpecError
 from ..options import SolveOptions
 from ..solution import Termination
-from .formulation import build_model
 from .instance import CommunityInstance
-from .solve import CommunityResult, solve
+from .solve import CommunityResult
 from .spec import CommunityProblem
 
 
@@ -70,18 +69,15 @@ def frontier(inst: CommunityInstance, problem: CommunityProblem, budgets: list[f
     """
     if problem.objective == "cost":
         raise SpecError("a budget frontier needs objective 'coverage' or 'equity'")
-    model = build_model(inst, problem, budget_row=True)
+    from .session import Session
+
+    session = Session(inst, problem, backend=backend, options=options)
     points: list[FrontierPoint] = []
     results: list[CommunityResult] = []
-    start = None
     for b in sorted(budgets):
-        p = problem.with_budget(b)
-        res = solve(inst, p, backend=backend, options=options, model=model.with_budget(b),
-                    start=start, tie_break=tie_break)
+        res = session.resolve(budget=b, tie_break=tie_break)
         if res.termination is Termination.INTERRUPTED:  # Ctrl-C ends every later budget too
             raise KeyboardInterrupt
-        if res.x is not None:
-            start = res.x
         c = res.check
         points.append(FrontierPoint(b, res.status.value, res.objective, res.bound, res.gap,
                                     None if c is None else c.total_cost,

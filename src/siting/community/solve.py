@@ -10,6 +10,7 @@ previous stage's plan.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from ..formulations.base import SolveContext
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
-from .formulation import CommunityModel, CreditTerms, _granularity, build_model
+from .formulation import CommunityModel, CreditTerms, Lexicographic, build_model, value
 from .instance import CommunityInstance
 from .spec import CommunityProblem
 from .verify import Allocation, Check, Plan, verify
@@ -96,7 +97,9 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     stages: list[Stage] = []
     notes: list[str] = []
 
-    def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None) -> MilpSolution:
+    def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None, *,
+            exact: bool = False,
+            translate: Callable[[MilpSolution], MilpSolution] | None = None) -> MilpSolution:
         name = label or (milp.sense + " " + _label(milp, model))
         stop = ctx.stopped()
         if stop is not None:
@@ -105,14 +108,28 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
             return MilpSolution(engine.name, "", stop, Status.NO_SOLUTION, None, None, None, 0.0)
         use_start = x0 if (x0 is not None and engine.supports_mip_start
                            and milp.max_violation(x0) <= 1e-6) else None
-        sol = ctx.solve(milp, start=use_start)
+        # an exactly weighted objective: only the absolute gap (< 1 step) may count
+        sol = (ctx.solve(milp, start=use_start, rel_gap=0.0) if exact
+               else ctx.solve(milp, start=use_start))
+        if translate is not None:  # in the stage's own units before it is recorded
+            sol = translate(sol)
         notes.extend(n for n in sol.notes if n not in notes)
         stages.append(Stage(name, sol.status, sol.objective, sol.bound, sol.gap,
                             sol.solve_seconds, sol.nodes, sol.termination.value))
         return sol
 
     first = "cost" if problem.objective == "cost" else problem.objective
-    sol1 = run(model.stage(first), start)
+    # exact weights only when the caller asked for exact answers (a relative or absolute gap
+    # of their own means "stop early", which the two-stage route honours per stage)
+    lex = model.lexicographic() if (first == "coverage" and tie_break_wanted
+                                    and options.rel_gap <= SolveOptions().rel_gap
+                                    and options.abs_gap is None) else None
+    if lex is not None:   # coverage and its cheapest tie in one exact solve
+        lex_state: dict[str, bool] = {}
+        sol1 = run(lex.milp, start, "max coverage, then min cost (one exact weighted objective)",
+                   exact=True, translate=lambda sol: _lex_translate(model, lex, sol, lex_state))
+    else:
+        sol1 = run(model.stage(first), start)
     if not sol1.has_solution:
         out = _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
                       build_seconds, t0, None, notes, termination=_termination(ctx, sol1, stages))
@@ -135,8 +152,11 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     if not tie_break_wanted:
         pass
     elif problem.objective == "coverage":
-        plan, check, final_x, tie_break = _cheapest_optimal(model, inst, problem, run, plan1,
-                                                            check1, sol1, notes)
+        if lex is not None and lex_state.get("proven"):
+            tie_break = "proven"
+        else:
+            plan, check, final_x, tie_break = _cheapest_optimal(model, inst, problem, run,
+                                                                plan1, check1, sol1, notes)
         final_sol = None
     elif problem.objective == "equity":
         level = min(primary, sol1.objective if sol1.objective is not None else primary)
@@ -200,6 +220,32 @@ def proof_notes(result: CommunityResult) -> list[str]:
     return out
 
 
+def _lex_translate(model: CommunityModel, lex: Lexicographic, sol: MilpSolution,
+                   state: dict[str, bool]) -> MilpSolution:
+    """The weighted solve's answer in coverage units: objective C(x), bound ⌊(U + K − 1)/K⌋·g.
+
+    Both orders are proven when the solver proved F optimal and the plan's own F (tier
+    variables lifted to their best values, as the verifier counts them) reaches the bound U;
+    coverage alone is proven when the plan's coverage reaches the coverage bound.
+    """
+    state["proven"] = False
+    if sol.x is None:
+        return replace(sol, objective=None, bound=None if sol.bound is None
+                       else lex.coverage_bound(sol.bound))
+    x = model.lift(sol.x)
+    coverage, cost = value(model.coverage, x), value(model.cost, x)
+    bound = None if sol.bound is None else lex.coverage_bound(sol.bound)
+    status = sol.status
+    if status is Status.OPTIMAL or status is Status.FEASIBLE:
+        reached = bound is not None and coverage >= bound - 0.5 * lex.grain
+        status = Status.OPTIMAL if reached else Status.FEASIBLE
+        state["proven"] = (sol.status is Status.OPTIMAL and sol.bound is not None
+                           and lex.value(coverage, cost) >= sol.bound - 0.5)
+    if bound is not None and status is Status.OPTIMAL:
+        bound = max(bound, coverage)
+    return replace(sol, status=status, objective=coverage, bound=bound, x=x)
+
+
 def _cheapest_optimal(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
                       run, plan: Plan, check: Check, sol1: MilpSolution,  # type: ignore[no-untyped-def]
                       notes: list[str]) -> tuple[Plan, Check, np.ndarray | None, str]:
@@ -209,9 +255,13 @@ def _cheapest_optimal(model: CommunityModel, inst: CommunityInstance, problem: C
     Each question is a max-coverage MILP with a lower budget (a strong LP bound), much easier to
     settle than 'min cost s.t. coverage ≥ C*' whose LP relaxation is weak.
     """
+    if sol1.status is not Status.OPTIMAL:
+        notes.append("the coverage stage was not proven optimal, so the cheapest plan among the "
+                     "optimal ones was not searched for")
+        return plan, check, sol1.x, "not proven"
     floor_value = min(check.coverage_objective, sol1.objective or check.coverage_objective)
     floor = floor_value - LEX_REL_TOL * max(1.0, abs(floor_value))
-    step = _granularity(model.cost)
+    step = model.cost_step
     x = sol1.x
     for _ in range(50):
         cost = check.total_cost

@@ -1,0 +1,98 @@
+"""The community formulation: objective steps, the nested tier LP and the exact weighting."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from siting.community.formulation import _granularity, build_model
+
+from .helpers import build, problem
+
+
+@pytest.mark.parametrize(("coefs", "grain"), [
+    ([1.5, 3.0, 4.5], 1.5),
+    ([0.25, 0.5, 3.0], 0.25),
+    ([10_000.0, 20_000.0, 650_000.0], 10_000.0),
+    ([0.1, 0.3], 0.1),
+    ([1 / 3, 1.0], 1 / 3),
+    ([1001 / 3, 7.0], 7 / 3),
+    ([np.pi, 1.0], 0.0),           # irrational: no step is known
+    ([1e-7, 1.0], 0.0),            # denominator above 10^4
+])
+def test_granularity_is_the_rational_gcd(coefs: list[float], grain: float) -> None:
+    assert _granularity(np.array(coefs + [0.0])) == pytest.approx(grain, rel=1e-12, abs=0)
+
+
+def _lp_bound(milp) -> float:  # type: ignore[no-untyped-def]
+    A = milp.A.toarray()
+    fin_u, fin_l = np.isfinite(milp.row_upper), np.isfinite(milp.row_lower)
+    A_ub = np.vstack([A[fin_u], -A[fin_l]])
+    b_ub = np.r_[milp.row_upper[fin_u], -milp.row_lower[fin_l]]
+    sign = -1.0 if milp.sense == "max" else 1.0
+    res = linprog(sign * milp.c, A_ub=A_ub, b_ub=b_ub,
+                  bounds=list(zip(milp.col_lower, milp.col_upper)), method="highs")
+    assert res.status == 0
+    return sign * res.fun
+
+
+def test_nested_tiers_credit_a_half_open_inner_site_at_half_the_inner_credit() -> None:
+    """One block, one site within the inner tier of a two-tier service: with h = ½ the LP may
+    credit only ½·c₁ (the per-tier form allowed ½·c₁ + ½·c₂)."""
+    import pandas as pd
+
+    from siting.community.instance import build_instance
+    prob = problem("coverage", services=["elderly"])
+    demand = pd.DataFrame({"id": ["b0"], "x": [0.0], "y": [0.0], "district": ["D1"],
+                           "total": [50], "elderly": [40], "infant": [0], "households": [20]})
+    sites = pd.DataFrame({"id": ["s0"], "x": [100.0], "y": [0.0], "area": [400.0],
+                          "cost": [10.0], "services": ["elderly"]})
+    inst = build_instance(prob, demand, sites)
+    model = build_model(inst, prob)
+    milp = model.stage("coverage")
+    h = model.block("h")
+    upper = milp.col_upper.copy()
+    upper[h.slice] = 0.5
+    from dataclasses import replace
+    assert _lp_bound(replace(milp, col_upper=upper)) == pytest.approx(0.5 * 40 * 1.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_lexicographic_weight_orders_plans(seed: int) -> None:
+    """K·a − b: one coverage grain outweighs the largest cost a plan can have under the budget;
+    the coverage bound read back from a bound on F is never below the plan's coverage."""
+    prob = problem("coverage", budget=70)
+    inst = build(seed, prob)
+    model = build_model(inst, prob, budget_row=True)
+    lex = model.lexicographic()
+    assert lex is not None and lex.grain == model.coverage_grain > 0
+    assert lex.weight == int(70 // model.cost_step) + 1
+    assert np.allclose(lex.milp.c, np.round(lex.milp.c))           # integral weights
+    # a plan with one grain more coverage and the largest cost beats one with zero cost
+    assert lex.value(10 * lex.grain, 70) > lex.value(9 * lex.grain, 0)
+    assert lex.coverage_bound(lex.value(10 * lex.grain, 0)) == pytest.approx(10 * lex.grain)
+    assert lex.coverage_bound(lex.value(10 * lex.grain, 70)) == pytest.approx(10 * lex.grain)
+
+
+def test_capacitated_models_have_no_exact_weighting() -> None:
+    prob = problem("coverage", budget=80, services=["elderly", "childcare"])
+    svcs = [s.model_copy(update={"capacity": 25.0 if s.name == "elderly" else None})
+            for s in prob.services]
+    prob = prob.model_copy(update={"services": tuple(svcs)})
+    model = build_model(build(1, prob), prob)
+    assert model.coverage_grain == 0 and model.lexicographic() is None
+
+
+def test_lift_sets_tier_variables_to_their_best_value() -> None:
+    prob = problem("coverage", budget=70)
+    inst = build(2, prob)
+    model = build_model(inst, prob)
+    from siting.community.solve import solve
+    res = solve(inst, prob)
+    x = res.x.copy()
+    for terms in model.credits:
+        x[terms.col] = 0.0
+    lifted = model.lift(x)
+    assert model.milp.max_violation(lifted) <= 1e-9
+    assert float(model.coverage @ lifted) == pytest.approx(res.check.coverage_objective)
