@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from .backends import get_backend
 from .errors import SpecError
 from .formulations import Context, get_formulation
+from .formulations.bounds import complete
 from .instance import Instance
 from .options import SolveOptions
 from .problems import Problem
@@ -67,7 +68,7 @@ def solve(
     solver = get_backend(backend)
     ctx = Context(instance=instance, problem=spec, backend=solver, options=options,
                   backend_named=named)
-    outcome = form.run(ctx)
+    outcome = complete(form, ctx, form.run(ctx))  # a stopped run still gets a bound
     verification = None
     objective = outcome.objective
     if outcome.decision is not None and verify:

@@ -113,6 +113,14 @@ class Formulation(ABC):
     def run(self, ctx: Context) -> Outcome:
         """Solve ``ctx.problem`` on ``ctx.instance``."""
 
+    def stopped_bound(self, ctx: Context) -> float | None:
+        """A valid bound for a run stopped early, from the instance alone (see bounds.py);
+        combined with the solver's by :func:`siting.formulations.bounds.complete`."""
+        from .bounds import bound_seconds, instance_bound
+
+        return instance_bound(ctx.instance, ctx.problem,
+                              bound_seconds(ctx.options.time_limit, ctx.interrupted))
+
 
 class SingleMilp(Formulation):
     """One MILP: :meth:`build`, optional :meth:`start`, solve, :meth:`decode`."""
