@@ -65,7 +65,9 @@ def read_layer(spec: LayerSpec, notes: list[str]) -> Any:
     gdf.attrs["source"] = str(path)
     if len(gdf) == 0:
         raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
-    return _to_points(gdf, spec, notes)
+    from .sanity import check_coordinates  # coordinates outside their CRS's range
+
+    return check_coordinates(_to_points(gdf, spec, notes), spec)
 
 
 def _read_csv(path: Path, spec: LayerSpec) -> Any:
