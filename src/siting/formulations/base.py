@@ -41,6 +41,18 @@ class Context:
 
     @property
     def deadline(self) -> float | None:
+        """When solving must stop: the time limit less a short reserve in which a stopped run
+        gets its bound (see formulations/bounds.py), so the whole run ends by the limit."""
+        if self.options.time_limit is None:
+            return None
+        from .bounds import bound_reserve
+
+        limit = self.options.time_limit
+        return self.started + limit - bound_reserve(limit)
+
+    @property
+    def limit_end(self) -> float | None:
+        """When the user's time limit ends."""
         if self.options.time_limit is None:
             return None
         return self.started + self.options.time_limit
@@ -118,8 +130,7 @@ class Formulation(ABC):
         combined with the solver's by :func:`siting.formulations.bounds.complete`."""
         from .bounds import bound_seconds, instance_bound
 
-        return instance_bound(ctx.instance, ctx.problem,
-                              bound_seconds(ctx.options.time_limit, ctx.interrupted))
+        return instance_bound(ctx.instance, ctx.problem, bound_seconds(ctx))
 
 
 class SingleMilp(Formulation):

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 #: the time limit either: a 2 s limit must still end in about 2 s)
 BOUND_SECONDS = 1.0
 BOUND_SHARE = 0.1
+#: below this budget only the closed-form bounds run (a Lagrangian needs a few iterations)
+MIN_LAGRANGE_SECONDS = 0.05
 
 
 def sense(problem: Problem) -> str:
@@ -101,14 +103,16 @@ def _pmedian(instance: Instance, problem: PMedian, i: np.ndarray, j: np.ndarray,
     top = np.sort(saving)[::-1][: problem.p]
     best = float(math.fsum(d2) - math.fsum(top))
     best = max(best, float(math.fsum(d1)))
-    if seconds > 0:
+    if seconds >= MIN_LAGRANGE_SECONDS:
         from ..scale.pmedian_lagrange import Pairs, _kth_smallest, solve_lagrangian
 
+        t0 = time.perf_counter()
         P = Pairs.from_instance(instance)
         req = instance.required.copy()  # type: ignore[union-attr]
         allowed = ~instance.forbidden  # type: ignore[operator]
         if int(req.sum()) <= problem.p and int(allowed.sum()) >= problem.p:
-            lag = solve_lagrangian(P, problem.p, req, allowed, time_limit=seconds,
+            lag = solve_lagrangian(P, problem.p, req, allowed,
+                                   time_limit=seconds - (time.perf_counter() - t0),
                                    incumbent=None, polish=False, heuristic_every=10**9,
                                    lam0=_kth_smallest(P, 2) * P.w)
             if math.isfinite(lag.bound):
@@ -211,7 +215,7 @@ def _ufl(instance: Instance, i: np.ndarray, j: np.ndarray, d: np.ndarray, w: np.
     np.minimum.at(d1, i, w[i] * d)
     opening = float(math.fsum(f[req])) if req.any() else float(f[allowed].min())  # type: ignore[union-attr,index]
     best = float(math.fsum(d1)) + max(opening, 0.0)
-    if seconds > 0:
+    if seconds >= MIN_LAGRANGE_SECONDS:
         from ..scale.pmedian_lagrange import Pairs
         from ..scale.ufl_lagrange import solve_ufl
 
@@ -226,29 +230,36 @@ def _integral(instance: Instance, problem: Problem) -> bool:
     """Whether every feasible objective value is a whole number (bounds may then be rounded)."""
     from .base import granularity
 
-    _, _, d = instance.pairs()
+    whole = instance.integral_costs
     w = instance.weight
     if isinstance(problem, PMedian):
-        return granularity(w, d) > 0
+        return whole and granularity(w) > 0
     if isinstance(problem, PCenter):
-        return granularity(d) > 0 and (not problem.weighted or granularity(w) > 0)
+        return whole and (not problem.weighted or granularity(w) > 0)
     if isinstance(problem, LSCP):
         return granularity(instance.site_costs()) > 0
     if isinstance(problem, MCLP):
         return granularity(w) > 0
     if isinstance(problem, UFL):
         f = instance.fixed_cost if instance.fixed_cost is not None else np.zeros(1)
-        return granularity(w, d, f) > 0
+        return whole and granularity(w, f) > 0
     return False  # cflp splits demand: fractional assignment costs
 
 
-def bound_seconds(time_limit: float | None, interrupted: bool) -> float:
-    """The time a Lagrangian bound may take after a stopped solve (none after Ctrl-C)."""
-    if interrupted:
-        return 0.0
-    if time_limit is None:
-        return BOUND_SECONDS
+def bound_reserve(time_limit: float) -> float:
+    """Seconds kept back from the solver at the end of a time limit for the bound."""
     return min(BOUND_SECONDS, BOUND_SHARE * time_limit)
+
+
+def bound_seconds(ctx: Context) -> float:
+    """The time a Lagrangian bound may take after a stopped solve: what is left of the time
+    limit (the reserve), at most :data:`BOUND_SECONDS`; none after Ctrl-C."""
+    if ctx.interrupted:
+        return 0.0
+    end = ctx.limit_end
+    if end is None:
+        return BOUND_SECONDS
+    return min(BOUND_SECONDS, max(end - time.perf_counter(), 0.0))
 
 
 def rounded(instance: Instance, problem: Problem, bound: float | None) -> float | None:
