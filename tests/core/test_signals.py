@@ -17,7 +17,8 @@ import pytest
 from siting.signals import EXIT_SIGINT, EXIT_SIGTERM
 
 EXIT = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
-ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+ENV = {**os.environ,
+       "PYTHONPATH": os.environ.get("PYTHONPATH") or str(Path(__file__).resolve().parents[2] / "src")}
 
 
 def _default_sigint() -> None:

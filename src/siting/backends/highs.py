@@ -118,20 +118,11 @@ class HighsBackend(Backend):
         h.HandleKeyboardInterrupt = True
         watchdog = _cancel_after(h, options.time_limit)
         try:
-            stop = _run_cancellable(h, watchdog)
+            _run_cancellable(h)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
         seconds = time.perf_counter() - t0
-        if stop is not None:
-            # HiGHS did not answer the cancel (presolve and a few other phases never look):
-            # leave its thread to wind down and answer with what we hold, the checked start
-            term = Termination.TIME_LIMIT if stop == "time" else Termination.INTERRUPTED
-            return assemble(self, problem, options, termination=term, x=None, bound=None,
-                            seconds=seconds, nodes=None, start=usable_start(problem, start),
-                            native=f"abandoned: no answer {ABANDON_AFTER:g}s after the cancel",
-                            notes=(*notes, "highs: stopped without its answer (it did not react "
-                                   f"to the cancel within {ABANDON_AFTER:g}s)"))
         return self._collect(h, problem, options, seconds, mip=bool(int_cols.size), start=start,
                              notes=notes, timed_out=watchdog is not None and watchdog.fired)
 
@@ -193,8 +184,6 @@ PRESOLVE_SHARE = 0.25
 #: seconds after the time limit at which a solve still running is cancelled (HiGHS checks its
 #: own limit between iterations; the interrupt callback also reaches the LP and the MIP loops)
 CANCEL_GRACE = 0.25
-#: seconds to wait for HiGHS to answer a cancel before answering without it
-ABANDON_AFTER = 1.0
 
 
 def _presolve_overruns(problem: MilpProblem, options: SolveOptions,
@@ -208,30 +197,24 @@ def _presolve_overruns(problem: MilpProblem, options: SolveOptions,
     return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > PRESOLVE_SHARE * options.time_limit
 
 
-def _run_cancellable(h, watchdog: _Watchdog | None) -> str | None:  # type: ignore[no-untyped-def]
+def _run_cancellable(h) -> None:  # type: ignore[no-untyped-def]
     """Run the solve in highspy's thread; Ctrl-C or SIGTERM (both KeyboardInterrupt here)
     cancel it and we wait for HiGHS to hand back its incumbent. (highspy's own joinSolve
     prints "Waiting for HiGHS to finish" and exits the process on the 5th Ctrl-C.)
 
-    Returns None when HiGHS finished, else why we stopped waiting ("time" or "interrupt"):
-    a cancel it ignores for :data:`ABANDON_AFTER` seconds (presolve, the feasibility jump)."""
+    A solve is never abandoned: highspy guards "solver running" with class-level locks, so
+    a HiGHS thread left behind would block every later solve in the process, and one still
+    running at exit aborts it. Phases that ignore the cancel are kept short instead
+    (:func:`_presolve_overruns`)."""
     h.startSolve()
-    cancelled: float | None = None
-    why = "interrupt"
     while True:
         try:
             done, _ = h.wait(0.1)
         except KeyboardInterrupt:
             h.cancelSolve()
-            cancelled = cancelled or time.perf_counter()
-            why = "interrupt"
             continue
         if done:
-            return None
-        if cancelled is None and watchdog is not None and watchdog.fired:
-            cancelled, why = time.perf_counter(), "time"
-        if cancelled is not None and time.perf_counter() - cancelled > ABANDON_AFTER:
-            return why
+            return
 
 
 class _Watchdog:
