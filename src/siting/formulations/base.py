@@ -79,6 +79,14 @@ class Context:
         options = self.options.model_copy(update=update) if update else self.options
         if not options.warm_start:
             start = None
+        if self.interrupted:
+            # Ctrl-C ends the current solve and every later one: answer without the solver
+            from ..backends.base import assemble, usable_start
+
+            return assemble(backend or self.backend, milp, options,
+                            termination=Termination.INTERRUPTED, x=None, bound=None,
+                            seconds=0.0, nodes=0, native="not started: interrupted",
+                            start=usable_start(milp, start))
         sol = (backend or self.backend).solve(milp, options, start=start)
         if sol.termination is Termination.INTERRUPTED:
             self.interrupted = True
@@ -136,6 +144,10 @@ class Formulation(ABC):
 class SingleMilp(Formulation):
     """One MILP: :meth:`build`, optional :meth:`start`, solve, :meth:`decode`."""
 
+    #: when :meth:`start` should stop improving (half of the time left when it begins; None
+    #: without a time limit): set by :meth:`run`, read by starts that search
+    start_deadline: float | None = None
+
     @abstractmethod
     def build(self, instance: Instance, problem: Problem) -> MilpProblem:
         """The whole model as a solver-neutral MILP, built with array operations only."""
@@ -155,6 +167,8 @@ class SingleMilp(Formulation):
         milp = self.build(ctx.instance, ctx.problem)
         start = None
         if ctx.options.warm_start:
+            left = ctx.remaining()
+            self.start_deadline = None if left is None else time.perf_counter() + 0.5 * left
             start = self.start(ctx.instance, ctx.problem, milp, ctx.options.seed)
         build = time.perf_counter() - t0
         sol = ctx.solve(milp, start=start)

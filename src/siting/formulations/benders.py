@@ -207,7 +207,8 @@ class PMedianBenders(Formulation):
         req = inst.required[data.allowed]  # type: ignore[index]
 
         # phase 0: incumbent and Lagrangian warm start
-        open_full = greedy_swap_median(inst.dense_cost(), w, pm.p, inst.required, inst.forbidden)
+        open_full = greedy_swap_median(inst.dense_cost(), w, pm.p, inst.required, inst.forbidden,
+                                       deadline=ctx.deadline)
         best_y = open_full[data.allowed].astype(float)
         _, th = data.separate(best_y)
         ub = float(w @ th)

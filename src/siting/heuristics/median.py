@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -19,11 +21,13 @@ def greedy_swap_median(
     required: np.ndarray | None = None,
     forbidden: np.ndarray | None = None,
     max_swaps: int = 10_000,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """Return a bool mask of exactly ``p`` open sites for min sum_i w_i min_j D_ij.
 
     ``D`` is dense (n, m), ``inf`` where unreachable. Ties break toward the lowest index, so
-    the result is deterministic.
+    the result is deterministic. Past ``deadline`` (a perf_counter time) no further swap is
+    tried: each costs O(n m), and a time-limited run must keep its limit.
     """
     n, m = D.shape
     Df = _finite(D)
@@ -38,6 +42,8 @@ def greedy_swap_median(
         cur = np.minimum(cur, Df[:, j])
     fixed = required if required is not None else np.zeros(m, bool)
     for _ in range(max_swaps):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         move = _best_swap(Df, w, open_, allowed, fixed)
         if move is None:
             break
