@@ -132,3 +132,19 @@ def test_scenario_with_utf8_bom_is_read(tmp_path, capsys):
     rc, out, err = run_cli(capsys, "validate", scenario)
     assert rc == 0, err
     assert "Invalid statement" not in err
+
+
+def test_csv_without_crs_warns_once_in_our_words(tmp_path):
+    import subprocess
+    import sys
+
+    from siting.scale.generate import generate_city, write_city
+
+    demand, sites = write_city(generate_city(60, 8, seed=2), tmp_path)
+    proc = subprocess.run([sys.executable, "-W", "default", "-m", "siting", "solve", "--demand",
+                           str(demand), "--sites", str(sites), "--problem", "p-median", "--p",
+                           "2", "--weight", "population", "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    assert "'crs' was not provided" not in proc.stderr
+    assert proc.stderr.count("declare no CRS") == 1, proc.stderr

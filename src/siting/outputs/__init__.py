@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,11 @@ def _write_folder(tmp: Path, frames: dict[str, Any], summary: dict[str, Any], ti
     if what.gpkg:
         gpkg = tmp / "result.gpkg"
         reproducible_gpkg()
-        for layer in ("sites", "demand", "assignments"):
-            frames[layer].to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
+        with warnings.catch_warnings():
+            # pyogrio warns once per layer when there is no CRS; the pipeline says it once
+            warnings.filterwarnings("ignore", message="'crs' was not provided")
+            for layer in ("sites", "demand", "assignments"):
+                frames[layer].to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
         names.append("result.gpkg")
     if what.csv:
         for layer in ("sites", "demand", "assignments"):
