@@ -17,8 +17,8 @@ import pytest
 from siting.signals import EXIT_SIGINT, EXIT_SIGTERM
 
 EXIT = {signal.SIGINT: EXIT_SIGINT, signal.SIGTERM: EXIT_SIGTERM}
-ENV = {**os.environ,
-       "PYTHONPATH": os.environ.get("PYTHONPATH") or str(Path(__file__).resolve().parents[2] / "src")}
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+ENV = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or SRC}
 
 
 def _default_sigint() -> None:

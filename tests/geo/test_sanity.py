@@ -11,7 +11,7 @@ import pytest
 
 from siting.errors import DataError
 
-from .conftest import gpd, make_points, run_cli, write_layer
+from .conftest import make_points, run_cli, write_layer
 
 SCENARIO = """
 name = "town"

@@ -19,8 +19,8 @@ from siting.batch.summary import markdown_table, write_summary
 from siting.errors import SpecError
 
 pytest.importorskip("distributed")
-ENV = {**os.environ,
-       "PYTHONPATH": os.environ.get("PYTHONPATH") or str(Path(__file__).resolve().parents[2] / "src")}
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+ENV = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH") or SRC}
 
 
 def _slow_scenarios(folder: Path, runs: int) -> Path:

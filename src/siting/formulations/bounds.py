@@ -213,13 +213,14 @@ def _ufl(instance: Instance, i: np.ndarray, j: np.ndarray, d: np.ndarray, w: np.
     allowed = ~instance.forbidden  # type: ignore[operator]
     d1 = np.full(n, np.inf)
     np.minimum.at(d1, i, w[i] * d)
-    opening = float(math.fsum(f[req])) if req.any() else float(f[allowed].min())  # type: ignore[union-attr,index]
+    assert req is not None
+    opening = float(math.fsum(f[req])) if req.any() else float(f[allowed].min())
     best = float(math.fsum(d1)) + max(opening, 0.0)
     if seconds >= MIN_LAGRANGE_SECONDS:
         from ..scale.pmedian_lagrange import Pairs
         from ..scale.ufl_lagrange import solve_ufl
 
-        lag = solve_ufl(Pairs.from_instance(instance), f, req.copy(), allowed,  # type: ignore[union-attr]
+        lag = solve_ufl(Pairs.from_instance(instance), f, req.copy(), allowed,
                         time_limit=seconds)
         if math.isfinite(lag.bound):
             best = max(best, lag.bound)
@@ -293,7 +294,7 @@ def complete(form: Formulation, ctx: Context, outcome: Outcome) -> Outcome:
     if own is not None and own == bound:
         messages = (*messages, f"bound {bound:.10g} from the instance (the solver stopped "
                                f"with {_show(outcome.bound)}; {time.perf_counter() - t0:.2f}s)")
-    status = outcome.status
+    status: Status = outcome.status
     if status is Status.FEASIBLE and relative_gap(outcome.objective, bound) == 0.0:
         status = Status.OPTIMAL
     return replace(outcome, bound=bound, status=status, messages=messages)

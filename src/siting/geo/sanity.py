@@ -45,9 +45,9 @@ def check_coordinates(gdf: Any, spec: LayerSpec) -> Any:
                            "real CRS")
         return gdf
     for values, col in ((x, xcol), (y, ycol)):
-        k = first_too_large(values)
-        if k is not None:
-            raise fail(gdf, k, col, f"coordinate {too_large(float(values[k]))}")
+        big = first_too_large(values)
+        if big is not None:
+            raise fail(gdf, big, col, f"coordinate {too_large(float(values[big]))}")
     return gdf
 
 
