@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 from .backends import get_backend
 from .errors import SpecError
 from .formulations import Context, get_formulation
+from .formulations.bounds import complete
 from .instance import Instance
 from .options import SolveOptions
 from .problems import Problem
@@ -73,7 +74,8 @@ def solve(
                   backend_named=named)
     # formulation-neutral: p below the number of separate demand pieces is infeasible
     why = component_infeasibility(instance, spec)
-    outcome = form.run(ctx) if why is None else _infeasible_before_solving(why)
+    outcome = (complete(form, ctx, form.run(ctx)) if why is None  # a stopped run gets a bound
+               else _infeasible_before_solving(why))
     verification = None
     objective = outcome.objective
     if outcome.decision is not None and verify:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError, SpecError
+from .limits import check_instance
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +137,7 @@ class Instance:
         _unique(self.site_ids, "site", self._where())
         finite = values[np.isfinite(values)]
         object.__setattr__(self, "integral_costs", bool(np.all(finite == np.round(finite))))
+        check_instance(self)  # magnitudes solvers cannot use (siting/limits.py)
 
     def _where(self) -> str:
         return f"{self.source}: " if self.source else ""

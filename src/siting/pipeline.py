@@ -44,6 +44,10 @@ def read_layers(scenario: Scenario, progress: Progress) -> Layers:
         progress.note(n)
     label = crs_label(crs)
     progress.note(f"working CRS: {label}")
+    if crs is None:
+        progress.warn("the inputs declare no CRS: coordinates are used as given and "
+                      "result.gpkg carries no projection (set crs = \"EPSG:...\" for each "
+                      "layer to place them on a map)")
     return Layers(scenario, demand, sites, crs, label, d_source, s_source)
 
 

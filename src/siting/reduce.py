@@ -248,11 +248,14 @@ def _fix_essential(st: _State, t0: float) -> bool:
     return bool(new.size)
 
 
-def reduce_covering(instance: Instance, problem: LSCP | MCLP, max_rounds: int = 20) -> Reduction:
+def reduce_covering(instance: Instance, problem: LSCP | MCLP, max_rounds: int = 20,
+                    deadline: float | None = None) -> Reduction:
     """Apply the exact reductions for ``problem`` (LSCP or MCLP) and return the reduced instance.
 
     For LSCP, demand points no allowed site can reach are dropped (the caller decides first
-    whether that is allowed: ``drop_unreachable``).
+    whether that is allowed: ``drop_unreachable``). Past ``deadline`` (a perf_counter time) no
+    further rule starts: every rule is exact on its own, so stopping between rules keeps the
+    reduced instance equivalent, only larger.
     """
     t0 = time.perf_counter()
     C = coverage_matrix(instance, problem.radius)
@@ -283,16 +286,31 @@ def reduce_covering(instance: Instance, problem: LSCP | MCLP, max_rounds: int = 
     # dominated sites only creates new identical rows (merged right after). LSCP loops because
     # essential sites settle rows, which can expose new implied rows, dominance and essentials.
     offset = 0.0
+
+    def late() -> bool:
+        if deadline is None or time.perf_counter() <= deadline:
+            return False
+        n = st.C.shape[0]
+        st.log("stopped at the time limit, later rules skipped", n, n, "demand points",
+               time.perf_counter())
+        return True
+
     for _ in range(1 if is_mclp else max_rounds):
         rows_before = st.C.shape[0]
         offset += _drop_rows_covered_by_required(st, time.perf_counter())
-        if st.C.shape[0] == 0:
+        if st.C.shape[0] == 0 or late():
             break
         _merge_identical(st, time.perf_counter())
+        if late():
+            break
         implied = (not is_mclp) and _drop_implied_rows(st, time.perf_counter())
+        if late():
+            break
         dom = _drop_dominated(st, time.perf_counter())
         if dom:
             _merge_identical(st, time.perf_counter())
+        if late():
+            break
         essential = (not is_mclp) and _fix_essential(st, time.perf_counter())
         if not (implied or dom or essential or st.C.shape[0] < rows_before):
             break

@@ -316,7 +316,7 @@ def load_scenario(path: str | Path, *, check_files: bool = True,
     if not path.is_file():
         raise SpecError(f"{path}: scenario file not found")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is not TOML: drop it
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: invalid TOML: {exc}") from None
     except UnicodeDecodeError:

@@ -54,14 +54,67 @@ def dask_client(scheduler: str | None = None, n_workers: int | None = None,
             client.close()
         return
     workers = n_workers or max(1, min(os.cpu_count() or 1, 4))
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=":0")
+    with _workers_ignore_sigint():
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
     client = Client(cluster)
     try:
         yield client
+    except BaseException:
+        with quiet_dask():  # stopping on Ctrl-C: no nanny warnings or tracebacks
+            client.close()
+            cluster.close()
+        raise
+    client.close()
+    cluster.close()
+
+
+@contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored (an ignored signal stays ignored across
+    exec): Ctrl-C in the terminal reaches the whole process group, and only this process
+    should act on it — by closing the cluster — instead of every nanny printing a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # worker processes log at error level only: a stopped batch must not print each
+    # cancelled task (the batch records failures itself, naming the run)
+    env = os.environ.get(_WORKER_LOGGING)
+    os.environ[_WORKER_LOGGING] = "error"
+    try:
+        yield
     finally:
-        client.close()
-        cluster.close()
+        signal.signal(signal.SIGINT, previous)
+        if env is None:
+            os.environ.pop(_WORKER_LOGGING, None)
+        else:
+            os.environ[_WORKER_LOGGING] = env
+
+
+_WORKER_LOGGING = "DASK_LOGGING__DISTRIBUTED"
+
+
+@contextmanager
+def quiet_dask() -> Iterator[None]:
+    """Silence Dask's shutdown chatter (logging and warnings) while a stopped batch closes."""
+    import logging
+    import warnings
+
+    loggers = [logging.getLogger(n) for n in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def clean_partial(out: Path) -> int:
@@ -105,11 +158,17 @@ def run_batch(
         else:
             pending.append(spec)
     if pending:
-        if client is not None:
-            _submit_all(client, pending, out, runner, records, on_done)
-        else:
-            with dask_client(scheduler, n_workers) as c:
-                _submit_all(c, pending, out, runner, records, on_done)
+        try:
+            if client is not None:
+                _submit_all(client, pending, out, runner, records, on_done)
+            else:
+                with dask_client(scheduler, n_workers) as c:
+                    _submit_all(c, pending, out, runner, records, on_done)
+        except KeyboardInterrupt:
+            # Ctrl-C / SIGTERM: published runs stay (a rerun skips them); the unfinished
+            # attempts' private folders go now, not at the next run; no partial summary
+            clean_partial(out)
+            raise
     clean_partial(out)
     rows = [records[s.name] for s in runs]
     csv_path, md_path = write_summary(rows, out)
@@ -127,13 +186,21 @@ def _submit_all(client: Any, pending: Sequence[RunSpec], out: Path, runner: Runn
         fut = client.submit(execute, spec, str(out), runner, pure=False, retries=1,
                             key=f"siting-run-{spec.name}-{os.urandom(4).hex()}")
         futures[fut] = spec
+    # on Ctrl-C the futures are not cancelled one by one (each worker would log a warning):
+    # closing the client releases them, and closing our LocalCluster stops its workers
+    _collect(futures, records, on_done, as_completed)
+
+
+def _collect(futures: dict[Any, RunSpec], records: dict[str, dict[str, Any]],
+             on_done: Callable[[dict[str, Any]], None] | None, as_completed: Any) -> None:
     for fut in as_completed(list(futures)):
         spec = futures[fut]
         try:
             rec = fut.result()
         except Exception as exc:  # noqa: BLE001 - KilledWorker, lost scheduler: record, go on
             rec = {"name": spec.name, "scenario": str(spec.scenario), "status": "error",
-                   "message": f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"}
+                   "message": f"{spec.scenario}: {type(exc).__name__}: "
+                              f"{' '.join(str(exc).split())[:300]}"}
         fut.release()  # its result is recorded: a later worker death must not recompute it
         records[spec.name] = rec
         if on_done is not None:

@@ -55,11 +55,14 @@ def execute(spec: RunSpec, out_root: str, runner: Runner) -> dict[str, Any]:
         fields = runner(spec.scenario, tmp, dict(spec.overrides))
     except SitingError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        return {**base, "status": "error", "message": " ".join(str(exc).split()),
+        return {**base, "status": "error", "message": _naming(spec, str(exc)),
                 "seconds": round(time.perf_counter() - t0, 3)}
-    except Exception as exc:  # noqa: BLE001 - a bug in one run must not stop the batch
+    except BaseException as exc:  # a bug in one run must not stop the batch; Ctrl-C must
         shutil.rmtree(tmp, ignore_errors=True)
-        return {**base, "status": "error", "message": f"{type(exc).__name__}: {exc}",
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return {**base, "status": "error",
+                "message": _naming(spec, f"{type(exc).__name__}: {exc}"),
                 "traceback": traceback.format_exc(limit=5),
                 "seconds": round(time.perf_counter() - t0, 3)}
     record = {**base, **fields, "seconds": round(time.perf_counter() - t0, 3),
@@ -74,6 +77,13 @@ def execute(spec: RunSpec, out_root: str, runner: Runner) -> dict[str, Any]:
             raise
         return {**won, "skipped": True}
     return record
+
+
+def _naming(spec: RunSpec, message: str) -> str:
+    """The message on one line, led by the scenario file unless it already names it."""
+    text = " ".join(message.split())
+    where = str(spec.scenario)
+    return text if text.startswith(where) else f"{where}: {text}"
 
 
 def pipeline_runner(scenario: Path, out_dir: Path, overrides: dict[str, Any]) -> dict[str, Any]:

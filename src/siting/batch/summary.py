@@ -37,8 +37,14 @@ def write_summary(rows: list[dict[str, Any]], out: Path) -> tuple[Path, Path]:
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
-    cols = ["name", "status", "objective", "bound", "gap", "seconds"]
+    cols = ["name", "status", "objective", "bound", "gap", "seconds", "message"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
-        lines.append("| " + " | ".join(_fmt(r.get(c), c) for c in cols) + " |")
+        lines.append("| " + " | ".join(_cell(r.get(c), c) for c in cols) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: Any, key: str) -> str:
+    """A table cell: one line, with the characters Markdown tables treat specially escaped."""
+    text = " ".join(_fmt(value, key).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|")

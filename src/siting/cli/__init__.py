@@ -44,14 +44,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["bench", "--", *argv[1:]]
     parser = build_parser()
     args = parser.parse_args(argv)
+    from ..signals import exit_code, handle_termination  # SIGTERM takes the Ctrl-C path
+
     try:
-        return int(args.run(args))
+        with handle_termination():
+            rc = int(args.run(args))
+        return exit_code(rc) if rc == EXIT_INTERRUPTED else rc
     except SitingError as exc:
         print(f"siting: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("siting: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        print(f"siting: interrupted ({exc})" if str(exc) else "siting: interrupted",
+              file=sys.stderr)
+        return exit_code(EXIT_INTERRUPTED)
     except BrokenPipeError:  # e.g. `siting schema | head`: the reader left, nothing to report
         import os
 

@@ -47,14 +47,17 @@ def parse_budgets(text: str) -> list[float]:
             start, stop, n = float(parts[0]), float(parts[1]), int(parts[2])
             if n < 1 or stop < start:
                 raise SpecError("--budgets START:STOP:N needs STOP ≥ START and N ≥ 1")
-            return [float(b) for b in np.linspace(start, stop, n)] if n > 1 else [start]
-        values = [float(t) for t in text.split(",") if t.strip()]
+            values = [float(b) for b in np.linspace(start, stop, n)] if n > 1 else [start]
+        else:
+            values = [float(t) for t in text.split(",") if t.strip()]
     except ValueError:
         raise SpecError(f"--budgets: {text!r} is not a list of numbers or START:STOP:N") from None
     if not values:
         raise SpecError("--budgets: no budgets given")
-    if any(not math.isfinite(v) or v < 0 for v in values):
-        raise SpecError("--budgets: budgets must be finite and non-negative")
+    bad = [v for v in values if not math.isfinite(v) or v < 0]
+    if bad:
+        raise SpecError(f"--budgets: budget {bad[0]:g} is not allowed (budgets must be finite "
+                        "and non-negative, as in the scenario file)")
     return values
 
 

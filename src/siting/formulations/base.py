@@ -43,6 +43,18 @@ class SolveContext:
 
     @property
     def deadline(self) -> float | None:
+        """When solving must stop: the time limit less a short reserve in which a stopped run
+        gets its bound (see formulations/bounds.py), so the whole run ends by the limit."""
+        if self.options.time_limit is None:
+            return None
+        from .bounds import bound_reserve
+
+        limit = self.options.time_limit
+        return self.started + limit - bound_reserve(limit)
+
+    @property
+    def limit_end(self) -> float | None:
+        """When the user's time limit ends."""
         if self.options.time_limit is None:
             return None
         return self.started + self.options.time_limit
@@ -78,6 +90,14 @@ class SolveContext:
         options = self.options.model_copy(update=update) if update else self.options
         if not options.warm_start:
             start = None
+        if self.interrupted:
+            # Ctrl-C ends the current solve and every later one: answer without the solver
+            from ..backends.base import assemble, usable_start
+
+            return assemble(backend or self.backend, milp, options,
+                            termination=Termination.INTERRUPTED, x=None, bound=None,
+                            seconds=0.0, nodes=0, native="not started: interrupted",
+                            start=usable_start(milp, start))
         sol = (backend or self.backend).solve(milp, options, start=start)
         if sol.termination is Termination.INTERRUPTED:
             self.interrupted = True
@@ -132,9 +152,20 @@ class Formulation(ABC):
     def run(self, ctx: Context) -> Outcome:
         """Solve ``ctx.problem`` on ``ctx.instance``."""
 
+    def stopped_bound(self, ctx: Context) -> float | None:
+        """A valid bound for a run stopped early, from the instance alone (see bounds.py);
+        combined with the solver's by :func:`siting.formulations.bounds.complete`."""
+        from .bounds import bound_seconds, instance_bound
+
+        return instance_bound(ctx.instance, ctx.problem, bound_seconds(ctx))
+
 
 class SingleMilp(Formulation):
     """One MILP: :meth:`build`, optional :meth:`start`, solve, :meth:`decode`."""
+
+    #: when :meth:`start` should stop improving (half of the time left when it begins; None
+    #: without a time limit): set by :meth:`run`, read by starts that search
+    start_deadline: float | None = None
 
     @abstractmethod
     def build(self, instance: Instance, problem: Problem) -> MilpProblem:
@@ -155,6 +186,8 @@ class SingleMilp(Formulation):
         milp = self.build(ctx.instance, ctx.problem)
         start = None
         if ctx.options.warm_start:
+            left = ctx.remaining()
+            self.start_deadline = None if left is None else time.perf_counter() + 0.5 * left
             start = self.start(ctx.instance, ctx.problem, milp, ctx.options.seed)
         build = time.perf_counter() - t0
         sol = ctx.solve(milp, start=start)

@@ -248,7 +248,7 @@ class PMedianBenders(Formulation):
         # phase 0: incumbent and Lagrangian warm start
         # greedy (lazy evaluation), then swaps on the sorted rows (cheap at large p)
         open_full = greedy_swap_median(inst.dense_cost(), w, pm.p, inst.required,
-                                       inst.forbidden, max_swaps=0)
+                                       inst.forbidden, max_swaps=0, deadline=ctx.deadline)
         start_y = open_full[data.allowed].astype(float)
         # swaps take at most a tenth of the time limit (rl5934 p=500: hundreds of swaps)
         swap_deadline = None if ctx.deadline is None else \

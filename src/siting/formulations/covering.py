@@ -138,7 +138,7 @@ class _ReducedCover(Formulation):
         if isinstance(problem, MCLP):
             _check_limits(ctx.instance, problem)
         t0 = time.perf_counter()
-        red = reduce_covering(ctx.instance, problem)
+        red = reduce_covering(ctx.instance, problem, deadline=ctx.deadline)
         notes = red.notes()
         if lost.size:
             notes += ((f"{lost.size} demand point(s) cannot be covered within "

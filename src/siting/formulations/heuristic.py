@@ -161,7 +161,7 @@ class MCLPLagrangian(Formulation):
         _check_limits(inst, prob)
         t0 = time.perf_counter()
         T = time_budget(ctx)
-        red = reduce_covering(inst, prob)
+        red = reduce_covering(inst, prob, deadline=ctx.deadline)
         notes = red.notes()
         if red.instance is None:
             dec = red.expand(Decision.from_open(np.zeros(0, bool)))
@@ -265,7 +265,7 @@ class LSCPHeuristic(Formulation):
             return LSCPCover().run(ctx)  # the infeasibility report, no MILP built
         t0 = time.perf_counter()
         T = time_budget(ctx)
-        red = reduce_covering(inst, prob)
+        red = reduce_covering(inst, prob, deadline=ctx.deadline)
         notes = red.notes()
         f_all = inst.site_costs()
         if red.instance is None:
@@ -277,9 +277,11 @@ class LSCPHeuristic(Formulation):
         C = coverage_matrix(ri, prob.radius)
         cost = ri.site_costs()
         req = ri.required.copy()  # type: ignore[union-attr]
-        open_ = greedy_cover(C, cost, req)
+        open_ = greedy_cover(C, cost, req, deadline=ctx.deadline)
         value = float(cost[open_].sum())
-        bound, iters = lagrangian_bound(C, cost, req, value, 0.9 * T)
+        left = ctx.remaining()  # the reductions and the greedy took part of T
+        bound, iters = lagrangian_bound(C, cost, req, value,
+                                        0.9 * (T if left is None else max(left, 0.05)))
         grain = granularity(cost)
         if grain > 0:
             bound = math.ceil(bound - 1e-9 * max(1.0, abs(bound)))

@@ -95,7 +95,8 @@ class PMedianRadius(SingleMilp):
               seed: int) -> np.ndarray | None:
         assert isinstance(problem, PMedian)
         open_ = greedy_swap_median(instance.dense_cost(), instance.weight, problem.p,
-                                   instance.required, instance.forbidden)
+                                   instance.required, instance.forbidden,
+                                   deadline=self.start_deadline)
         x = np.zeros(milp.n_cols)
         x[milp.blocks["y"].slice] = open_
         zb = milp.blocks["z"]
@@ -147,7 +148,7 @@ class PMedianClassic(SingleMilp):
         assert isinstance(problem, PMedian)
         D = instance.dense_cost()
         open_ = greedy_swap_median(D, instance.weight, problem.p, instance.required,
-                                   instance.forbidden)
+                                   instance.forbidden, deadline=self.start_deadline)
         x = np.zeros(milp.n_cols)
         x[milp.blocks["y"].slice] = open_
         xb = milp.blocks["x"]

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import DataError
 from .layers import fail, row_name
+from .sanity import check_numbers
 
 _TRUE = {"1", "true", "t", "yes", "y"}
 _FALSE = {"0", "false", "f", "no", "n", ""}
@@ -60,7 +61,7 @@ def numbers(gdf: Any, name: str, what: str, *, positive: bool = False) -> np.nda
         k = int(np.flatnonzero(neg)[0])
         sign = "positive" if positive else "non-negative"
         raise fail(gdf, k, name, f"{what} {values[k]:g} must be {sign}")
-    return values
+    return check_numbers(gdf, name, what, values)  # magnitudes solvers cannot use
 
 
 def whole_numbers(gdf: Any, name: str, what: str) -> np.ndarray:

@@ -81,7 +81,9 @@ def read_layer_with_source(spec: LayerSpec, notes: list[str]) -> tuple[Any, Any]
     gdf.attrs["source"] = str(path)
     if len(gdf) == 0:
         raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
-    points = to_points(gdf, spec, notes)
+    from .sanity import check_coordinates  # coordinates outside their CRS's range
+
+    points = check_coordinates(to_points(gdf, spec, notes), spec)
     return points, source_geometry(gdf)
 
 

@@ -60,11 +60,13 @@ def greedy_swap_median(
     required: np.ndarray | None = None,
     forbidden: np.ndarray | None = None,
     max_swaps: int = 10_000,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """Return a bool mask of exactly ``p`` open sites for min sum_i w_i min_j D_ij.
 
     ``D`` is dense (n, m), ``inf`` where unreachable. Ties break toward the lowest index, so
-    the result is deterministic.
+    the result is deterministic. Past ``deadline`` (a perf_counter time) no further swap is
+    tried: each costs O(n m), and a time-limited run must keep its limit.
     """
     n, m = D.shape
     Df = _finite(D)
@@ -73,6 +75,8 @@ def greedy_swap_median(
     _lazy_greedy(Df, w, p, open_, allowed)
     fixed = required if required is not None else np.zeros(m, bool)
     for _ in range(max_swaps):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         move = _best_swap(Df, w, open_, allowed, fixed)
         if move is None:
             break

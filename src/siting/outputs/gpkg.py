@@ -13,6 +13,8 @@ GeoPackage metadata.
 
 from __future__ import annotations
 
+import warnings
+
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +104,13 @@ def write_gpkg(path: Path, layers: dict[str, Any], info: dict[str, Any]) -> None
 
     reproducible_gpkg()
     meta = {str(k): _text(v) for k, v in info.items()}
-    for name, gdf in layers.items():
-        layer_meta = {**meta, "layer_crs": crs_text(gdf.crs)}
-        gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio",
-                    layer_metadata=layer_meta)
+    with warnings.catch_warnings():
+        # pyogrio warns once per layer when there is no CRS; the pipeline says it once
+        warnings.filterwarnings("ignore", message="'crs' was not provided")
+        for name, gdf in layers.items():
+            layer_meta = {**meta, "layer_crs": crs_text(gdf.crs)}
+            gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio",
+                        layer_metadata=layer_meta)
     table = pd.DataFrame({"key": list(meta), "value": list(meta.values())})
     pyogrio.write_dataframe(table, path, layer="run_info", driver="GPKG")
 

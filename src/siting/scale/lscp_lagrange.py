@@ -13,14 +13,22 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def greedy_cover(C: sp.csr_array, cost: np.ndarray, required: np.ndarray) -> np.ndarray:
-    """Chvatal greedy (cost per newly covered row), then drop redundant sites (dearest first)."""
+def greedy_cover(C: sp.csr_array, cost: np.ndarray, required: np.ndarray,
+                 deadline: float | None = None) -> np.ndarray:
+    """Chvatal greedy (cost per newly covered row), then drop redundant sites (dearest first).
+
+    Past ``deadline`` every row still uncovered opens its cheapest site at once (still a cover,
+    then pruned the same way), so the heuristic keeps the time limit."""
     CT = C.T.tocsr()
     open_ = required.copy()
     cnt = C @ open_.astype(np.float64)
     while True:
         unc = (cnt == 0).astype(np.float64)
         if not unc.any():
+            break
+        if deadline is not None and time.perf_counter() > deadline:
+            _open_cheapest(C, cost, cnt == 0, open_)
+            cnt = C @ open_.astype(np.float64)
             break
         newly = CT @ unc
         ok = (newly > 0) & ~open_
@@ -29,13 +37,30 @@ def greedy_cover(C: sp.csr_array, cost: np.ndarray, required: np.ndarray) -> np.
         ratio = np.where(ok, cost / np.maximum(newly, 1e-12), np.inf)
         j = int(np.argmin(ratio))
         open_[j] = True
-        cnt += C[:, [j]].toarray().ravel()
+        cnt[_rows_of(CT, j)] += 1  # a CSR row slice of C.T: C[:, [j]] costs O(nnz) per call
     for j in np.flatnonzero(open_ & ~required)[np.argsort(-cost[open_ & ~required])]:
-        col = C[:, [j]].toarray().ravel() > 0
+        col = _rows_of(CT, j)
         if np.all(cnt[col] >= 2):
             open_[j] = False
             cnt[col] -= 1
     return open_
+
+
+def _open_cheapest(C: sp.csr_array, cost: np.ndarray, rows: np.ndarray,
+                   open_: np.ndarray) -> None:
+    """Open, for each row in ``rows`` that some site covers, its cheapest such site."""
+    sub = C[np.flatnonzero(rows)].tocoo()
+    if sub.nnz == 0:
+        return
+    order = np.lexsort((cost[sub.col], sub.row))
+    r, j = sub.row[order], sub.col[order]
+    first = np.r_[True, r[1:] != r[:-1]]
+    open_[j[first]] = True
+
+
+def _rows_of(CT: sp.csr_array, j: int) -> np.ndarray:
+    """The demand rows site ``j`` covers (its stored entries in C.T)."""
+    return CT.indices[CT.indptr[j]:CT.indptr[j + 1]]
 
 
 def lagrangian_bound(C: sp.csr_array, cost: np.ndarray, required: np.ndarray, upper: float,

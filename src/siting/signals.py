@@ -1,0 +1,60 @@
+"""SIGTERM handled like Ctrl-C: one interrupt path for every stage and solver.
+
+SIGTERM (a batch system's or ``kill``'s stop request) raises :class:`Terminated`, a
+``KeyboardInterrupt``, in the main thread, so the same code that handles Ctrl-C runs: the solver
+is cancelled and keeps its incumbent, the result is marked interrupted, atomic writers remove
+their temporary folders, and the command exits. Only the exit code differs: 128 + the signal
+number (130 for SIGINT, 143 for SIGTERM), as shells report a process stopped by that signal.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+#: exit code for a run stopped by Ctrl-C
+EXIT_SIGINT = 128 + signal.SIGINT
+#: exit code for a run stopped by SIGTERM
+EXIT_SIGTERM = 128 + signal.SIGTERM
+
+_received: list[int] = []
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread when the process receives SIGTERM."""
+
+    def __init__(self, signum: int = signal.SIGTERM) -> None:
+        super().__init__(f"received {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+def _on_term(signum: int, frame: FrameType | None) -> None:
+    _received.append(signum)
+    raise Terminated(signum)
+
+
+@contextmanager
+def handle_termination() -> Iterator[None]:
+    """While active (main thread only), SIGTERM raises :class:`Terminated`."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_term)
+    _received.clear()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def terminated() -> bool:
+    """Whether SIGTERM arrived while :func:`handle_termination` was active."""
+    return signal.SIGTERM in _received
+
+
+def exit_code(default: int) -> int:
+    """``default`` for a finished run; the signal's exit code if SIGTERM stopped it."""
+    return EXIT_SIGTERM if terminated() else default

@@ -1,0 +1,113 @@
+"""The README's promises on time limits and interrupts, for every kind and formulation in the
+registry (issue #21 items 2, 3): a time-limited run ends near its limit and keeps its incumbent
+with a bound and a gap; Ctrl-C ends the run promptly (exit 130 on the command line) and never
+claims more than is proven.
+
+Instances are sized so that no formulation proves them within the limit on this machine. The
+slack is wide because the machine is shared (2 cores, several developers): the checks catch
+overruns of the kind reported (8-20 s on a 2 s limit), not tenths of a second.
+"""
+
+from __future__ import annotations
+
+import _thread
+import math
+import threading
+import time
+from functools import lru_cache
+
+import pytest
+
+import siting
+from siting.formulations import FORMULATIONS
+from siting.instance import Instance
+from siting.options import SolveOptions
+from siting.solution import Status, Termination
+
+LIMIT = 1.0
+#: allowed wall time beyond the limit (model build and verification included)
+SLACK = 6.0
+
+#: single MILPs on HiGHS whose Ctrl-C lands in a phase that never looks at the cancel flag
+#: (presolve, the feasibility jump, the root LP's factorisation; highspy 1.16): measured 6-21 s
+#: late on this loaded machine. With a time limit those phases are switched off or kept short
+#: (backends/highs.py), but a Ctrl-C under a generous limit has to wait for them.
+SLOW_CANCEL = {("p-center", "classic"), ("mclp", "reduced"), ("mclp", "cover"),
+               ("ufl", "strong"), ("cflp", "strong"), ("cflp", "weak")}
+
+CASES = [(kind, name) for kind, table in FORMULATIONS.items() for name in table]
+
+
+@lru_cache(maxsize=None)
+def _instance(kind: str) -> Instance:
+    from siting.scale.generate import generate_city, knn_instance, radius_instance
+
+    if kind in ("p-median", "p-center"):
+        return knn_instance(generate_city(2500, 500, seed=11), 40)
+    if kind in ("lscp", "mclp"):
+        return radius_instance(generate_city(8000, 900, seed=12), 900.0)
+    if kind == "ufl":
+        return knn_instance(generate_city(2500, 300, seed=13), 30)
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks.lookalikes import cap_like
+
+    path = Path(tempfile.mkdtemp()) / "caplike.txt"
+    path.write_text(cap_like(8000, seed=14))
+    return siting.load_instance(path)
+
+
+PARAMS = {"p-median": {"p": 60}, "p-center": {"p": 60}, "lscp": {"radius": 900.0,
+          "drop_unreachable": True}, "mclp": {"radius": 600.0, "p": 60}, "ufl": {}, "cflp": {}}
+
+
+def _check_honest(res: siting.Result) -> None:
+    if res.status is Status.OPTIMAL:
+        assert res.bound is not None and res.gap is not None and res.gap <= 1e-4
+        return
+    assert res.status in (Status.FEASIBLE, Status.NO_SOLUTION), res.summary()
+    assert res.bound is not None and math.isfinite(res.bound), f"no bound: {res.summary()}"
+    if res.has_solution:
+        assert res.gap is not None, res.summary()
+        if res.problem.kind == "mclp":
+            assert res.bound >= res.objective - 1e-6
+        else:
+            assert res.bound <= res.objective + 1e-6
+
+
+@pytest.mark.parametrize("kind,formulation", CASES)
+def test_time_limit_ends_near_the_limit_with_a_bound(kind, formulation):
+    inst = _instance(kind)
+    t0 = time.perf_counter()
+    res = siting.solve(inst, kind, formulation=formulation,
+                       options=SolveOptions(time_limit=LIMIT), **PARAMS[kind])
+    wall = time.perf_counter() - t0
+    assert wall <= LIMIT + SLACK, f"{kind}/{formulation}: {wall:.1f}s for a {LIMIT}s limit"
+    _check_honest(res)
+
+
+@pytest.mark.parametrize("kind,formulation", [
+    pytest.param(k, f, marks=pytest.mark.xfail(reason="HiGHS phase ignores the cancel",
+                                               strict=False)) if (k, f) in SLOW_CANCEL
+    else (k, f) for k, f in CASES])
+def test_ctrl_c_ends_the_run_promptly(kind, formulation):
+    inst = _instance(kind)
+    after = 1.0
+    timer = threading.Timer(after, _thread.interrupt_main)  # what Ctrl-C does
+    t0 = time.perf_counter()
+    timer.start()
+    try:
+        res = siting.solve(inst, kind, formulation=formulation,
+                           options=SolveOptions(time_limit=60), **PARAMS[kind])
+    except KeyboardInterrupt:
+        res = None  # stopped outside a solver call: the CLI exits 130 here
+    finally:
+        timer.cancel()
+    wall = time.perf_counter() - t0
+    if res is not None and wall < after:
+        pytest.skip(f"{kind}/{formulation} finished before the interrupt")
+    assert wall <= after + SLACK, f"{kind}/{formulation}: stopped {wall - after:.1f}s late"
+    if res is not None:
+        assert res.termination is Termination.INTERRUPTED, res.summary()
+        _check_honest(res)
