@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError, SpecError
-from .limits import check_instance
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +136,7 @@ class Instance:
         _unique(self.site_ids, "site", self._where())
         finite = values[np.isfinite(values)]
         object.__setattr__(self, "integral_costs", bool(np.all(finite == np.round(finite))))
-        check_instance(self)  # magnitudes solvers cannot use (siting/limits.py)
+        check_magnitudes(self)  # magnitudes solvers cannot use (siting/limits.py)
 
     def _where(self) -> str:
         return f"{self.source}: " if self.source else ""
@@ -233,3 +232,43 @@ def _unique(ids: np.ndarray, what: str, where: str) -> None:
     v = str(text[dup_first[0]])
     later = np.flatnonzero(text == v)
     raise DataError(f"{where}duplicate {what} id {v!r} (entries {later[0] + 1} and {later[1] + 1})")
+
+
+def check_magnitudes(inst: Instance) -> None:
+    """Refuse an :class:`~siting.instance.Instance` holding values solvers cannot use, naming
+    the field and the 1-based index (travel costs: the demand and site ids)."""
+    from .errors import DataError
+    from .limits import MAX_PRODUCT, first_too_large, too_large
+
+    where = f"{inst.source}: " if inst.source else ""
+    for name in ("weight", "demand", "fixed_cost", "capacity"):
+        values = getattr(inst, name)
+        if values is None:
+            continue
+        k = first_too_large(values)
+        if k is not None:
+            raise DataError(f"{where}{name} value #{k + 1}: {too_large(float(values[k]))}")
+    cost = inst.cost
+    worst = np.zeros(inst.n_demand)
+    if isinstance(cost, SparseCosts):
+        rows, cols, vals = cost.rows(), cost.indices, cost.data
+        np.maximum.at(worst, rows, vals)
+    else:
+        dense = np.where(np.isfinite(cost), cost, 0.0)
+        if dense.size:
+            worst = dense.max(axis=1)
+    k = first_too_large(worst)
+    if k is not None:
+        if isinstance(cost, SparseCosts):
+            mine = rows == k
+            j = int(cols[mine][np.argmax(vals[mine])])
+        else:
+            j = int(np.argmax(dense[k]))
+        raise DataError(f"{where}travel cost from demand {inst.demand_ids[k]} to site "
+                        f"{inst.site_ids[j]}: {too_large(float(worst[k]))}")
+    product = np.abs(inst.weight) * worst
+    k = first_too_large(product, MAX_PRODUCT)
+    if k is not None:
+        raise DataError(f"{where}weight value #{k + 1} ({inst.weight[k]:g}) times its travel "
+                        f"cost {worst[k]:g} is {product[k]:.3g}, above {MAX_PRODUCT:g} (an "
+                        "objective coefficient solvers cannot use); check the units")

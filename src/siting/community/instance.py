@@ -19,7 +19,7 @@ from ..errors import DataError, SitingError
 from ..geo import columns as col
 from ..geo.costs import TravelCosts, nearest
 from ..geo.crs import WGS84, local_metric_crs
-from ..geo.layers import fail, row_name
+from ..geo.where import fail, row_name
 from .spec import CommunityProblem
 
 

@@ -21,6 +21,7 @@ from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..problems import Problem
 from ..solution import MilpSolution, Status, Termination
+from .grain import granularity  # noqa: F401 - formulations import it from here
 
 
 @dataclass(kw_only=True)
@@ -212,13 +213,3 @@ class SingleMilp(Formulation):
 
 def open_mask_from(x: np.ndarray, milp: MilpProblem, block: str = "y") -> np.ndarray:
     return milp.values(x, block) > 0.5
-
-
-def granularity(*arrays: np.ndarray) -> float:
-    """1.0 when every array holds integers (objective steps by whole units), else 0."""
-    for a in arrays:
-        a = np.asarray(a, dtype=float)
-        a = a[np.isfinite(a)]
-        if not np.all(a == np.round(a)):
-            return 0.0
-    return 1.0

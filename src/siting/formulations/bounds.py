@@ -229,7 +229,7 @@ def _ufl(instance: Instance, i: np.ndarray, j: np.ndarray, d: np.ndarray, w: np.
 
 def _integral(instance: Instance, problem: Problem) -> bool:
     """Whether every feasible objective value is a whole number (bounds may then be rounded)."""
-    from .base import granularity
+    from .grain import granularity
 
     whole = instance.integral_costs
     w = instance.weight

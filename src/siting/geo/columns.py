@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from .layers import fail, row_name
+from .where import fail, row_name
 from .sanity import check_numbers
 
 _TRUE = {"1", "true", "t", "yes", "y"}

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from .where import fail, row_name
 
 LON_NAMES = ("lon", "long", "longitude", "lng", "x_lon")
 LAT_NAMES = ("lat", "latitude", "y_lat")
@@ -43,18 +44,6 @@ class LayerSpec:
     role: str = "layer"
     #: CSV text encoding (None: UTF-8 with or without BOM, else detected, e.g. GBK/GB18030)
     encoding: str | None = None
-
-
-def row_name(gdf: Any, k: int) -> str:
-    """How messages name row ``k`` (0-based) of a layer read by :func:`read_layer`."""
-    kind, offset = gdf.attrs.get("where", ("row", 1))
-    return f"{kind} {k + offset}"
-
-
-def fail(gdf: Any, k: int, column: str | None, message: str) -> DataError:
-    """A DataError naming the layer's file, the row and the column."""
-    col = f", column {column!r}" if column else ""
-    return DataError(f"{gdf.attrs.get('source', 'layer')}: {row_name(gdf, k)}{col}: {message}")
 
 
 def read_layer(spec: LayerSpec, notes: list[str]) -> Any:
@@ -83,8 +72,25 @@ def read_layer_with_source(spec: LayerSpec, notes: list[str]) -> tuple[Any, Any]
         raise DataError(f"{path}: the {spec.role} layer is empty (no rows)")
     from .sanity import check_coordinates  # coordinates outside their CRS's range
 
-    points = check_coordinates(to_points(gdf, spec, notes), spec)
+    points = to_points(gdf, spec, notes)
+    points = check_coordinates(points, *coordinate_columns_of(points, spec))
     return points, source_geometry(gdf)
+
+
+def coordinate_columns_of(gdf: Any, spec: LayerSpec) -> tuple[str, str]:
+    """The columns a layer's coordinates came from (for messages): CSV x/y columns, else the
+    geometry column."""
+    if spec.x and spec.y:
+        return spec.x, spec.y
+    source = str(gdf.attrs.get("source", ""))
+    if source.lower().endswith((".csv", ".txt", ".tsv", ".csv.gz")):
+        try:
+            xcol, ycol, _ = _coordinate_columns(gdf, spec, source)  # type: ignore[arg-type]
+            return xcol, ycol
+        except Exception:  # noqa: BLE001 - naming the column is best effort
+            pass
+    name = gdf.geometry.name
+    return name, name
 
 
 def source_geometry(gdf: Any) -> Any:

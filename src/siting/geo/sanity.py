@@ -13,24 +13,24 @@ from typing import Any
 import numpy as np
 
 from ..limits import first_too_large, too_large
-from .layers import LayerSpec, fail
+from .where import fail
 
 #: longitude / latitude ranges of a geographic CRS (a little slack for rounding at the edges)
 LON_MAX = 180.0 + 1e-9
 LAT_MAX = 90.0 + 1e-9
 
 
-def check_coordinates(gdf: Any, spec: LayerSpec) -> Any:
+def check_coordinates(gdf: Any, xcol: str, ycol: str) -> Any:
     """Refuse coordinates outside the range their CRS allows; returns ``gdf`` unchanged.
 
     Geographic CRS: longitude within ±180, latitude within ±90. Projected or unknown CRS:
-    magnitudes above :data:`siting.limits.MAX_VALUE` (no map unit reaches that far).
+    magnitudes above :data:`siting.limits.MAX_VALUE` (no map unit reaches that far). ``xcol``
+    and ``ycol`` name the columns the coordinates came from, for the message.
     """
     if len(gdf) == 0:
         return gdf
     x = gdf.geometry.x.to_numpy()
     y = gdf.geometry.y.to_numpy()
-    xcol, ycol = _columns(gdf, spec)
     crs = gdf.crs
     if crs is not None and crs.is_geographic:
         label = _crs_name(crs)
@@ -57,23 +57,6 @@ def check_numbers(gdf: Any, column: str, what: str, values: np.ndarray) -> np.nd
     if k is not None:
         raise fail(gdf, k, column, f"{what} {too_large(float(values[k]))}")
     return values
-
-
-def _columns(gdf: Any, spec: LayerSpec) -> tuple[str, str]:
-    """The columns the coordinates came from: CSV x/y columns, else the geometry column."""
-    if spec.x and spec.y:
-        return spec.x, spec.y
-    source = str(gdf.attrs.get("source", ""))
-    if source.lower().endswith((".csv", ".txt", ".tsv", ".csv.gz")):
-        from .layers import _coordinate_columns
-
-        try:
-            xcol, ycol, _ = _coordinate_columns(gdf, spec, source)  # type: ignore[arg-type]
-            return xcol, ycol
-        except Exception:  # noqa: BLE001 - naming the column is best effort
-            pass
-    name = gdf.geometry.name
-    return name, name
 
 
 def _crs_name(crs: Any) -> str:
