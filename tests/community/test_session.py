@@ -11,7 +11,7 @@ from siting.errors import SpecError
 from siting.community.session import Session
 from siting.solution import Status
 
-from .community.helpers import build, problem
+from .helpers import build, problem
 
 EDITS = [
     ("budget-down", {"budget": 40}),
