@@ -13,7 +13,7 @@ from .formulations import Context, get_formulation
 from .instance import Instance
 from .options import SolveOptions
 from .problems import Problem
-from .reachability import component_infeasibility
+from .reachability import component_infeasibility, explain_infeasible
 from .result import Result, Timings
 from .solution import Termination
 from .verify import check
@@ -74,6 +74,7 @@ def solve(
     # formulation-neutral: p below the number of separate demand pieces is infeasible
     why = component_infeasibility(instance, spec)
     outcome = form.run(ctx) if why is None else _infeasible_before_solving(why)
+    outcome = explain_infeasible(outcome, spec, form.name)
     verification = None
     objective = outcome.objective
     if outcome.decision is not None and verify:
