@@ -140,3 +140,38 @@ def test_helsinki_p12_within_150m_is_infeasible_not_a_verification_error(
     assert res.status is siting.Status.INFEASIBLE, res.summary()
     assert "a set-cover bound" in res.messages[0]
     assert res.timings.total < 5.0  # decided before any model is built
+
+
+def _zero_weights(inst: Instance, seed: int, share: float) -> Instance:
+    rng = np.random.default_rng(seed)
+    return replace(inst, weight=np.where(rng.random(inst.n_demand) < share, 0.0, inst.weight))
+
+
+@pytest.mark.parametrize("seed,p", [(2, 12), (3, 16), (5, 16), (9, 20), (11, 12)])
+def test_sparse_p_median_formulations_agree_beyond_brute_force(seed, p):
+    # 150 x 40 within a radius of 22 with zero weights: greedy leaves points unserved, the
+    # cover start, feasibility cuts and Lagrangian fixing all take part (all five cases
+    # reported a too-high "optimal" or a VerificationError before)
+    from siting.reachability import drop_demand
+
+    inst = random_instance(seed, n=150, m=40, sparse_radius=22.0, fixed_costs=False)
+    lost = np.flatnonzero(np.bincount(inst.pairs()[0], minlength=inst.n_demand) == 0)
+    inst = _zero_weights(drop_demand(inst, lost), seed, 0.2)
+    ref = siting.solve(inst, PMedian(p=p), formulation="classic")
+    assert ref.status is siting.Status.OPTIMAL
+    for formulation in ("benders", "benders-scip", "radius"):
+        res = siting.solve(inst, PMedian(p=p), formulation=formulation)
+        assert res.status is siting.Status.OPTIMAL, (formulation, res.summary())
+        assert_verified(res)
+        assert res.objective == pytest.approx(ref.objective), formulation
+
+
+@pytest.mark.parametrize("seed,p", [(3, 10), (6, 10), (8, 5), (9, 5)])
+def test_benders_lagrangian_bound_holds_with_weightless_points_on_complete_costs(seed, p):
+    # a weightless point's multiplier must stay 0: it grew and overstated the Lagrangian
+    # bound, and reduced-cost fixing then cut the optimum off (an "optimal" above classic)
+    inst = _zero_weights(random_instance(seed, n=150, m=40, fixed_costs=False), seed, 0.3)
+    ref = siting.solve(inst, PMedian(p=p), formulation="classic")
+    res = siting.solve(inst, PMedian(p=p), formulation="benders")
+    assert res.status is siting.Status.OPTIMAL
+    assert res.objective == pytest.approx(ref.objective)

@@ -228,7 +228,9 @@ def _lagrangian(data: _Data, ub: float, iters: int, deadline: float | None,
         norm = float(g @ g)
         if norm == 0:
             break
-        u = np.maximum(u + lam * (ub - L) / norm * g, 0.0)
+        # a weightless client keeps u_i = 0: its terms min(0, 0 - u_i) span every site and
+        # the sorted-row shortcut above (threshold -inf) leaves them out, overstating L
+        u = np.where(positive, np.maximum(u + lam * (ub - L) / norm * g, 0.0), 0.0)
     return best, best_rho, history[-8:]
 
 
