@@ -175,3 +175,26 @@ def test_benders_lagrangian_bound_holds_with_weightless_points_on_complete_costs
     res = siting.solve(inst, PMedian(p=p), formulation="benders")
     assert res.status is siting.Status.OPTIMAL
     assert res.objective == pytest.approx(ref.objective)
+
+
+@pytest.mark.parametrize("seed,p", [(0, 10), (0, 11), (2, 10), (5, 11), (5, 12)])
+@pytest.mark.parametrize("formulation", ["benders", "benders-scip"])
+def test_benders_masters_decide_without_a_feasible_incumbent(monkeypatch, seed, p, formulation):
+    # no greedy cover start: the masters with the feasibility cuts alone must prove
+    # infeasible ((0, 10), (2, 10), (5, 11): past the cheap checks) or find the optimum
+    from siting.formulations import benders
+    from siting.reachability import drop_demand
+
+    monkeypatch.setattr(benders, "_cover_start", lambda *args: None)
+    inst = random_instance(seed, n=150, m=40, sparse_radius=22.0, fixed_costs=False)
+    lost = np.flatnonzero(np.bincount(inst.pairs()[0], minlength=inst.n_demand) == 0)
+    inst = drop_demand(inst, lost)
+    assert component_infeasibility(inst, PMedian(p=p)) is None
+    ref = siting.solve(inst, PMedian(p=p), formulation="classic")
+    res = siting.solve(inst, PMedian(p=p), formulation=formulation)
+    assert res.status is ref.status, res.summary()
+    if ref.status is siting.Status.OPTIMAL:
+        assert_verified(res)
+        assert res.objective == pytest.approx(ref.objective)
+    else:
+        assert res.messages[0].startswith(f"no set of p = {p} sites")

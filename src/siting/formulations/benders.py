@@ -665,14 +665,15 @@ def _cover_start(data: _Data, req: np.ndarray) -> np.ndarray | None:
     up to p by the sites reaching most clients; None when greedy needs more than p."""
     reach = data.Da < data.big
     y = req.astype(bool).copy()
-    left = ~reach[:, y].any(axis=1)
+    left = ~reach[:, y].any(axis=1) if y.any() else np.ones(data.n, dtype=bool)
     while left.any():
         if int(y.sum()) >= data.p:
             return None
         gain = reach[left].sum(axis=0)
         gain[y] = -1
-        y[int(np.argmax(gain))] = True
-        left &= ~reach[:, y].any(axis=1)
+        j = int(np.argmax(gain))
+        y[j] = True
+        left &= ~reach[:, j]
     fill = np.argsort(-reach.sum(axis=0), kind="stable")
     fill = fill[~y[fill]][:data.p - int(y.sum())]
     y[fill] = True
