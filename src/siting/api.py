@@ -14,7 +14,7 @@ from .formulations.bounds import complete
 from .instance import Instance
 from .options import SolveOptions
 from .problems import Problem
-from .reachability import component_infeasibility
+from .reachability import component_infeasibility, explain_infeasible
 from .result import Result, Timings
 from .solution import Termination
 from .verify import check
@@ -76,6 +76,7 @@ def solve(
     why = component_infeasibility(instance, spec)
     outcome = (complete(form, ctx, form.run(ctx)) if why is None  # a stopped run gets a bound
                else _infeasible_before_solving(why))
+    outcome = explain_infeasible(outcome, spec, form.name)
     verification = None
     objective = outcome.objective
     if outcome.decision is not None and verify:

@@ -76,7 +76,8 @@ def reach_pieces(instance: Instance) -> Pieces:
 
 def component_infeasibility(instance: Instance, problem: Any) -> str | None:
     """Why p sites cannot serve every demand point (pieces > p, or a required site that
-    leaves a piece without a free slot), or None. Only for p-median / p-center."""
+    leaves a piece without a free slot, or demand points that pairwise share no site: the
+    set-cover bound of :func:`cover_bound`), or None. Only for p-median / p-center."""
     kind = getattr(problem, "kind", None)
     if kind not in _P_KINDS:
         return None
@@ -94,7 +95,7 @@ def component_infeasibility(instance: Instance, problem: Any) -> str | None:
     held = np.unique(pieces.sites[req & (pieces.sites >= 0)])
     need = int(req.sum()) + (k - held.size)
     if need <= p:
-        return None
+        return cover_infeasibility(instance, p)
     sizes = np.bincount(pieces.demand, minlength=k)
     top = ", ".join(str(int(x)) for x in np.sort(sizes)[::-1][:6])
     more = ", ..." if k > 6 else ""
@@ -105,6 +106,75 @@ def component_infeasibility(instance: Instance, problem: Any) -> str | None:
     return (f"p = {p} but {int(req.sum())} required site(s) plus one site for each of the "
             f"{k - held.size} demand pieces without one need {need} sites (demand sits in {k} "
             f"separate pieces; demand points per piece: {top}{more})")
+
+
+def cover_bound(instance: Instance) -> tuple[int, np.ndarray]:
+    """A lower bound on the sites that serve every demand point, with its witnesses.
+
+    Required sites count themselves; of the demand points none of them reaches, those no two
+    of which share a reachable allowed site each need a site of their own (a packing, the
+    dual of the set cover). Greedy by fewest reachable sites first, in vectorised rounds:
+    a point joins when it has the smallest rank at every one of its sites (the same set as
+    the sequential greedy), then the points sharing a site with it drop out.
+    """
+    n, m = instance.n_demand, instance.n_sites
+    i, j, _ = instance.pairs()
+    ok = ~np.asarray(instance.forbidden, dtype=bool)[j]
+    i, j = i[ok], j[ok]
+    req = np.asarray(instance.required, dtype=bool)
+    covered = np.zeros(n, dtype=bool)
+    covered[i[req[j]]] = True
+    keep = ~covered[i]
+    i, j = i[keep], j[keep]
+    degree = np.bincount(i, minlength=n)
+    rank = np.empty(n, dtype=np.float64)
+    rank[np.lexsort((np.arange(n), degree))] = np.arange(n)
+    active = (degree > 0) & ~covered
+    chosen = np.zeros(n, dtype=bool)
+    while active.any():
+        live = active[i]
+        li, lj = i[live], j[live]
+        site_min = np.full(m, np.inf)
+        np.minimum.at(site_min, lj, rank[li])
+        own_min = np.full(n, np.inf)
+        np.minimum.at(own_min, li, site_min[lj])
+        pick = active & (own_min == rank)
+        chosen |= pick
+        taken = np.zeros(m, dtype=bool)
+        taken[lj[pick[li]]] = True
+        gone = np.zeros(n, dtype=bool)
+        gone[li[taken[lj]]] = True
+        active &= ~gone & ~pick
+    return int(req.sum()) + int(chosen.sum()), np.flatnonzero(chosen)
+
+
+def cover_infeasibility(instance: Instance, p: int) -> str | None:
+    """Why no p sites reach every demand point, by :func:`cover_bound`, or None."""
+    need, who = cover_bound(instance)
+    if need <= p:
+        return None
+    ids = ", ".join(str(x) for x in instance.demand_ids[who[:6]])
+    more = ", ..." if who.size > 6 else ""
+    req = int(np.asarray(instance.required, dtype=bool).sum())
+    extra = f"{req} required site(s) plus " if req else ""
+    return (f"no set of p = {p} sites reaches every demand point: {extra}{who.size} demand "
+            f"points ({ids}{more}) share no site within reach, so at least {need} are needed "
+            f"(a set-cover bound)")
+
+
+def explain_infeasible(outcome: Any, problem: Any, formulation: str) -> Any:
+    """An infeasible p-median / p-center outcome with the reason first: when the model itself
+    proved it (the cheap checks above said nothing), no p sites reach every demand point."""
+    from dataclasses import replace
+
+    if getattr(problem, "kind", None) not in _P_KINDS or outcome.status.value != "infeasible":
+        return outcome
+    if outcome.messages and str(outcome.messages[0]).startswith(("no set of p", "p = ")):
+        return outcome
+    why = (f"no set of p = {problem.p} sites reaches every demand point: the {formulation} "
+           f"model is infeasible (every demand point must be served by an open site within "
+           f"reach)")
+    return replace(outcome, messages=(why, *outcome.messages))
 
 
 def require_pieces(instance: Instance, problem: Any) -> None:

@@ -150,7 +150,9 @@ def verify_median(instance: Instance, problem: PMedian | PCenter,
     if isinstance(problem, PMedian):
         objective = _weighted_sum(w, best)
     else:
-        served = w * best if problem.weighted else best
+        # an unserved point (inf) of weight 0 stays inf, not nan
+        served = np.multiply(w, best, out=np.full(best.shape, np.inf),
+                             where=np.isfinite(best)) if problem.weighted else best
         objective = float(np.max(served))
     metrics["max_cost"] = float(np.max(best))
     metrics["weighted_mean_cost"] = _weighted_sum(w, best) / max(float(np.sum(w)), 1e-300)

@@ -107,6 +107,12 @@ class _Data:
             self.big = float(np.max(Da[finite]) * max(instance.n_sites, 2) + 1.0) \
                 if finite.any() else 1.0
             Da = np.where(finite, Da, self.big)
+        # Benders feasibility cuts sum_{j reaches i} y_j >= 1 for every client that does not
+        # reach every allowed site: with them the master is exact (infeasible iff no p sites
+        # reach everyone); the big price alone lets a light (or zero-weight) client go unserved
+        partial = np.flatnonzero(~finite.all(axis=1))
+        self.reach_rows, self.reach_cols = np.nonzero(finite[partial])
+        self.n_reach = int(partial.size)
         del finite
         self.order = np.argsort(Da, axis=1, kind="stable").astype(np.int32)  # half the memory
         self.sorted = np.take_along_axis(Da, self.order, axis=1)
@@ -132,6 +138,13 @@ class _Data:
         level = Ds[np.arange(Ds.shape[0]), pos]
         gain = np.maximum(level[:, None] - Ds, 0.0) * ys
         return level, level - gain.sum(axis=1)
+
+    def value(self, y: np.ndarray) -> float:
+        """The exact cost of an integral ``y``; inf when some client reaches no open site."""
+        th = self.separate(y)[1]
+        if (th >= self.big).any():
+            return float("inf")
+        return float(self.w @ th)
 
     def cut_rows(self, clients: np.ndarray, level: np.ndarray,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -215,7 +228,9 @@ def _lagrangian(data: _Data, ub: float, iters: int, deadline: float | None,
         norm = float(g @ g)
         if norm == 0:
             break
-        u = np.maximum(u + lam * (ub - L) / norm * g, 0.0)
+        # a weightless client keeps u_i = 0: its terms min(0, 0 - u_i) span every site and
+        # the sorted-row shortcut above (threshold -inf) leaves them out, overstating L
+        u = np.where(positive, np.maximum(u + lam * (ub - L) / norm * g, 0.0), 0.0)
     return best, best_rho, history[-8:]
 
 
@@ -254,12 +269,15 @@ class PMedianBenders(Formulation):
         swap_deadline = None if ctx.deadline is None else \
             time.perf_counter() + 0.1 * (ctx.remaining() or 0.0)
         ub, best_y = _improve(data, start_y, req, np.inf, start_y, swap_deadline)
-        if not np.isfinite(ub):  # not exactly p open (cannot happen after the checks)
-            best_y = start_y
-            ub = float(w @ data.separate(best_y)[1])
+        if not np.isfinite(ub) and data.n_reach:  # greedy left a client without a site
+            cover = _cover_start(data, req)
+            if cover is not None:
+                ub, best_y = _improve(data, cover, req, np.inf, cover, swap_deadline)
+        # no feasible incumbent yet (sparse reach): the masters decide, starting from no bound
         lag_deadline = None if ctx.deadline is None else min(
             ctx.deadline, time.perf_counter() + 0.2 * (ctx.remaining() or 0.0))
-        lag_bound, rho, history = _lagrangian(data, ub, self.lagrangian_iters, lag_deadline)
+        lag_bound, rho, history = (_lagrangian(data, ub, self.lagrangian_iters, lag_deadline)
+                                   if np.isfinite(ub) else (-np.inf, np.zeros(ma), []))
         lb = max(lag_bound, float(w @ data.lower))
         lb = _round_up(lb, grain)
         y_lo = req.astype(float)
@@ -326,6 +344,12 @@ class PMedianBenders(Formulation):
                 timed_out = True
                 break
             milp, sol = master(integer=False)
+            if sol.termination in (Termination.INFEASIBLE,
+                                   Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
+                if not np.isfinite(ub):  # nothing fixed: the feasibility cuts alone say so
+                    return _no_p_sites(ctx, "the master LP", build, solve_s, solves, version)
+                lb = ub  # sites fixed against the incumbent: nothing better exists
+                break
             if sol.x is None:
                 timed_out = sol.termination is Termination.TIME_LIMIT
                 break
@@ -377,6 +401,9 @@ class PMedianBenders(Formulation):
             solves += 1
             solve_s += tree.seconds
             version = tree.version
+            if tree.infeasible:
+                return _no_p_sites(ctx, "the branch-and-cut master", build, solve_s, solves,
+                                   version, backend=ran_on)
 
         # iterated masters (also finish a tree that stopped short of the proof in time)
         while not closed() and not timed_out:
@@ -386,12 +413,15 @@ class PMedianBenders(Formulation):
             # with an integral objective only answers at least one grain below the incumbent
             # matter: the master gets that as a row, and an infeasible master proves the
             # incumbent (the incumbent itself no longer fits, so it is no start)
-            cutoff = ub - grain if self.cutoff_row and grain > 0 else None
-            start = None if cutoff is not None else np.concatenate(
+            feasible = bool(np.isfinite(ub))
+            cutoff = ub - grain if self.cutoff_row and grain > 0 and feasible else None
+            start = None if cutoff is not None or not feasible else np.concatenate(
                 (best_y, data.separate(best_y)[1]))
             milp, sol = master(integer=True, start=start, cutoff=cutoff)
-            if cutoff is not None and sol.termination in (
-                    Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
+            if sol.termination in (Termination.INFEASIBLE,
+                                   Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
+                if not feasible:  # no cutoff row: the feasibility cuts alone are infeasible
+                    return _no_p_sites(ctx, "the master MILP", build, solve_s, solves, version)
                 lb = ub
                 break
             if sol.bound is not None and np.isfinite(sol.bound):
@@ -420,6 +450,13 @@ class PMedianBenders(Formulation):
                 lb = max(lb, min(ub, value))
                 break
 
+        if not np.isfinite(ub):  # stopped before any p sites reaching everyone were found
+            return Outcome(status=Status.NO_SOLUTION, termination=Termination.TIME_LIMIT,
+                           objective=None, bound=lb if np.isfinite(lb) else None,
+                           decision=None, build_seconds=build, solve_seconds=solve_s,
+                           native_status=f"{solves} master solves, {cuts.count} cuts",
+                           backend_version=version, messages=tuple(ctx.log),
+                           milp_solves=solves, backend=ran_on)
         open_mask = np.zeros(inst.n_sites, dtype=bool)
         open_mask[data.allowed[best_y > 0.5]] = True
         proven = closed()
@@ -473,7 +510,8 @@ class PMedianBenders(Formulation):
         if left is not None:
             update["time_limit"] = max(left, 0.01)
         options = ctx.options.model_copy(update=update) if update else ctx.options
-        res = backend.solve_lazy(milp, sep, options, start=sep.full(best_y),
+        res = backend.solve_lazy(milp, sep, options,
+                                 start=sep.full(best_y) if np.isfinite(ub) else None,
                                  settings=self.tree_settings)
         if res.termination is Termination.INTERRUPTED:
             ctx.interrupted = True
@@ -484,11 +522,14 @@ class PMedianBenders(Formulation):
         if res.x is not None:
             y = np.round(np.clip(milp.values(res.x, "y"), 0.0, 1.0))
             ub, best_y = _improve(data, y, req, ub, best_y, ctx.deadline)
-        if res.termination is Termination.INFEASIBLE:
-            lb = ub  # nothing below the incumbent: it is optimal
+        infeasible = res.termination in (Termination.INFEASIBLE,
+                                         Termination.INFEASIBLE_OR_UNBOUNDED)
+        if infeasible:
+            lb = ub  # nothing below the incumbent: it is optimal (none: the request is)
         elif res.bound is not None:
             lb = max(lb, _round_up(res.bound, grain))
         return TreeResult(ub=ub, best_y=best_y, lb=lb,
+                          infeasible=infeasible and not np.isfinite(ub),
                           timed_out=res.termination is Termination.TIME_LIMIT,
                           seconds=res.seconds, version=res.backend_version,
                           backend=backend.name)
@@ -593,6 +634,8 @@ class TreeResult:
     ub: float
     best_y: np.ndarray
     lb: float
+    #: the master with its feasibility cuts has no answer: no p sites reach everyone
+    infeasible: bool
     timed_out: bool
     seconds: float
     version: str
@@ -606,13 +649,49 @@ def _improve(data: _Data, y: np.ndarray, req: np.ndarray, ub: float,
     open_ = y > 0.5
     if int(open_.sum()) != data.p:
         return ub, best_y
-    open_ = swap_descent_sorted(data.Da, data.order, data.sorted, data.w, open_, req,
-                                deadline=deadline)
-    cand = open_.astype(float)
-    value = float(data.w @ data.separate(cand)[1])
-    if not np.isfinite(ub) or value < ub - 1e-9 * max(1.0, abs(ub)):
+    swapped = swap_descent_sorted(data.Da, data.order, data.sorted, data.w, open_, req,
+                                  deadline=deadline).astype(float)
+    # with sparse reach the swaps price a lost client at data.big only: check them exactly
+    cand, value = swapped, data.value(swapped)
+    if not np.isfinite(value):
+        cand, value = y.astype(float), data.value(y)
+    if np.isfinite(value) and (not np.isfinite(ub) or value < ub - 1e-9 * max(1.0, abs(ub))):
         return value, cand
     return ub, best_y
+
+
+def _cover_start(data: _Data, req: np.ndarray) -> np.ndarray | None:
+    """Greedy set cover of the clients by sites within reach (required sites first), filled
+    up to p by the sites reaching most clients; None when greedy needs more than p."""
+    reach = data.Da < data.big
+    y = req.astype(bool).copy()
+    left = ~reach[:, y].any(axis=1) if y.any() else np.ones(data.n, dtype=bool)
+    while left.any():
+        if int(y.sum()) >= data.p:
+            return None
+        gain = reach[left].sum(axis=0)
+        gain[y] = -1
+        j = int(np.argmax(gain))
+        y[j] = True
+        left &= ~reach[:, j]
+    fill = np.argsort(-reach.sum(axis=0), kind="stable")
+    fill = fill[~y[fill]][:data.p - int(y.sum())]
+    y[fill] = True
+    return y.astype(float)
+
+
+def _no_p_sites(ctx: Context, what: str, build: float, solve_s: float, solves: int,
+                version: str, backend: str | None = None) -> Outcome:
+    """The outcome when the master, with a feasibility cut per sparsely reached client, has
+    no answer: no p sites reach every demand point."""
+    p = getattr(ctx.problem, "p", "?")
+    why = (f"no set of p = {p} sites reaches every demand point: {what} with a feasibility "
+           f"cut per demand point (some site within reach open) is infeasible")
+    return Outcome(status=Status.INFEASIBLE, termination=Termination.INFEASIBLE,
+                   objective=None, bound=None, decision=None, build_seconds=build,
+                   solve_seconds=solve_s, native_status=f"{solves} master solves, infeasible",
+                   backend_version=version, messages=(why, *ctx.log), milp_solves=solves,
+                   backend=backend)
 
 
 def _round_up(value: float, grain: float) -> float:
@@ -666,6 +745,9 @@ def _master_milp(name: str, data: _Data, cuts: _Cuts, y_lo: np.ndarray, y_hi: np
                lower=np.concatenate(cuts.rhs))
     b.add_rows("cardinality", 1, np.zeros(data.ma, np.int64), y.start + np.arange(data.ma), 1.0,
                lower=float(data.p), upper=float(data.p))
+    if data.n_reach:
+        b.add_rows("reach", data.n_reach, data.reach_rows, y.start + data.reach_cols, 1.0,
+                   lower=1.0)
     if cutoff is not None:
         b.add_rows("cutoff", 1, np.zeros(data.n, np.int64), th.start + np.arange(data.n), data.w,
                    upper=float(cutoff))

@@ -363,12 +363,19 @@ class PCenterHeuristic(Formulation):
         t0 = time.perf_counter()
         S = inst.dense_cost()
         if prob.weighted:
-            S = S * inst.weight[:, None]
+            S = np.multiply(inst.weight[:, None], S, out=np.full(S.shape, np.inf),
+                            where=np.isfinite(S))  # 0 * inf is nan
         S = np.where(inst.forbidden[None, :], np.inf, S)  # type: ignore[index]
         open_ = farthest_first(S, prob.p, inst.required, inst.forbidden)
         open_ = pcenter_swap(S, open_, inst.forbidden, inst.required)
         value = float(S[:, open_].min(axis=1).max())
         bound = float(S.min(axis=1).max())
         notes = ("bound: the largest nearest-allowed-site cost (valid for any p; weak)",)
+        if not np.isfinite(value):  # sparse reach: the heuristic proves nothing either way
+            return bounded_outcome(None, bound, None, 0.0, ctx.options,
+                                   time.perf_counter() - t0,
+                                   (f"the heuristic found no {prob.p} sites reaching every "
+                                    "demand point; an exact formulation (search, classic) "
+                                    "decides whether any exist", *notes))
         return bounded_outcome(value, bound, Decision.from_open(open_), 0.0, ctx.options,
                                time.perf_counter() - t0, notes)

@@ -22,7 +22,9 @@ from .base import Context, Formulation, Outcome, SingleMilp, granularity, open_m
 def _service_costs(instance: Instance, problem: PCenter) -> np.ndarray:
     """S_ij = (w_i if weighted) * d_ij, inf where unreachable or the site is forbidden."""
     D = instance.dense_cost()
-    S = instance.weight[:, None] * D if problem.weighted else D.copy()
+    # where, not a product: a zero weight times an unreachable (inf) pair is nan
+    S = np.multiply(instance.weight[:, None], D, out=np.full(D.shape, np.inf),
+                    where=np.isfinite(D)) if problem.weighted else D.copy()
     S[:, instance.forbidden] = np.inf  # type: ignore[index]
     return S
 
@@ -122,6 +124,35 @@ class PCenterSearch(Formulation):
         solves = 0
         nodes = 0
         version = ""
+        if not np.isfinite(ub):
+            # the heuristic left a point without a site within reach (sparse costs): the
+            # largest radius asks whether any p sites reach everyone at all
+            step = _Step(inst, S, float(radii[-1]), pc.p)
+            sol = None
+            if step.settled is None:
+                assert step.milp is not None
+                sol = ctx.solve(step.milp, rel_gap=1.0, abs_gap=float(pc.p + 1))
+                solves += 1
+                solve_s += sol.solve_seconds
+                version = sol.backend_version
+            if step.settled is False or (sol is not None and sol.status is Status.INFEASIBLE):
+                why = (f"no set of p = {pc.p} sites reaches every demand point: the set-cover "
+                       f"model over all reachable pairs is infeasible")
+                return Outcome(status=Status.INFEASIBLE, termination=Termination.INFEASIBLE,
+                               objective=None, bound=None, decision=None, build_seconds=build,
+                               solve_seconds=solve_s, native_status=f"{solves} cover MILPs",
+                               backend_version=version, messages=(why, *ctx.log),
+                               milp_solves=solves)
+            if sol is not None and sol.x is None:  # stopped before an answer
+                return Outcome(status=Status.NO_SOLUTION, termination=sol.termination,
+                               objective=None, bound=lb, decision=None, build_seconds=build,
+                               solve_seconds=solve_s, native_status=f"{solves} cover MILPs",
+                               backend_version=version, messages=tuple(ctx.log),
+                               milp_solves=solves)
+            best_open = _pad_to_p(step.expand(None if sol is None else sol.x), pc.p, forb)
+            ub = float(S[:, best_open].min(axis=1).max())
+            radii = radii[radii <= ub]
+            hi = radii.size - 1
         # bracket from below: a radius whose cover LP needs more than p sites is infeasible
         lp_lo, lp_hi = lo, hi
         while lp_lo < lp_hi and not ctx.out_of_time():
