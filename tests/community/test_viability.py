@@ -246,3 +246,27 @@ def test_no_viability_adds_nothing_to_the_model() -> None:
     milp = build_model(planar_instance(prob, demand, sites), prob).milp
     assert not any(k.startswith(("near_", "viable_", "sigma_")) for k in milp.blocks)
     assert not any(k.startswith(("near_", "viable_", "deficit_")) for k in milp.row_blocks)
+
+
+def test_tables_carry_users_deficits_and_walking_classes() -> None:
+    from siting.community.tables import compliance_table, sites_table, summary_dict
+
+    prob, inst = _line(min_users=100)
+    svc = prob.services[0].model_copy(update={"operating_cost": 50.0, "revenue_per_user": 0.25,
+                                              "category": "basic"})
+    prob = prob.model_copy(update={"services": (svc,)})
+    res = solve(inst, prob)
+    assert res.check is not None and res.plan is not None
+    sites = sites_table(inst, prob, res.check, res.plan.new_modules)
+    used = sites["status"] != "not used"
+    assert sites.loc[used, "users_canteen"].sum() == pytest.approx(180.0)
+    assert (sites.loc[used, "users_canteen"] >= sites.loc[used, "threshold_canteen"]).all()
+    # deficit = 50 per module − 0.25 per user
+    want = 50.0 - 0.25 * sites.loc[used, "users_canteen"]
+    assert sites.loc[used, "deficit_canteen"].tolist() == pytest.approx(want.tolist())
+    summary = summary_dict(inst, prob, res)
+    assert [m["users"] for m in summary["modules"]] == sites.loc[used, "users_canteen"].tolist()
+    assert summary["operations"]["subsidy_needed"] == pytest.approx(float(want.clip(0).sum()))
+    comp = compliance_table(inst, prob, res.check, res.plan.new_modules)
+    walk = comp[comp["rule"].str.startswith("basic service canteen within 10 min")]
+    assert len(walk) == 2 and "600 m" in walk["detail"].iloc[0]   # district N and ALL

@@ -27,7 +27,7 @@ from ..outputs.progress import Progress
 from ..outputs.write import json_text, stage_json
 from ..protocol import Layers, Prepared, RunOutcome, Targets
 from ..scenario import Scenario
-from .diagnose import diagnose
+from .diagnose import diagnose, viability_notes
 from .instance import CommunityInstance, build_instance, cutoff
 from .solve import CommunityResult, solve
 from .spec import CommunityProblem
@@ -89,6 +89,7 @@ class CommunityDriver:
                 "pairs": {s.name: int(inst.pairs[k].i.size)
                           for k, s in enumerate(problem.services)},
                 "infeasible_because": diagnose(inst, problem),
+                "not_viable": viability_notes(inst, problem),
                 "distance": prepared.costs.public_info()}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Solved:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import rule_sources
+from .diagnose import viability_notes
 from .instance import CommunityInstance
 from .solve import CommunityResult
 from .spec import CommunityProblem
@@ -334,6 +335,7 @@ def summary_dict(inst: CommunityInstance, problem: CommunityProblem, result: Com
         if check.operations is not None:
             mods = module_records(inst, problem, check)
             out["modules"] = mods
+            out["not_viable"] = viability_notes(inst, problem)
             out["operations"] = {
                 "subsidy_needed": check.operations.subsidy,
                 "subsidy_budget": problem.viability.subsidy_budget,
