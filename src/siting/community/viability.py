@@ -120,7 +120,8 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
                 impossible.append(h.start + h_index[dead, s])
         if op > 0:
             _subsidy_rows(b, s, sites, u_rows, u_cols, rev * u_vals, mcol, op,
-                          op * must[sites, s].astype(float))
+                          op * must[sites, s].astype(float),
+                          inst.max_new[sites, s].astype(float))
     if impossible:
         cols = np.concatenate(impossible)
         b.add_rows("viable_impossible", cols.size, np.arange(cols.size), cols, 1.0, upper=0.0)
@@ -133,10 +134,13 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
 
 
 def _subsidy_rows(b: Any, s: int, sites: np.ndarray, u_rows: np.ndarray, u_cols: np.ndarray,
-                  rev_vals: np.ndarray, mcol: np.ndarray, op: float, rhs: np.ndarray) -> None:
+                  rev_vals: np.ndarray, mcol: np.ndarray, op: float, rhs: np.ndarray,
+                  max_mod: np.ndarray) -> None:
     """σ_js + rev·U_js − op·m_js ≥ op·e_js (e only when existing modules count), σ ≥ 0."""
     k = sites.size
-    sig = b.add_vars(f"sigma_{s}", k, lower=0.0, index=(sites,))
+    # σ ≤ op·(M_js + e_js): finite bounds (no 0·∞ in objective bounds downstream)
+    sig = b.add_vars(f"sigma_{s}", k, lower=0.0, upper=op * (max_mod + rhs / max(op, 1e-300)),
+                     index=(sites,))
     ar = np.arange(k)
     b.add_rows(f"deficit_{s}", k, np.r_[ar, u_rows, ar],
                np.r_[sig.start + ar, u_cols, mcol],
