@@ -18,7 +18,7 @@ if __name__ == "__main__":
     seed = int(sys.argv[1]) if len(sys.argv) > 1 else 20240115
     out = Path(__file__).with_name("demo_viability.gpkg")
     out.unlink(missing_ok=True)
-    district = generate(seed, width=2400, height=1800, n_blocks=600, n_sites=80, cols=3, rows=2)
+    district = generate(seed, width=1200, height=900, n_blocks=150, n_sites=24, cols=2, rows=1)
     sites = district.sites
     extra = sites["kind"].map({"vacant shop": MARKET, "community room": ROOMS}).fillna(
         MARKET + ";" + ROOMS)
