@@ -84,7 +84,7 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
     viab = problem.viability
     must = must_serve(inst, problem)
     impossible: list[np.ndarray] = []
-    for s in np.flatnonzero(need):
+    for s in (int(k) for k in np.flatnonzero(need)):
         svc = problem.services[s]
         L = float(svc.min_users or 0.0)
         op = float(svc.operating_cost or 0.0) if viab.subsidy_budget is not None else 0.0
