@@ -25,6 +25,11 @@ RULE_SOURCES: dict[str, str] = {
     "complex_min_area": "导则(试行) 2024-01: embedded-service complex >= 600 m² (>= 800 m² if feasible)",
     "space_per_100_households": "导则(试行) 2024-01: >= 30 m² community service space per 100 households",
     "targets": "scenario targets (e.g. TD/T 1062-2021 life-circle coverage goals)",
+    "basic_walk_minutes": "MOFCOM et al. 2023-2025 three-year action plan: basic services "
+                          "(shopping, catering, housekeeping, repair) within a 10-min walk",
+    "quality_walk_minutes": "MOFCOM et al. 2023-2025 three-year action plan: quality services "
+                            "(culture, leisure, health, fitness) within a 15-min walk",
+    "walk_speed": "ASSUMPTION: 60 m/min (3.6 km/h, the r5r default walk_speed)",
 }
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from .formulation import _hostable
 from .instance import CommunityInstance
 from .spec import CommunityProblem
+from .viability import not_viable, not_viable_words
 
 #: the community solve (``siting.community.solve.solve``), handed in by its callers
 Solver = Callable[..., Any]
@@ -34,12 +35,27 @@ def diagnose(inst: CommunityInstance, problem: CommunityProblem) -> list[str]:
     a = np.array([s.module_area for s in services])
     host = (inst.allowed & ~inst.forbidden[:, None]) | (inst.existing > 0)
     hostable = _hostable(inst, problem, a, host)
+    # a new module no plan keeps viable never exists (its whole catchment is below min_users)
+    for j, s, _, _ in not_viable(inst, problem, hostable):
+        hostable[j, s] = inst.existing[j, s] > 0
     out: list[str] = []
     out += _forced_sites(inst, problem, a, hostable)
     out += _budget(inst, problem, a, hostable)
     out += _targets(inst, problem, hostable)
     out += _space(inst, problem, a, hostable)
     return out
+
+
+def viability_notes(inst: CommunityInstance, problem: CommunityProblem) -> list[str]:
+    """Candidate modules no plan keeps viable, in planning words (not a proof of infeasibility:
+    the plan simply never opens them)."""
+    services = problem.services
+    if not any((s.min_users or 0) > 0 for s in services):
+        return []
+    a = np.array([s.module_area for s in services])
+    host = (inst.allowed & ~inst.forbidden[:, None]) | (inst.existing > 0)
+    hostable = _hostable(inst, problem, a, host)
+    return not_viable_words(inst, problem, not_viable(inst, problem, hostable))
 
 
 def _forced_sites(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,

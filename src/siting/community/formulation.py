@@ -19,6 +19,7 @@ import numpy as np
 from ..milp import Block, MilpBuilder, MilpProblem
 from .instance import CommunityInstance
 from .spec import CommunityProblem, Target
+from .viability import add_viability
 
 INF = np.inf
 
@@ -268,6 +269,8 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
                                inst.existing[:, s])
         credits.append(replace(terms, block=rep[terms.block], group=group, group_weight=gw,
                                service=s))
+    # --- operator viability: closest-assignment users, thresholds, subsidy (viability.py) -----
+    add_viability(b, inst, problem, hostable, h, mod, h_index, credits)
     t_col = b.add_vars("t", 1, lower=0.0, upper=1.0).start if problem.objective == "equity" \
         else None
 

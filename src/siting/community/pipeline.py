@@ -27,7 +27,7 @@ from ..outputs.progress import Progress
 from ..outputs.write import json_text, stage_json
 from ..protocol import Layers, Prepared, RunOutcome, Targets
 from ..scenario import Scenario
-from .diagnose import diagnose, joint_reasons, magnitude_warnings
+from .diagnose import diagnose, joint_reasons, magnitude_warnings, viability_notes
 from .instance import CommunityInstance, build_instance, cutoff
 from .solve import CommunityResult, infeasible_result, solve
 from .spec import CommunityProblem
@@ -95,6 +95,7 @@ class CommunityDriver:
                           for k, s in enumerate(problem.services)},
                 "infeasible_because": diagnose(inst, problem),
                 "warnings": list(prepared.extra.get("warnings", [])),
+                "not_viable": viability_notes(inst, problem),
                 "distance": prepared.costs.public_info()}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Solved:

@@ -22,6 +22,8 @@ from pydantic import (
 )
 
 Objective = Literal["coverage", "cost", "equity"]
+#: MOFCOM 便民生活圈 classes: basic (基本保障类, ≤ 10 min walk) and quality (品质提升类, ≤ 15 min)
+Category = Literal["basic", "quality"]
 
 
 class _Spec(BaseModel):
@@ -51,6 +53,22 @@ class Service(_Spec):
                                  description="default M_js when the site table has no column")
     core: bool = Field(default=False, description="counts towards the 2024 guide's core list")
     source: str = ""
+    #: where each number comes from: field name -> source line ("ASSUMPTION: reason" if none)
+    sources: dict[str, str] = Field(default_factory=dict)
+    category: Category | None = Field(
+        default=None, description="MOFCOM life-circle class: basic (≤ 10 min) or quality (≤ 15 min)")
+    # --- operator viability and the annual operating view (community/viability.py) ---------
+    min_users: float | None = Field(
+        default=None, ge=0, description="users a new module must serve to be opened")
+    users: Literal["segment", "households"] = Field(
+        default="segment", description="unit of users: persons of the segment, or households")
+    share: Literal["nearest", "allocation"] | None = Field(
+        default=None, description="how demand is shared among hosting sites: each block wholly "
+        "to its nearest one within reach (default), or the capacitated allocation")
+    operating_cost: float | None = Field(
+        default=None, ge=0, description="annual operating cost of one module (yuan/year)")
+    revenue_per_user: float | None = Field(
+        default=None, ge=0, description="annual revenue per user (yuan/year)")
 
     @model_validator(mode="after")
     def _tiers_ordered(self) -> Service:
@@ -60,7 +78,18 @@ class Service(_Spec):
             raise ValueError(f"service {self.name}: tier radii must increase strictly")
         if any(b >= a for a, b in zip(credits, credits[1:])):
             raise ValueError(f"service {self.name}: tier credits must decrease strictly")
+        if self.share == "allocation" and self.capacity is None:
+            raise ValueError(f"service {self.name}: share = 'allocation' needs a capacity")
+        if self.share == "nearest" and self.capacity is not None:
+            raise ValueError(f"service {self.name}: a capacitated service shares its demand by "
+                             "allocation (share = 'allocation'); nearest shares are for "
+                             "uncapacitated services")
         return self
+
+    @property
+    def share_rule(self) -> str:
+        """'allocation' for capacitated services, else 'nearest'."""
+        return self.share or ("allocation" if self.capacity is not None else "nearest")
 
     @property
     def outer_radius(self) -> float:
@@ -103,6 +132,19 @@ class Rules(_Spec):
                                     description="a complex needs total floor area ≥ this (m²)")
     space_per_100_households: float = Field(
         default=0.0, ge=0, description="service floor area (m²) per 100 households per district")
+    # MOFCOM walking standards, reported per class in the compliance table (not enforced)
+    walk_speed: float = Field(default=60.0, gt=0, description="walking speed (m/min)")
+    basic_walk_minutes: float = Field(default=10.0, gt=0)
+    quality_walk_minutes: float = Field(default=15.0, gt=0)
+
+
+class Viability(_Spec):
+    """Operator viability and the annual operating budget (models/community.md, Viability)."""
+
+    existing: bool = Field(default=False, description="existing modules must be viable too "
+                           "(and their deficits count towards the subsidy budget)")
+    subsidy_budget: float | None = Field(
+        default=None, ge=0, description="annual subsidy for operating deficits (yuan/year)")
 
 
 class Columns(_Spec):
@@ -158,6 +200,7 @@ class CommunityProblem(_Spec):
     services: tuple[Service, ...] = Field(min_length=1)
     targets: dict[str, Target] = Field(default_factory=dict)
     rules: Rules = Field(default_factory=Rules)
+    viability: Viability = Field(default_factory=Viability)
     equity_services: tuple[str, ...] | None = Field(
         default=None, description="services whose district shares the equity objective lifts")
     columns: Columns = Field(default_factory=Columns)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import rule_sources
+from .diagnose import viability_notes
 from .instance import CommunityInstance
 from .solve import CommunityResult
 from .spec import CommunityProblem
@@ -93,9 +94,66 @@ def sites_table(inst: CommunityInstance, problem: CommunityProblem, check: Check
         df[f"existing_{svc.name}"] = inst.existing[:, s]
         df[f"new_{svc.name}"] = new_modules[:, s]
     df["total_cost"] = df["opening_cost"] + df["module_cost"]
+    _operations_columns(df, problem, check)
     if used_only:
         df = df[check.used].reset_index(drop=True)
     return df
+
+
+def _operations_columns(df: pd.DataFrame, problem: CommunityProblem, check: Check) -> None:
+    """Users per service point and, where the scenario gives them, threshold, utilisation and
+    the annual deficit (operating cost − revenue); 0 / empty where the service is absent."""
+    ops = check.operations
+    if ops is None:
+        return
+    any_money = False
+    for s, svc in enumerate(problem.services):
+        df[f"users_{svc.name}"] = ops.users[:, s]
+        if svc.min_users:
+            df[f"threshold_{svc.name}"] = ops.threshold[:, s]
+        if svc.capacity is not None:
+            df[f"utilisation_{svc.name}"] = ops.utilisation[:, s]
+        if svc.operating_cost is not None or svc.revenue_per_user is not None:
+            df[f"deficit_{svc.name}"] = np.where(check.hosts[:, s], ops.deficit[:, s], np.nan)
+            any_money = True
+    if any_money:
+        d = np.where(check.hosts, ops.deficit, np.nan)
+        df["annual_deficit"] = np.nansum(d, axis=1)
+        df["annual_subsidy"] = np.nansum(np.clip(d, 0, None), axis=1)
+
+
+def modules_table(inst: CommunityInstance, problem: CommunityProblem,
+                  check: Check) -> pd.DataFrame:
+    """One row per service point of the plan: modules, users, threshold, utilisation, annual
+    operating cost, revenue, deficit and the subsidy it needs (verifier figures)."""
+    return pd.DataFrame(module_records(inst, problem, check))
+
+
+def module_records(inst: CommunityInstance, problem: CommunityProblem,
+                   check: Check) -> list[dict[str, Any]]:
+    """:func:`modules_table` as JSON-ready records (None where a figure is not given)."""
+    ops = check.operations
+    rows: list[dict[str, Any]] = []
+    if ops is None:
+        return rows
+    for j, s in np.argwhere(check.hosts):
+        svc = problem.services[s]
+        deficit = ops.deficit[j, s]
+        rows.append({
+            "site": str(inst.site_ids[j]), "service": svc.name,
+            "status": "existing" if inst.existing[j, s] > 0 else "new",
+            "modules": int(check.modules[j, s]), "users": float(ops.users[j, s]),
+            "users_unit": "households" if svc.users == "households" else svc.segment,
+            "share_rule": svc.share_rule,
+            "threshold": float(ops.threshold[j, s]) if svc.min_users else None,
+            "viable": bool(ops.users[j, s] >= ops.threshold[j, s] - 1e-6),
+            "utilisation": _num(ops.utilisation[j, s]),
+            "operating_cost": _num(ops.operating_cost[j, s]),
+            "revenue": _num(ops.revenue[j, s]),
+            "deficit": _num(deficit),
+            "subsidy": None if not math.isfinite(deficit) else max(0.0, float(deficit)),
+        })
+    return rows
 
 
 def blocks_table(inst: CommunityInstance, problem: CommunityProblem, check: Check) -> pd.DataFrame:
@@ -177,6 +235,7 @@ def compliance_table(inst: CommunityInstance, problem: CommunityProblem, check: 
                          "passed": bool(have[g] >= need[g] - 1e-6),
                          "detail": f"{have[g]:,.0f} m² of {need[g]:,.0f} m² "
                                    f"({rate:g} m² per 100 households)"})
+    rows += _walk_rows(inst, problem, check, sources)
     shares = check.district_share()
     for sname, target in problem.targets.items():
         s = names.index(sname)
@@ -197,6 +256,38 @@ def compliance_table(inst: CommunityInstance, problem: CommunityProblem, check: 
                          "detail": f"{shares[s, g]:.1%} credited (target {want:.0%})"})
         del lookup
     return pd.DataFrame(rows)
+
+
+def _walk_rows(inst: CommunityInstance, problem: CommunityProblem, check: Check,
+               sources: dict[str, str]) -> list[dict[str, Any]]:
+    """MOFCOM walking standard per class (reported, not enforced): the share of each basic /
+    quality service's segment whose nearest hosting site is within the walk, per district."""
+    ops = check.operations
+    if ops is None:
+        return []
+    r = problem.rules
+    out: list[dict[str, Any]] = []
+    for s, svc in enumerate(problem.services):
+        if svc.category is None:
+            continue
+        minutes = r.basic_walk_minutes if svc.category == "basic" else r.quality_walk_minutes
+        metres = minutes * r.walk_speed
+        key = f"{svc.category}_walk_minutes"
+        within = ops.nearest_distance[:, s] <= metres + 1e-9
+        w = inst.population[:, s]
+        for g in list(range(inst.n_districts)) + [None]:
+            sel = np.ones(inst.n_blocks, bool) if g is None else inst.district == g
+            pop = float(w[sel].sum())
+            if pop <= 0:
+                continue
+            share = float(w[sel & within].sum()) / pop
+            out.append({"rule": f"{svc.category} service {svc.name} within {minutes:g} min",
+                        "source": sources.get(key, ""),
+                        "district": "ALL" if g is None else str(inst.district_names[g]),
+                        "enforced": False, "passed": bool(share >= 1 - 1e-9),
+                        "detail": f"{share:.1%} of the {svc.segment} population within "
+                                  f"{metres:,.0f} m ({minutes:g} min at {r.walk_speed:g} m/min)"})
+    return out
 
 
 def summary_dict(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult,
@@ -241,6 +332,15 @@ def summary_dict(inst: CommunityInstance, problem: CommunityProblem, result: Com
                                     for s in np.flatnonzero(result.plan.new_modules[j])}
             for j in np.flatnonzero(result.plan.new_modules.sum(axis=1))}
         out["verified"] = {"feasible": check.feasible, "violations": list(check.violations)}
+        if check.operations is not None:
+            mods = module_records(inst, problem, check)
+            out["modules"] = mods
+            out["not_viable"] = viability_notes(inst, problem)
+            out["operations"] = {
+                "subsidy_needed": check.operations.subsidy,
+                "subsidy_budget": problem.viability.subsidy_budget,
+                "deficit_total": float(sum(r["deficit"] for r in mods
+                                           if r["deficit"] is not None))}
     if extra:
         out.update(extra)
     return out

@@ -14,6 +14,7 @@ import numpy as np
 
 from .instance import CommunityInstance
 from .spec import CommunityProblem
+from .viability import Operations, operations
 
 TOL = 1e-6
 
@@ -54,6 +55,8 @@ class Check:
     coverage_objective: float      # Σ_s β_s covered_s
     equity: float | None           # min district share over the equity services
     violations: list[str] = field(default_factory=list)
+    #: users, utilisation and operating figures per site × service (community/viability.py)
+    operations: Operations | None = None
 
     @property
     def total_cost(self) -> float:
@@ -145,6 +148,8 @@ def verify(inst: CommunityInstance, problem: CommunityProblem, plan: Plan) -> Ch
             _allocated_credit(inst, problem, s, al, modules, used, credit, best, tier_persons,
                               tier_of_pair, cred, bad)
 
+    ops = operations(inst, problem, hosts, modules, new, allocs, bad)
+
     pop = inst.population.sum(axis=0)
     covered = credit.sum(axis=0)
     dcov = np.stack([np.bincount(inst.district, weights=credit[:, s], minlength=G)
@@ -181,7 +186,7 @@ def verify(inst: CommunityInstance, problem: CommunityProblem, plan: Plan) -> Ch
                  module_cost=module_cost, credit=credit, best_tier=best,
                  tier_persons=tier_persons, covered=covered, population=pop,
                  district_covered=dcov, district_population=dpop, coverage_objective=cov_obj,
-                 equity=equity, violations=bad)
+                 equity=equity, violations=bad, operations=ops)
 
 
 def _rules(inst: CommunityInstance, problem: CommunityProblem, used: np.ndarray,

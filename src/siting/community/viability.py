@@ -1,0 +1,398 @@
+"""Operator viability and the annual operating view (models/community.md, "Viability").
+
+A new module of service s must have at least ``min_users`` users. Users are an *exclusive*
+share: each block's demand for s goes wholly to its nearest hosting site within reach (the
+service's outer tier), ties in distance broken by site order (the earlier row of the site table
+wins); capacitated services share by their allocation u_ijs instead (``share = "allocation"``).
+
+Model (nearest shares). For block i, order its reachable sites by (d_ij, j): j_1, j_2, ...
+and let v_ir ∈ [0, 1] mean "one of i's first r sites hosts s". Then
+
+    v_ir ≥ h_{j_r},   v_ir ≥ v_i,r−1,   v_ir ≤ v_i,r−1 + h_{j_r}   (v_i0 = 0)
+
+and x_ij = v_i,r(j) − v_i,r(j)−1 is block i's share at j. This is the closest-assignment model
+Σ_{k ⪯_i j} x_ik ≥ h_j, x_ij ≤ h_j, Σ_j x_ij ≤ 1 in cumulative variables (the same polytope,
+O(Σ_i |N_i|) non-zeros instead of O(Σ_i |N_i|²)); at integer h it has exactly one solution, the
+nearest share. Users U_js = Σ_i w_i x_ij; viability: U_js ≥ L_s·(m_js + [existing]·e_js).
+Subsidy: σ_js ≥ op_s·(m_js + [existing]·e_js) − rev_s·U_js, σ ≥ 0, Σ σ ≤ subsidy budget.
+
+Everything here is arrays; the verifier's recomputation (:func:`operations`) needs no MILP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+from .instance import CommunityInstance
+from .spec import CommunityProblem
+
+TOL = 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# what the scenario asks for
+
+
+def needs_users(problem: CommunityProblem) -> np.ndarray:
+    """(S,) bool: services whose users enter the model (viability or a subsidy row)."""
+    sub = problem.viability.subsidy_budget is not None
+    return np.array([(s.min_users or 0) > 0 or (sub and (s.operating_cost or 0) > 0)
+                     for s in problem.services], dtype=bool)
+
+
+def user_weights(inst: CommunityInstance, problem: CommunityProblem, s: int) -> np.ndarray:
+    """(n,) what one block counts as users of s: its segment, or its households."""
+    svc = problem.services[s]
+    if svc.users == "households":
+        if inst.households is None:
+            raise DataError(f"service {svc.name}: users = 'households' but the demand table has "
+                            f"no households column ({problem.columns.households!r})")
+        return np.asarray(inst.households, dtype=float)
+    return inst.population[:, s]
+
+
+def must_serve(inst: CommunityInstance, problem: CommunityProblem) -> np.ndarray:
+    """(m, S) modules that must be viable: e_js counts only when ``viability.existing``."""
+    return inst.existing * int(problem.viability.existing)
+
+
+def nearest_order(pi: np.ndarray, pj: np.ndarray, pd: np.ndarray) -> np.ndarray:
+    """Order of pairs by block, then (distance, site): the tie rule 'earlier site row wins'."""
+    return np.lexsort((pj, pd, pi))
+
+
+# ---------------------------------------------------------------------------------------------
+# the MILP part (called from formulation.build_model)
+
+
+def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
+                  hostable: np.ndarray, h: Any, mod: Any, h_index: np.ndarray,
+                  credits: Any) -> None:
+    """Add closest-assignment users, viability rows and the subsidy row to builder ``b``.
+
+    ``h``/``mod`` are the h_js / m_js blocks (pair index ``h_index``), ``credits`` the credit
+    terms (capacitated services read their users from the allocation columns). Adds nothing
+    when no service has ``min_users`` and no subsidy budget is set.
+    """
+    need = needs_users(problem)
+    if not need.any():
+        return
+    viab = problem.viability
+    must = must_serve(inst, problem)
+    impossible: list[np.ndarray] = []
+    for s in (int(k) for k in np.flatnonzero(need)):
+        svc = problem.services[s]
+        L = float(svc.min_users or 0.0)
+        op = float(svc.operating_cost or 0.0) if viab.subsidy_budget is not None else 0.0
+        rev = float(svc.revenue_per_user or 0.0)
+        wt = user_weights(inst, problem, s)
+        # sites whose users are constrained: hostable, and some module must be viable/paid
+        rel = hostable[:, s] & ((inst.max_new[:, s] > 0) | (must[:, s] > 0))
+        if svc.share_rule == "allocation":
+            terms = credits[s]
+            cols_j, cols, coef = terms.site, terms.col, _alloc_user_coef(inst, terms, wt)
+            reach = coef * terms.group_weight[terms.group[terms.block]]   # most users per column
+        else:
+            cols_j, cols, coef = _nearest_chain(b, inst, s, hostable[:, s], rel, wt, h, h_index)
+            reach = np.clip(coef, 0, None)
+        sites = np.flatnonzero(rel)
+        if sites.size == 0:
+            continue
+        loc = np.full(inst.n_sites, -1)
+        loc[sites] = np.arange(sites.size)
+        sel = loc[cols_j] >= 0
+        u_rows, u_cols, u_vals = loc[cols_j[sel]], cols[sel], coef[sel]
+        u_reach = reach[sel]
+        mcol = mod.start + h_index[sites, s]
+        if L > 0:
+            # U_js − L m_js ≥ L e_js (e only when existing modules must be viable too)
+            b.add_rows(f"viable_{s}", sites.size, np.r_[u_rows, np.arange(sites.size)],
+                       np.r_[u_cols, mcol], np.r_[u_vals, np.full(sites.size, -L)],
+                       lower=L * must[sites, s].astype(float), index=(sites,))
+            # exact reduction: a site whose whole catchment is below L never hosts a new module
+            most = np.bincount(u_rows, weights=u_reach, minlength=sites.size)
+            dead = sites[(most < L - TOL) & (inst.existing[sites, s] == 0)]
+            if dead.size:
+                impossible.append(h.start + h_index[dead, s])
+        if op > 0:
+            _subsidy_rows(b, s, sites, u_rows, u_cols, rev * u_vals, mcol, op,
+                          op * must[sites, s].astype(float),
+                          inst.max_new[sites, s].astype(float))
+    if impossible:
+        cols = np.concatenate(impossible)
+        b.add_rows("viable_impossible", cols.size, np.arange(cols.size), cols, 1.0, upper=0.0)
+    if viab.subsidy_budget is not None:
+        sig = [blk for name, blk in b._blocks.items() if name.startswith("sigma_")]
+        if sig:
+            cols = np.concatenate([np.arange(blk.start, blk.start + blk.size) for blk in sig])
+            b.add_rows("subsidy_budget", 1, np.zeros(cols.size), cols, 1.0,
+                       upper=viab.subsidy_budget)
+
+
+def _subsidy_rows(b: Any, s: int, sites: np.ndarray, u_rows: np.ndarray, u_cols: np.ndarray,
+                  rev_vals: np.ndarray, mcol: np.ndarray, op: float, rhs: np.ndarray,
+                  max_mod: np.ndarray) -> None:
+    """σ_js + rev·U_js − op·m_js ≥ op·e_js (e only when existing modules count), σ ≥ 0."""
+    k = sites.size
+    # σ ≤ op·(M_js + e_js): finite bounds (no 0·∞ in objective bounds downstream)
+    sig = b.add_vars(f"sigma_{s}", k, lower=0.0, upper=op * (max_mod + rhs / max(op, 1e-300)),
+                     index=(sites,))
+    ar = np.arange(k)
+    b.add_rows(f"deficit_{s}", k, np.r_[ar, u_rows, ar],
+               np.r_[sig.start + ar, u_cols, mcol],
+               np.r_[np.ones(k), rev_vals, np.full(k, -op)], lower=rhs, index=(sites,))
+
+
+def _alloc_user_coef(inst: CommunityInstance, terms: Any, wt: np.ndarray) -> np.ndarray:
+    """Users per allocated person of a (possibly aggregated) group: households / persons."""
+    if terms.group is None or terms.group_weight is None:
+        return np.ones(terms.col.size)
+    members = terms.group >= 0
+    hh = np.bincount(terms.group[members], weights=wt[members],
+                     minlength=terms.group_weight.size)
+    g = terms.group[terms.block]
+    gw = terms.group_weight[g]
+    return np.divide(hh[g], gw, out=np.zeros(g.size), where=gw > 0)
+
+
+def _nearest_chain(b: Any, inst: CommunityInstance, s: int, hostable: np.ndarray,
+                   relevant: np.ndarray, wt: np.ndarray, h: Any,
+                   h_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cumulative closest-assignment variables v_ir of service s.
+
+    Returns (site, column, coefficient) triples with U_js = Σ coef·x[column] over triples of
+    site j. Exact reductions: a block's list stops at its first site with an existing module
+    (h fixed 1: nothing farther is ever its nearest) and after its last ``relevant`` site; blocks
+    with no relevant site or no users are left out; blocks with the same ordered list share
+    variables (their weights summed).
+    """
+    pr = inst.pairs[s]
+    keep = hostable[pr.j] & (wt[pr.i] > 0)
+    pi, pj, pd = pr.i[keep], pr.j[keep], pr.d[keep]
+    o = nearest_order(pi, pj, pd)
+    pi, pj = pi[o], pj[o]
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    if pi.size == 0:
+        return empty
+    start = np.r_[0, np.flatnonzero(np.diff(pi)) + 1]
+    blk_of = np.repeat(np.arange(start.size), np.diff(np.r_[start, pi.size]))
+    rank = np.arange(pi.size) - start[blk_of]
+    n_blk = start.size
+    big = np.iinfo(np.int64).max
+    fixed = inst.existing[pj, s] > 0
+    first_fixed = np.full(n_blk, big)
+    np.minimum.at(first_fixed, blk_of[fixed], rank[fixed])
+    last_rel = np.full(n_blk, -1)
+    np.maximum.at(last_rel, blk_of[relevant[pj]], rank[relevant[pj]])
+    stop = np.minimum(first_fixed, last_rel)        # inclusive last rank kept
+    sel = rank <= stop[blk_of]
+    pi, pj, rank, blk_of = pi[sel], pj[sel], rank[sel], blk_of[sel]
+    if pi.size == 0:
+        return empty
+    # merge blocks with the same ordered list (exact: padded rows compared as a whole)
+    blocks, bl = np.unique(blk_of, return_inverse=True)
+    length = np.bincount(bl, minlength=blocks.size)
+    R = int(length.max())
+    grid = np.full((blocks.size, R), -1, dtype=np.int64)
+    grid[bl, rank] = pj
+    uniq, grp = np.unique(grid, axis=0, return_inverse=True)
+    grp = grp.reshape(-1)
+    block_ids = pi[np.r_[0, np.flatnonzero(np.diff(bl)) + 1]]
+    gw = np.bincount(grp, weights=wt[block_ids], minlength=uniq.shape[0])
+    # variables v_gr for each group's list
+    gl = (uniq >= 0).sum(axis=1)
+    gr_g = np.repeat(np.arange(uniq.shape[0]), gl)
+    gr_r = np.arange(gr_g.size) - np.repeat(np.cumsum(gl) - gl, gl)
+    gr_j = uniq[gr_g, gr_r]
+    V = gr_g.size
+    v = b.add_vars(f"near_{s}", V, lower=0.0, upper=1.0, index=(gr_g, gr_j))
+    vc = v.start + np.arange(V)
+    hc = h.start + h_index[gr_j, s]
+    ar = np.arange(V)
+    has_prev = gr_r > 0
+    prev = vc - 1
+    # h_{j_r} − v_r ≤ 0
+    b.add_rows(f"near_open_{s}", V, np.r_[ar, ar], np.r_[hc, vc], np.r_[np.ones(V), -np.ones(V)],
+               upper=0.0)
+    # v_r − v_{r−1} − h_{j_r} ≤ 0 (v_0 = 0)
+    b.add_rows(f"near_step_{s}", V, np.r_[ar, ar, ar[has_prev]], np.r_[vc, hc, prev[has_prev]],
+               np.r_[np.ones(V), -np.ones(V), -np.ones(int(has_prev.sum()))], upper=0.0)
+    # v_{r−1} − v_r ≤ 0
+    k = np.flatnonzero(has_prev)
+    b.add_rows(f"near_mono_{s}", k.size, np.r_[np.arange(k.size), np.arange(k.size)],
+               np.r_[prev[k], vc[k]], np.r_[np.ones(k.size), -np.ones(k.size)], upper=0.0)
+    # x_ij = v_r − v_{r−1}: users at j = Σ w (v_r − v_{r−1})
+    site = np.r_[gr_j, gr_j[k]]
+    col = np.r_[vc, prev[k]]
+    coef = np.r_[gw[gr_g], -gw[gr_g[k]]]
+    return site, col, coef
+
+
+# ---------------------------------------------------------------------------------------------
+# the verifier's recomputation (no MILP)
+
+
+@dataclass(frozen=True, eq=False)
+class Operations:
+    """Per site × service: users, utilisation and the annual operating figures of a plan."""
+
+    users: np.ndarray          # (m, S) users of the service point (0 where absent)
+    nearest: np.ndarray        # (n, S) block's nearest hosting site within reach (-1: none)
+    nearest_distance: np.ndarray  # (n, S) its distance (inf: none)
+    capacity: np.ndarray       # (m, S) persons the point's modules serve (nan: uncapacitated)
+    utilisation: np.ndarray    # (m, S) users / capacity (nan: uncapacitated)
+    threshold: np.ndarray      # (m, S) users the point must reach (min_users × modules that
+                               #        must be viable; 0 = no requirement)
+    operating_cost: np.ndarray  # (m, S) annual (nan: not given)
+    revenue: np.ndarray        # (m, S) annual (nan: not given)
+    deficit: np.ndarray        # (m, S) operating cost − revenue of the whole point (nan)
+    counted_deficit: np.ndarray  # (m, S) the deficit the subsidy budget covers (new modules,
+                                 #        plus existing ones when viability.existing)
+    subsidy: float             # Σ max(0, counted deficit)
+
+
+def nearest_users(inst: CommunityInstance, problem: CommunityProblem, s: int,
+                  hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(users per site, nearest site per block, its distance) of service s for presence
+    ``hosts`` (m,) — each block wholly to its nearest hosting site within reach."""
+    pr = inst.pairs[s]
+    n, m = inst.n_blocks, inst.n_sites
+    on = hosts[pr.j]
+    pi, pj, pd = pr.i[on], pr.j[on], pr.d[on]
+    o = nearest_order(pi, pj, pd)
+    pi, pj, pd = pi[o], pj[o], pd[o]
+    first = np.r_[True, pi[1:] != pi[:-1]] if pi.size else np.zeros(0, dtype=bool)
+    near = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.inf)
+    near[pi[first]] = pj[first]
+    dist[pi[first]] = pd[first]
+    wt = user_weights(inst, problem, s)
+    has = near >= 0
+    users = np.bincount(near[has], weights=wt[has], minlength=m)
+    return users, near, dist
+
+
+def operations(inst: CommunityInstance, problem: CommunityProblem, hosts: np.ndarray,
+               modules: np.ndarray, new: np.ndarray, allocations: Any,
+               bad: list[str] | None = None) -> Operations:
+    """Recompute users and operating figures from the plan alone; append violations to ``bad``."""
+    n, m, S = inst.n_blocks, inst.n_sites, inst.n_services
+    users = np.zeros((m, S))
+    near = np.full((n, S), -1, dtype=np.int64)
+    ndist = np.full((n, S), np.inf)
+    cap = np.full((m, S), np.nan)
+    need_m = new + must_serve(inst, problem)
+    for s, svc in enumerate(problem.services):
+        u, near[:, s], ndist[:, s] = nearest_users(inst, problem, s, hosts[:, s])
+        if svc.share_rule == "allocation":
+            al = allocations[s] if allocations and s < len(allocations) else None
+            u = np.zeros(m)
+            if al is not None and np.asarray(al.u).size:
+                ai, aj, au = (np.asarray(al.i, np.int64), np.asarray(al.j, np.int64),
+                              np.asarray(al.u, float))
+                if svc.users == "households":
+                    wt, w = user_weights(inst, problem, s), inst.population[:, s]
+                    au = au * np.divide(wt[ai], w[ai], out=np.zeros(ai.size), where=w[ai] > 0)
+                u = np.bincount(aj, weights=au, minlength=m)
+        users[:, s] = np.where(hosts[:, s], u, 0.0)
+        if svc.capacity is not None:
+            cap[:, s] = svc.capacity * modules[:, s] * hosts[:, s]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = np.where(cap > 0, users / cap, np.nan)
+    L = np.array([s.min_users or 0.0 for s in problem.services])
+    threshold = np.where(hosts, L[None, :] * need_m, 0.0)
+    op = np.array([np.nan if s.operating_cost is None else s.operating_cost
+                   for s in problem.services])
+    rev = np.array([np.nan if s.revenue_per_user is None else s.revenue_per_user
+                    for s in problem.services])
+    present = hosts & (modules > 0)
+    op_js = np.where(present, op[None, :] * modules, np.where(np.isnan(op)[None, :], np.nan, 0.0))
+    rev_js = np.where(present, np.nan_to_num(rev)[None, :] * users,
+                      np.where(np.isnan(op)[None, :] & np.isnan(rev)[None, :], np.nan, 0.0))
+    deficit = op_js - rev_js
+    counted = np.where(hosts, np.nan_to_num(op)[None, :] * need_m
+                       - np.nan_to_num(rev)[None, :] * users, 0.0)
+    counted = np.where(np.isnan(op)[None, :], np.nan, counted)
+    subsidy = float(np.nansum(np.clip(counted, 0, None)))
+    if bad is not None:
+        sid = inst.site_ids
+        low = hosts & (threshold > 0) & (users < threshold - TOL * np.maximum(1.0, threshold))
+        for j, s in np.argwhere(low)[:1]:
+            svc = problem.services[s]
+            more = int(low.sum()) - 1
+            bad.append(f"{svc.name} at site {sid[j]} is not viable: {users[j, s]:,.6g} "
+                       f"{_unit(svc)} use it, the threshold is {threshold[j, s]:,.6g}"
+                       + (f" (and {more} more)" if more else ""))
+        budget = problem.viability.subsidy_budget
+        if budget is not None and subsidy > budget * (1 + TOL) + TOL:
+            bad.append(f"annual operating subsidy {subsidy:,.0f} exceeds the subsidy budget "
+                       f"{budget:,.0f}")
+    return Operations(users=users, nearest=near, nearest_distance=ndist, capacity=cap,
+                      utilisation=util, threshold=threshold, operating_cost=op_js,
+                      revenue=rev_js, deficit=deficit, counted_deficit=counted, subsidy=subsidy)
+
+
+def _unit(svc: Any) -> str:
+    from .diagnose import SEGMENT_WORDS
+
+    if svc.users == "households":
+        return "households"
+    word = SEGMENT_WORDS.get(svc.segment, svc.segment)
+    return "residents" if word == "total" else f"persons ({word})"
+
+
+# ---------------------------------------------------------------------------------------------
+# diagnostics: an upper bound on a site's users
+
+
+def max_users(inst: CommunityInstance, problem: CommunityProblem, s: int,
+              hostable: np.ndarray) -> np.ndarray:
+    """(m,) the most users site j could ever have for service s: every block within reach for
+    which j could be nearest (no site with an existing module comes before j in its order)."""
+    svc = problem.services[s]
+    wt = user_weights(inst, problem, s)
+    pr = inst.pairs[s]
+    keep = hostable[pr.j]
+    pi, pj, pd = pr.i[keep], pr.j[keep], pr.d[keep]
+    if svc.share_rule == "allocation":
+        return np.bincount(pj, weights=wt[pi], minlength=inst.n_sites)
+    o = nearest_order(pi, pj, pd)
+    pi, pj = pi[o], pj[o]
+    fixed = (inst.existing[pj, s] > 0).astype(np.int64)
+    # fixed sites strictly before each pair in its block's order
+    start = np.r_[True, pi[1:] != pi[:-1]] if pi.size else np.zeros(0, dtype=bool)
+    csum = np.cumsum(fixed)
+    base = np.maximum.accumulate(np.where(start, csum - fixed, 0)) if pi.size else csum
+    before = csum - fixed - base
+    ok = before == 0
+    return np.bincount(pj[ok], weights=wt[pi[ok]], minlength=inst.n_sites)
+
+
+def not_viable(inst: CommunityInstance, problem: CommunityProblem,
+               hostable: np.ndarray) -> list[tuple[int, int, float, float]]:
+    """(site, service, most users, threshold) for sites that no plan keeps viable."""
+    out = []
+    for s, svc in enumerate(problem.services):
+        L = svc.min_users or 0.0
+        if L <= 0:
+            continue
+        most = max_users(inst, problem, s, hostable[:, s])
+        cand = hostable[:, s] & (inst.existing[:, s] == 0) & (inst.max_new[:, s] > 0)
+        for j in np.flatnonzero(cand & (most < L - TOL)):
+            out.append((int(j), s, float(most[j]), float(L)))
+    return out
+
+
+def not_viable_words(inst: CommunityInstance, problem: CommunityProblem,
+                     items: list[tuple[int, int, float, float]]) -> list[str]:
+    out = []
+    for j, s, most, L in items:
+        svc = problem.services[s]
+        name = svc.label.split(" (")[0].lower() if svc.label else svc.name
+        out.append(f"no plan keeps the {name} at {inst.site_ids[j]} viable: at most "
+                   f"{most:,.0f} {_unit(svc)} would use it, the threshold is {L:,.0f}")
+    return out
