@@ -20,13 +20,12 @@ import numpy as np
 from .formulation import _hostable
 from .instance import CommunityInstance
 from .spec import CommunityProblem
+from .spec import SEGMENT_WORDS
 from .viability import not_viable, not_viable_words
 
 #: the community solve (``siting.community.solve.solve``), handed in by its callers
 Solver = Callable[..., Any]
 
-SEGMENT_WORDS = {"elderly": "aged 60+", "infant": "aged 0–3", "school": "aged 6–12",
-                 "total": "total", "households": "households"}
 
 
 def diagnose(inst: CommunityInstance, problem: CommunityProblem) -> list[str]:

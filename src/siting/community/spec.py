@@ -26,6 +26,11 @@ Objective = Literal["coverage", "cost", "equity"]
 Category = Literal["basic", "quality"]
 
 
+#: how messages name a population segment
+SEGMENT_WORDS = {"elderly": "aged 60+", "infant": "aged 0–3", "school": "aged 6–12",
+                 "total": "total", "households": "households"}
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -337,7 +337,7 @@ def operations(inst: CommunityInstance, problem: CommunityProblem, hosts: np.nda
 
 
 def _unit(svc: Any) -> str:
-    from .diagnose import SEGMENT_WORDS
+    from .spec import SEGMENT_WORDS
 
     if svc.users == "households":
         return "households"
