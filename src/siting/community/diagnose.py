@@ -19,8 +19,7 @@ import numpy as np
 
 from .formulation import _hostable
 from .instance import CommunityInstance
-from .spec import CommunityProblem
-from .spec import SEGMENT_WORDS
+from .spec import SEGMENT_WORDS, CommunityProblem
 from .viability import not_viable, not_viable_words
 
 #: the community solve (``siting.community.solve.solve``), handed in by its callers
