@@ -221,6 +221,16 @@ class Scenario(_Section):
     solver: Solver = Field(default_factory=Solver)
     outputs: Outputs = Field(default_factory=Outputs)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _phases_into_problem(cls, data: Any) -> Any:
+        """A top-level ``[[phases]]`` list belongs to the problem (community kind)."""
+        if isinstance(data, dict) and "phases" in data and isinstance(data.get("problem"), dict):
+            data = dict(data)
+            phases = data.pop("phases")
+            data["problem"] = {**data["problem"], "phases": phases}
+        return data
+
     @property
     def cutoff(self) -> float | None:
         """The cutoff actually applied: the given one, else the coverage radius."""
