@@ -30,7 +30,7 @@ from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
 from .formulation import CommunityModel, build_model
 from .instance import CommunityInstance
-from .solve import LEX_REL_TOL, Stage, decode, solve
+from .solve import LEX_REL_TOL, CommunityResult, Stage, decode, solve
 from .spec import CommunityProblem
 from .verify import TOL, Check, Plan, verify
 
@@ -203,17 +203,17 @@ def verify_phased(pinst: PhasedInstance, plans: tuple[Plan, ...]) -> PhasedCheck
                        "added)")
     cum = np.array([c.total_cost for c in checks])
     spend = np.diff(np.r_[0.0, cum])
-    budgets = [ph.budget for ph in problem.phases]
     cap = 0.0
     for t, ph in enumerate(problem.phases):
+        budget = np.inf if ph.budget is None else float(ph.budget)
         if problem.carry_over:
-            cap = cap + (np.inf if budgets[t] is None else budgets[t])
+            cap += budget
             if cum[t] > cap * (1 + TOL) + TOL:
                 bad.append(f"phase {ph.name}: spending to date {cum[t]:,.0f} exceeds the budget "
                            f"to date {cap:,.0f} (budget rule, carry-over)")
-        elif budgets[t] is not None and spend[t] > budgets[t] * (1 + TOL) + TOL:
+        elif spend[t] > budget * (1 + TOL) + TOL:
             bad.append(f"phase {ph.name}: spending {spend[t]:,.0f} exceeds the phase budget "
-                       f"{budgets[t]:,.0f} (budget rule)")
+                       f"{budget:,.0f} (budget rule)")
     if problem.budget is not None and cum[-1] > problem.budget * (1 + TOL) + TOL:
         bad.append(f"total cost {cum[-1]:,.0f} exceeds the budget {problem.budget:,.0f}")
     first = np.full(pinst.base.n_sites, -1, dtype=np.int64)
@@ -526,9 +526,122 @@ def phases_summary(pinst: PhasedInstance, plans: tuple[Plan, ...],
             "cost": float(check.spend[t]), "cumulative_cost": float(check.cumulative[t]),
             "budget": ph.budget,
             "coverage_objective": float(chk.coverage_objective),
-            "coverage": {svc.name: {"credited": float(chk.covered[s]),
-                                    "population": float(chk.population[s]),
-                                    "share": chk.share(s)}
-                         for s, svc in enumerate(problem.services)},
+            "coverage": {svc.name: {
+                "credited": float(chk.covered[s]), "population": float(chk.population[s]),
+                "share": chk.share(s),
+                "districts": {str(base.district_names[gi]): float(chk.district_covered[s, gi]
+                                                                  / chk.district_population[s, gi])
+                              for gi in np.flatnonzero(chk.district_population[s] > 0)}}
+                for s, svc in enumerate(problem.services)},
         })
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# pipeline helpers: diagnosis, the final phase as a CommunityResult, per-phase tables
+
+
+def diagnose_phases(pinst: PhasedInstance) -> list[str]:
+    """Each phase's single-cause proofs of infeasibility (siting.community.diagnose) against
+    the budget to date (a valid bound whatever the carry-over rule), naming the phase."""
+    from .diagnose import diagnose
+
+    out: list[str] = []
+    to_date = 0.0
+    for t, ph in enumerate(pinst.problem.phases):
+        to_date += np.inf if ph.budget is None else ph.budget
+        caps = [b for b in (to_date, pinst.problem.budget) if b is not None and np.isfinite(b)]
+        prob = pinst.problems[t].model_copy(update={"budget": min(caps) if caps else None})
+        out += [f"phase {ph.name}: {r}" for r in diagnose(pinst.instances[t], prob)]
+    return out
+
+
+def final_result(res: PhasedResult) -> tuple[CommunityInstance, CommunityProblem, CommunityResult]:
+    """The last phase's instance, problem and plan as a CommunityResult (what the report,
+    tables and summary of a one-plan run read); the objective stays the phased one."""
+    pinst = res.pinst
+    inst = pinst.instances[-1]
+    prob = pinst.problems[-1].model_copy(update={"budget": pinst.problem.budget})
+    plan = None if res.plans is None else res.plans[-1]
+    check = None if res.check is None else res.check.checks[-1]
+    out = CommunityResult(problem=prob, status=res.status, objective=res.objective,
+                          bound=res.bound, gap=res.gap, plan=plan, check=check,
+                          stages=res.stages, backend=res.backend,
+                          build_seconds=res.build_seconds, solve_seconds=res.solve_seconds,
+                          notes=res.notes, tie_break=res.tie_break, termination=res.termination)
+    return inst, prob, out
+
+
+def opened_phase(res: PhasedResult) -> np.ndarray:
+    """(m,) per site: the phase it opens in, 'existing', or '' (never used)."""
+    pinst = res.pinst
+    assert res.check is not None
+    names = np.array(pinst.names + ("",), dtype=object)
+    out = names[np.where(res.check.opened >= 0, res.check.opened, pinst.n_phases)]
+    out[pinst.base.existing_site] = "existing"
+    return out
+
+
+def file_label(name: str) -> str:
+    """A phase name as it appears in file names (letters, digits, '-', '_')."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+
+
+def write_phase_tables(folder: object, res: PhasedResult) -> list[str]:
+    """phases.csv (the roadmap: site, service, modules added and cost per phase) and, per
+    phase, sites_<phase>.csv and coverage_<phase>.csv (verifier values)."""
+    from pathlib import Path
+
+    from .tables import coverage_table, sites_table
+
+    pinst, check, plans = res.pinst, res.check, res.plans
+    assert check is not None and plans is not None
+    folder = Path(str(folder))
+    base, problem = pinst.base, pinst.problem
+    g = np.array([s.module_cost for s in problem.services])
+    rows = []
+    prev = np.zeros_like(np.asarray(plans[0].new_modules))
+    for t, ph in enumerate(problem.phases):
+        new = np.asarray(plans[t].new_modules)
+        added = np.maximum(new - prev, 0)
+        prev = new
+        for j in np.flatnonzero((check.opened == t) | (added.sum(axis=1) > 0)):
+            opening = float(pinst.instances[t].opening_cost[j]) if check.opened[j] == t else 0.0
+            row: dict[str, object] = {"phase": ph.name, "year": ph.year,
+                                      "site": str(base.site_ids[j]),
+                                      "opens": bool(check.opened[j] == t),
+                                      "opening_cost": opening}
+            for s, svc in enumerate(problem.services):
+                row[f"new_{svc.name}"] = int(added[j, s])
+            row["module_cost"] = float(added[j] @ g)
+            row["cost"] = opening + float(added[j] @ g)
+            rows.append(row)
+    written = ["phases.csv"]
+    columns = ["phase", "year", "site", "opens", "opening_cost",
+               *(f"new_{s.name}" for s in problem.services), "module_cost", "cost"]
+    pd.DataFrame(rows, columns=columns).to_csv(folder / "phases.csv", index=False)
+    for t, ph in enumerate(problem.phases):
+        inst, prob, chk = pinst.instances[t], pinst.problems[t], check.checks[t]
+        label = file_label(ph.name)
+        sites = sites_table(inst, prob, chk, plans[t].new_modules, used_only=True)
+        sites.to_csv(folder / f"sites_{label}.csv", index=False)
+        coverage_table(inst, prob, chk).to_csv(folder / f"coverage_{label}.csv", index=False)
+        written += [f"sites_{label}.csv", f"coverage_{label}.csv"]
+    return written
+
+
+def phases_text(res: PhasedResult) -> str:
+    """The rollout lines of the run summary, in the current language (siting.i18n)."""
+    from ..i18n import _, fmt_money, fmt_percent, pgettext
+
+    assert res.check is not None
+    pinst, check = res.pinst, res.check
+    lines = ["  " + _("rollout over {n} phases:").format(n=pinst.n_phases)]
+    for t, ph in enumerate(pinst.problem.phases):
+        chk = check.checks[t]
+        shares = ", ".join(f"{pgettext('service', svc.name)} {fmt_percent(chk.share(s), 1)}"
+                           for s, svc in enumerate(pinst.problem.services))
+        lines.append("    " + _("{phase}: opens {opened} sites, spends {cost}; {shares}").format(
+            phase=ph.name, opened=int((check.opened == t).sum()),
+            cost=fmt_money(float(check.spend[t])), shares=shares))
+    return "\n".join(lines)
