@@ -160,3 +160,24 @@ def test_unknown_site_in_a_phase_is_an_error():
     inst = tc.build(1, prob)
     with pytest.raises(SpecError, match="phases.a.sites_available: no site with id 'nope'"):
         phased_instance(inst, prob)
+
+
+def test_phase_populations_from_columns_and_growth():
+    from siting.community.phases import phase_populations
+    from siting.errors import DataError
+
+    demand, sites = tc.tiny_tables(3, n=8, m=3)
+    demand["elderly_2027"] = demand["elderly"] * 2
+    prob = tc.problem(services=SERVICES, phases=[
+        {"name": "a", "growth": {"infant": 0.5}, "district_growth": {"elderly": {"D1": 3.0}}},
+        {"name": "b", "segments": {"elderly": "elderly_2027"}}])
+    inst = tc.planar_instance(prob, demand, sites)
+    pops = phase_populations(prob, inst, demand)
+    d1 = (demand["district"] == "D1").to_numpy()
+    el = demand["elderly"].to_numpy(float)
+    assert np.allclose(pops[0, :, 0], np.where(d1, 3 * el, el)), "district growth"
+    assert np.allclose(pops[0, :, 1], 0.5 * demand["infant"].to_numpy(float)), "segment growth"
+    assert np.allclose(pops[1, :, 0], 2 * el) and np.allclose(pops[1, :, 1], demand["infant"])
+    bad = tc.problem(services=SERVICES, phases=[{"name": "b", "segments": {"elderly": "nope"}}])
+    with pytest.raises(DataError, match="column 'nope' \\(segment 'elderly' of phase b\\)"):
+        phase_populations(bad, inst, demand)
