@@ -181,3 +181,17 @@ def test_phase_populations_from_columns_and_growth():
     bad = tc.problem(services=SERVICES, phases=[{"name": "b", "segments": {"elderly": "nope"}}])
     with pytest.raises(DataError, match="column 'nope' \\(segment 'elderly' of phase b\\)"):
         phase_populations(bad, inst, demand)
+
+
+def test_diagnosis_names_the_phase():
+    from siting.community.phases import diagnose_phases
+
+    prob = tc.problem(services=SERVICES, phases=[
+        {"name": "2025", "targets": {"elderly": {"overall": 0.5}}},
+        {"name": "2027", "sites_available": ["s0", "s1", "s2"]}])
+    demand, sites = tc.tiny_tables(2, n=8, m=3, existing=False)
+    inst = tc.planar_instance(prob, demand, sites)
+    reasons = diagnose_phases(phased_instance(inst, prob))
+    assert reasons and all(r.startswith("phase 2025: ") for r in reasons), reasons
+    res = solve_phased(inst, prob)
+    assert not res.has_solution and res.status.value == "infeasible"

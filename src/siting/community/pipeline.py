@@ -87,11 +87,17 @@ class CommunityDriver:
 
     def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
         inst, problem = prepared.instance, prepared.problem
+        if problem.phases:
+            from .phases import diagnose_phases, phased_instance
+
+            reasons = diagnose_phases(phased_instance(inst, problem, prepared.layers.demand))
+        else:
+            reasons = diagnose(inst, problem)
         return {"blocks": inst.n_blocks, "districts": inst.n_districts,
                 "services": [s.name for s in problem.services],
                 "pairs": {s.name: int(inst.pairs[k].i.size)
                           for k, s in enumerate(problem.services)},
-                "infeasible_because": diagnose(inst, problem),
+                "infeasible_because": reasons,
                 "distance": prepared.costs.public_info()}
 
     def solve(self, prepared: Prepared, progress: Progress) -> Solved:
