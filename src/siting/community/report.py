@@ -645,11 +645,12 @@ class _Page:
                                       for n, s in opened) + "</ul>")
         parts.append(f"<h3>{curve_title}</h3>{self.curve(phases)}")
         for n in self.names:
-            districts = sorted({d for ph in phases for d in ph["coverage"][n]["districts"]})
+            by_phase = [ph["coverage"][n].get("districts", {}) for ph in phases]
+            districts = sorted({d for shares in by_phase for d in shares})
             rows = "".join(
                 f"<tr><td class=\"l\">{self.district(dname)}</td>" + "".join(
-                    "<td>" + _e(fmt_percent(ph["coverage"][n]["districts"].get(dname, 0.0), 1))
-                    + "</td>" for ph in phases) + "</tr>" for dname in districts)
+                    "<td>" + _e(fmt_percent(shares.get(dname, 0.0), 1)) + "</td>"
+                    for shares in by_phase) + "</tr>" for dname in districts)
             parts.append(f"<details><summary>" + _e(_(
                 "Coverage by community and phase: {service}")).replace(
                 "{service}", self.service(n)) + "</summary><table class=\"narrow\"><thead><tr>"
