@@ -230,6 +230,16 @@ class Scenario(_Section):
     def overrides(self) -> dict[str, Any]:
         return dict(self._overrides)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _phases_into_problem(cls, data: Any) -> Any:
+        """A top-level ``[[phases]]`` list belongs to the problem (community kind)."""
+        if isinstance(data, dict) and "phases" in data and isinstance(data.get("problem"), dict):
+            data = dict(data)
+            phases = data.pop("phases")
+            data["problem"] = {**data["problem"], "phases": phases}
+        return data
+
     @property
     def cutoff(self) -> float | None:
         """The cutoff actually applied: the given one, else the coverage radius."""

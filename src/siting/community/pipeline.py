@@ -63,6 +63,9 @@ class Solved:
     result: CommunityResult | None
     reasons: list[str]
     seconds: float
+    #: a phased rollout (problem.phases): the siting.community.phases.PhasedResult; ``result``
+    #: is then its last phase, which the report, tables and summary read
+    phased: Any = None
 
 
 class CommunityDriver:
@@ -89,11 +92,17 @@ class CommunityDriver:
 
     def validate(self, prepared: Prepared, progress: Progress) -> dict[str, Any]:
         inst, problem = prepared.instance, prepared.problem
+        if problem.phases:
+            from .phases import diagnose_phases, phased_instance
+
+            reasons = diagnose_phases(phased_instance(inst, problem, prepared.layers.demand))
+        else:
+            reasons = diagnose(inst, problem)
         return {"blocks": inst.n_blocks, "districts": inst.n_districts,
                 "services": [s.name for s in problem.services],
                 "pairs": {s.name: int(inst.pairs[k].i.size)
                           for k, s in enumerate(problem.services)},
-                "infeasible_because": diagnose(inst, problem),
+                "infeasible_because": reasons,
                 "warnings": list(prepared.extra.get("warnings", [])),
                 "not_viable": viability_notes(inst, problem),
                 "distance": prepared.costs.public_info()}
@@ -102,6 +111,8 @@ class CommunityDriver:
         t0 = time.perf_counter()
         inst, problem = prepared.instance, prepared.problem
         scenario = prepared.scenario
+        if problem.phases:
+            return self._solve_phased(prepared, progress, t0)
         reasons = diagnose(inst, problem)
         options = scenario.solver.options()
         backend = scenario.solver.backend
@@ -117,6 +128,26 @@ class CommunityDriver:
                     inst, problem, backend, options)
         return Solved(result, reasons, prepared.read_seconds + time.perf_counter() - t0)
 
+    def _solve_phased(self, prepared: Prepared, progress: Progress, t0: float) -> Solved:
+        """problem.phases: one MILP over every phase (siting.community.phases)."""
+        from .phases import diagnose_phases, phased_instance, solve_phased
+
+        inst, problem, scenario = prepared.instance, prepared.problem, prepared.scenario
+        pinst = phased_instance(inst, problem, prepared.layers.demand)
+        reasons = diagnose_phases(pinst)
+        phased = None
+        if not reasons:
+            with progress.step(f"solving community rollout over {pinst.n_phases} phases"):
+                phased = solve_phased(inst, problem, demand=prepared.layers.demand,
+                                      backend=scenario.solver.backend,
+                                      options=scenario.solver.options())
+            if not phased.has_solution and phased.status.value == "infeasible" and \
+                    phased.termination.value != "interrupted":
+                reasons = ["no rollout satisfies every phase's rules, targets and budget "
+                           "together (no single phase rule explains it; relax a target or a "
+                           "budget)"]
+        return Solved(None, reasons, prepared.read_seconds + time.perf_counter() - t0, phased)
+
     def write(self, prepared: Prepared, solved: Solved, targets: Targets,
               progress: Progress) -> RunOutcome:
         inst, problem, scenario = prepared.instance, prepared.problem, prepared.scenario
@@ -125,7 +156,18 @@ class CommunityDriver:
                 "distance": prepared.costs.info.get("metric"), "crs": prepared.layers.crs_label,
                 "input_crs": _input_crs(prepared.layers),
                 "seconds": round(solved.seconds, 2), "backend": _backend_name(scenario)}
+        phased = solved.phased
+        if phased is not None:
+            from .phases import final_result
+
+            inst, final_problem, result = final_result(phased)
         summary = _summary(inst, problem, result, reasons, meta)
+        if phased is not None and phased.has_solution:
+            from .phases import phases_summary
+
+            summary["phases"] = phases_summary(phased.pinst, phased.plans, phased.check)
+            summary["objective_kind"] = f"{problem.objective} ({problem.phase_objective} over "\
+                "phases)" if problem.objective == "coverage" else problem.objective
         # the README's contract: timings {read, build, solve, total}; keys set by --set
         timings = dict(summary.get("timings") or {})
         timings.update({"read": round(prepared.read_seconds, 3),
@@ -140,9 +182,11 @@ class CommunityDriver:
         try:
             if targets.out_dir is not None:
                 with progress.step("writing outputs"):
-                    files = write_outputs(Path(targets.out_dir), inst, problem, result, reasons,
-                                          summary, meta, prepared.extra.get("streets", []),
-                                          layers=prepared.layers)
+                    files = write_outputs(Path(targets.out_dir), inst,
+                                          problem if phased is None else final_problem, result,
+                                          reasons, summary, meta,
+                                          prepared.extra.get("streets", []),
+                                          layers=prepared.layers, phased=phased)
             if tmp_json is not None:
                 os.replace(tmp_json, targets.json_path)  # type: ignore[arg-type]
                 tmp_json = None
@@ -150,8 +194,13 @@ class CommunityDriver:
             if tmp_json is not None:
                 tmp_json.unlink(missing_ok=True)
         has = result is not None and result.has_solution
-        return RunOutcome(summary, summary_text(inst, problem, result, reasons), has,
-                          targets.out_dir, files, None, {"community": result})
+        text = summary_text(inst, problem, result, reasons)
+        if phased is not None and phased.has_solution:
+            from .phases import phases_text
+
+            text += "\n" + phases_text(phased)
+        return RunOutcome(summary, text, has, targets.out_dir, files, None,
+                          {"community": result, "phases": phased})
 
 
 DRIVER = CommunityDriver()
@@ -241,12 +290,14 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
 def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProblem,
                   result: CommunityResult | None, reasons: list[str], summary: dict[str, Any],
                   meta: dict[str, Any], streets: Streets | None = None, *,
-                  layers: Layers | None = None) -> tuple[str, ...]:
+                  layers: Layers | None = None, phased: Any = None) -> tuple[str, ...]:
     """Write every output into a temporary folder, then rename it to ``out_dir``.
 
     With the run's ``layers``, result.gpkg gives the input layers back (attributes, original
     geometry, input CRS) with the plan's columns; without them, points in the working CRS.
-    """
+    ``phased`` (a PhasedResult): the tables, report and GeoPackage show the last phase, the
+    sites carry the phase they open in (``opened_phase``), and phases.csv plus per-phase
+    sites_<phase>.csv / coverage_<phase>.csv are added."""
     from ..outputs.write import atomic_dir
     from .report import write_report
     from .tables import (allocations_table, blocks_table, compliance_table, coverage_table,
@@ -262,12 +313,17 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
     with atomic_dir(out_dir) as tmp:
         # report.html in the current language, and report.json to re-render it (siting report)
         written += write_report(tmp, inst, problem, result, diagnosis=reasons, streets=streets,
-                                meta=meta)
+                                meta=meta, phases=summary.get("phases"))
         (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
         written += ["summary.json"]
         if result is not None and result.check is not None and result.plan is not None:
             check, plan = result.check, result.plan
             sites = sites_table(inst, problem, check, plan.new_modules)
+            if phased is not None and phased.has_solution:
+                from .phases import opened_phase, write_phase_tables
+
+                sites["opened_phase"] = opened_phase(phased)
+                written += write_phase_tables(tmp, phased)
             blocks = blocks_table(inst, problem, check)
             sites.to_csv(tmp / "sites.csv", index=False)
             blocks.to_csv(tmp / "blocks.csv", index=False)

@@ -131,13 +131,16 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
                 result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
                 streets: Sequence[tuple[tuple[float, float], ...]] = (),
                 communities: Any = None, meta: dict[str, Any] | None = None,
-                metric: str | None = None) -> dict[str, Any]:
+                metric: str | None = None,
+                phases: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able values (stored as report.json).
 
     ``communities``: a GeoDataFrame of community polygons (name in the district column) or
     None (then read from ``problem.communities`` if set, else derived from the blocks).
     ``metric``: the distance metric; euclidean catchments are circles, any other the hull of
     the blocks the site reaches within the tier.
+    ``phases``: a phased rollout's summary list (siting.community.phases.phases_summary); the
+    page then shows the roadmap and the coverage curve, the rest of it the last phase.
     """
     meta = dict(meta or {})
     metric = metric or str(meta.get("distance") or "euclidean")
@@ -173,6 +176,8 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
     data["sites"] = _records(sites_table(inst, problem, check, plan.new_modules, used_only=True))
     data["compliance"] = _records(compliance_table(inst, problem, check, plan.new_modules))
     data["map"] = _map_data(inst, problem, check, streets, communities, metric)
+    if phases:
+        data["phases"] = [dict(p) for p in phases]
     return data
 
 
@@ -339,9 +344,11 @@ def render(inst: CommunityInstance, problem: CommunityProblem, result: Community
 def write_report(folder: Path, inst: CommunityInstance, problem: CommunityProblem,
                  result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
                  streets: Sequence[tuple[tuple[float, float], ...]] = (),
-                 meta: dict[str, Any] | None = None) -> list[str]:
+                 meta: dict[str, Any] | None = None,
+                 phases: Sequence[dict[str, Any]] | None = None) -> list[str]:
     """report.html (current language) and report.json (what re-rendering needs) into folder."""
-    data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta)
+    data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta,
+                       phases=phases)
     (Path(folder) / "report.json").write_text(json.dumps(data, allow_nan=False,
                                                          ensure_ascii=False),
                                               encoding="utf-8")
@@ -466,6 +473,8 @@ class _Page:
             parts.append(f"<section id=\"sec-map\"><h2>{_e(_('Planning map'))}"
                          f"</h2>{PlanMap(self).svg()}</section>")
             parts.append(self.budget())
+            if d.get("phases"):
+                parts.append(self.roadmap())
             parts.append(self.coverage())
             parts.append(self.sites())
             parts.append(self.compliance())
@@ -606,6 +615,80 @@ class _Page:
                 rows = [[r[i] for i in idx] for r in records["rows"]]
                 out.append(self.table(chunk, rows, left))
         return "".join(out)
+
+    def roadmap(self) -> str:
+        """Phased rollout: what opens when, spending per phase, coverage per phase (overall and
+        per community) and the coverage curve."""
+        phases = self.data["phases"]
+        head = "".join(f"<th>{x}</th>" for x in (
+            _e(_("sites opened")), _e(_("new modules")), _e(_("spending")),
+            _e(_("spending to date")), _e(_("phase budget")),
+            *(self.service(n) for n in self.names)))
+        body = []
+        for ph in phases:
+            mods = sum(int(m["modules"]) for m in ph["new_modules"])
+            budget = "—" if ph.get("budget") is None else _e(fmt_money(ph["budget"]))
+            shares = "".join(f"<td>{_e(fmt_percent(ph['coverage'][n]['share'], 1))}</td>"
+                             for n in self.names)
+            body.append(f"<tr><td class=\"l\">{_d(ph['name'])}</td>"
+                        f"<td>{fmt_number(len(ph['opened_sites']))}</td><td>{fmt_number(mods)}"
+                        f"</td><td>{_e(fmt_money(ph['cost']))}</td>"
+                        f"<td>{_e(fmt_money(ph['cumulative_cost']))}</td><td>{budget}</td>"
+                        f"{shares}</tr>")
+        title, phase_word = _e(_("Rollout by phase")), _e(_("phase"))
+        community_word, curve_title = _e(_("community")), _e(_("Coverage over time"))
+        parts = [f"<section class=\"page\" id=\"sec-roadmap\"><h2>{title}"
+                 f"</h2><table><thead><tr><th class=\"l\">{phase_word}</th>{head}</tr>"
+                 f"</thead><tbody>{''.join(body)}</tbody></table>"]
+        opened = [(ph["name"], ", ".join(ph["opened_sites"])) for ph in phases]
+        parts.append("<ul>" + "".join(f"<li><b>{_d(n)}</b>: {_d(s) or '—'}</li>"
+                                      for n, s in opened) + "</ul>")
+        parts.append(f"<h3>{curve_title}</h3>{self.curve(phases)}")
+        for n in self.names:
+            by_phase = [ph["coverage"][n].get("districts", {}) for ph in phases]
+            districts = sorted({d for shares in by_phase for d in shares})
+            rows = "".join(
+                f"<tr><td class=\"l\">{self.district(dname)}</td>" + "".join(
+                    "<td>" + _e(fmt_percent(shares.get(dname, 0.0), 1)) + "</td>"
+                    for shares in by_phase) + "</tr>" for dname in districts)
+            parts.append(f"<details><summary>" + _e(_(
+                "Coverage by community and phase: {service}")).replace(
+                "{service}", self.service(n)) + "</summary><table class=\"narrow\"><thead><tr>"
+                f"<th class=\"l\">{community_word}</th>" + "".join(
+                    f"<th>{_d(ph['name'])}</th>" for ph in phases)
+                + f"</tr></thead><tbody>{rows}</tbody></table></details>")
+        parts.append("</section>")
+        return "".join(parts)
+
+    def curve(self, phases: list[dict[str, Any]]) -> str:
+        """Credited share per service over the phases, as an inline SVG line chart."""
+        W, H, L, B = 560, 220, 44, 28
+        n = len(phases)
+        xs = [L + (W - L - 16) * (k / max(n - 1, 1)) for k in range(n)]
+
+        def y(v: float) -> float:
+            return 10 + (H - B - 10) * (1 - v)
+        colours = ("#2b7bb9", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
+        out = [f"<svg class=\"curve\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" "
+               "role=\"img\" style=\"max-width:100%;height:auto;background:#fff\">"]
+        for v in (0.0, 0.5, 1.0):
+            out.append(f"<line x1=\"{L}\" x2=\"{W - 10}\" y1=\"{y(v):.1f}\" y2=\"{y(v):.1f}\" "
+                       f"stroke=\"#ddd\"/><text x=\"{L - 6}\" y=\"{y(v) + 4:.1f}\" "
+                       f"text-anchor=\"end\" font-size=\"11\">{_e(fmt_percent(v))}</text>")
+        for k, ph in enumerate(phases):
+            out.append(f"<text x=\"{xs[k]:.1f}\" y=\"{H - 8}\" text-anchor=\"middle\" "
+                       f"font-size=\"11\">{_d(ph['name'])}</text>")
+        legend = []
+        for i, name in enumerate(self.names):
+            c = colours[i % len(colours)]
+            pts = " ".join(f"{xs[k]:.1f},{y(ph['coverage'][name]['share']):.1f}"
+                           for k, ph in enumerate(phases))
+            out.append(f"<polyline points=\"{pts}\" fill=\"none\" stroke=\"{c}\" "
+                       "stroke-width=\"2\"/>")
+            legend.append(f"<span><i class=\"sw\" style=\"background:{c}\"></i>"
+                          f"{self.service(name)}</span>")
+        out.append("</svg>")
+        return "".join(out) + f"<div class=\"legend\">{''.join(legend)}</div>"
 
     def coverage(self) -> str:
         rec = self.data["coverage"]

@@ -194,6 +194,40 @@ class Columns(_Spec):
         return self.site_community
 
 
+class Phase(_Spec):
+    """One stage of a phased rollout (models/community.md#phased-rollout)."""
+
+    name: str = Field(min_length=1)
+    year: int | None = None
+    budget: float | None = Field(default=None, ge=0,
+                                 description="spending allowed in this phase (None = no limit)")
+    weight: float = Field(default=1.0, ge=0,
+                          description="weight of this phase's coverage (e.g. discounting)")
+    segments: dict[str, str] = Field(
+        default_factory=dict, description="segment -> demand column of this phase's population")
+    growth: dict[str, float] = Field(
+        default_factory=dict, description="segment -> factor on the base population")
+    district_growth: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="segment -> {district: factor} (overrides growth)")
+    targets: dict[str, Target] | None = Field(
+        default=None, description="this phase's targets (None = the problem's targets)")
+    sites_available: tuple[str, ...] = Field(
+        default=(), description="site ids that may be used from this phase on (not before)")
+    closing: tuple[str, ...] = Field(
+        default=(), description="existing sites whose modules close at this phase")
+
+    @model_validator(mode="after")
+    def _factors(self) -> Phase:
+        for seg, f in self.growth.items():
+            if f < 0:
+                raise ValueError(f"phase {self.name}: growth.{seg} must be >= 0")
+        for seg, per in self.district_growth.items():
+            for d, f in per.items():
+                if f < 0:
+                    raise ValueError(f"phase {self.name}: district_growth.{seg}.{d} must be >= 0")
+        return self
+
+
 class CommunityProblem(_Spec):
     """The embedded community service facilities model (models/community.md)."""
 
@@ -217,6 +251,13 @@ class CommunityProblem(_Spec):
     communities: str | None = Field(
         default=None, description="community polygon layer drawn as boundaries on the report "
         "map (name in the district column): 'file.gpkg#layer'; default: derived from the blocks")
+
+    phases: tuple[Phase, ...] = Field(
+        default=(), description="phased rollout: stages in order (empty = one plan)")
+    phase_objective: Literal["total", "final"] = Field(
+        default="total", description="total: Σ phase weight × coverage; final: last phase only")
+    carry_over: bool = Field(
+        default=False, description="unspent phase budget is carried over to later phases")
 
     @field_validator("streets", "communities")
     @classmethod
@@ -258,7 +299,18 @@ class CommunityProblem(_Spec):
                 raise ValueError(f"rules.core_services: no service named {key!r}")
         if self.rules.new_site_min_core > self.rules.new_site_min_services > 0:
             raise ValueError("rules.new_site_min_core exceeds rules.new_site_min_services")
-        if self.objective == "cost" and self.budget is None and not self.targets:
+        pnames = [p.name for p in self.phases]
+        if len(set(pnames)) < len(pnames):
+            raise ValueError("phases: phase names must be unique")
+        if self.phases and self.objective == "equity":
+            raise ValueError("phases: objective 'equity' is not supported with phases "
+                             "(use coverage or cost)")
+        for ph in self.phases:
+            for key in ph.targets or {}:
+                if key not in known:
+                    raise ValueError(f"phases.{ph.name}.targets.{key}: no service named {key!r}")
+        has_targets = bool(self.targets) or any(ph.targets for ph in self.phases)
+        if self.objective == "cost" and self.budget is None and not has_targets:
             raise ValueError("objective 'cost' needs targets (otherwise opening nothing is optimal)")
         return self
 
