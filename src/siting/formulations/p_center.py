@@ -14,7 +14,7 @@ from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import LSCP, PCenter, Problem
 from ..reduce import reduce_covering
-from ..solution import Status, Termination
+from ..solution import MilpSolution, Status, Termination
 from ._common import add_cardinality, add_site_vars, check_p, require_reachable
 from .base import Context, Formulation, Outcome, SingleMilp, granularity, open_mask_from
 
@@ -124,6 +124,7 @@ class PCenterSearch(Formulation):
         version = ""
         # bracket from below: a radius whose cover LP needs more than p sites is infeasible
         lp_lo, lp_hi = lo, hi
+        sol: MilpSolution | None  # None below: a radius the reductions settle without a MILP
         while lp_lo < lp_hi and not ctx.out_of_time():
             mid = (lp_lo + lp_hi) // 2
             tb = time.perf_counter()
