@@ -120,11 +120,11 @@ class PCenterSearch(Formulation):
         build = time.perf_counter() - t0
         solve_s = 0.0
         solves = 0
+        sol: MilpSolution | None  # None: a radius the reductions settle without a MILP
         nodes = 0
         version = ""
         # bracket from below: a radius whose cover LP needs more than p sites is infeasible
         lp_lo, lp_hi = lo, hi
-        sol: MilpSolution | None  # None below: a radius the reductions settle without a MILP
         while lp_lo < lp_hi and not ctx.out_of_time():
             mid = (lp_lo + lp_hi) // 2
             tb = time.perf_counter()
