@@ -143,7 +143,8 @@ class HighsBackend(Backend):
             S.kIterationLimit: Termination.ITERATION_LIMIT,
             S.kSolutionLimit: Termination.ITERATION_LIMIT,
             S.kInterrupt: Termination.INTERRUPTED,
-            S.kHighsInterrupt: Termination.INTERRUPTED,
+            # highspy 1.16's stubs omit kHighsInterrupt (status 19), which the module has
+            S.kHighsInterrupt: Termination.INTERRUPTED,  # type: ignore[attr-defined]
         }.get(ms, Termination.ERROR if ms in (S.kSolveError, S.kLoadError, S.kModelError,
                                                S.kPresolveError, S.kPostsolveError,
                                                S.kMemoryLimit) else Termination.OTHER)
@@ -160,6 +161,7 @@ class HighsBackend(Backend):
             # highspy 1.16: a MIP solved in presolve can hand back the start vector with the
             # optimum's value; trust neither and solve again without the start
             return self.solve(problem, options, start=None)
+        bound: float | None
         if mip:
             bound = float(info.mip_dual_bound)
         else:

@@ -41,10 +41,15 @@ class _OrToolsModelBuilder(Backend):
 
         notes: list[str] = []
         model = mbh.ModelBuilderHelper()  # must be empty for fill_model_from_sparse_data
+        # OR-Tools 9.15's generated stubs spell an Eigen vector ndarray[float64[m, 1]], which
+        # no numpy array type matches: the ignores are for the stubs, not the float arrays
         model.fill_model_from_sparse_data(
-            problem.col_lower.astype(float), problem.col_upper.astype(float),
-            problem.c.astype(float), problem.row_lower.astype(float),
-            problem.row_upper.astype(float), sp.csr_matrix(problem.A, dtype=float))
+            problem.col_lower.astype(float),  # type: ignore[arg-type]
+            problem.col_upper.astype(float),  # type: ignore[arg-type]
+            problem.c.astype(float),  # type: ignore[arg-type]
+            problem.row_lower.astype(float),  # type: ignore[arg-type]
+            problem.row_upper.astype(float),  # type: ignore[arg-type]
+            sp.csr_matrix(problem.A, dtype=float))
         for k in np.flatnonzero(problem.integrality).tolist():  # no bulk setter exists
             model.set_var_integrality(k, True)
         model.set_objective_offset(float(problem.offset))

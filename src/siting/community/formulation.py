@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ..milp import Block, MilpBuilder, MilpProblem
+from ..milp import Block, MilpBuilder, MilpProblem, Sense
 from .instance import CommunityInstance
-from .spec import CommunityProblem, Target
+from .spec import CommunityProblem, Objective, Target
 from .viability import add_viability
 
 INF = np.inf
@@ -77,25 +77,30 @@ class CommunityModel:
     def block(self, name: str) -> Block:
         return self.milp.blocks[name]
 
-    def stage(self, objective: str, *, coverage_at_least: float | None = None,
+    def stage(self, objective: Objective, *, coverage_at_least: float | None = None,
               equity_at_least: float | None = None) -> MilpProblem:
         """The MILP with ``objective`` in {'coverage', 'cost', 'equity'} and lex bounds set."""
         p = self.milp
         granular = objective == "cost" or (
             objective == "coverage" and all(t.site is None for t in self.credits))
+        sense: Sense
         if objective == "coverage":
             c, sense = self.coverage, "max"
         elif objective == "cost":
             c, sense = self.cost, "min"
         else:
+            # numpy reads a None index as "all": the equity column must exist
+            assert self.t_col is not None, "the model was built without the equity column"
             c = np.zeros(p.n_cols)
             c[self.t_col] = 1.0
             sense = "max"
         row_lower, col_lower = p.row_lower, p.col_lower
         if coverage_at_least is not None:
+            assert self.lex_row is not None, "the model was built without the coverage row"
             row_lower = row_lower.copy()
             row_lower[self.lex_row] = coverage_at_least
         if equity_at_least is not None:
+            assert self.t_col is not None, "the model was built without the equity column"
             col_lower = col_lower.copy()
             col_lower[self.t_col] = equity_at_least
         return replace(p, c=c, sense=sense, row_lower=row_lower, col_lower=col_lower,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from .formulation import CommunityModel, CreditTerms, Lexicographic, build_model
 from .instance import CommunityInstance
 from .spec import CommunityProblem
 from .verify import Allocation, Check, Plan, verify
+
+#: how the tie among optimal plans was settled (``CommunityResult.tie_break``)
+TieBreak = Literal["proven", "not proven", "skipped", "n/a"]
 
 #: slack on the lexicographic bound: relative, so it never exceeds one person in 10⁶
 LEX_REL_TOL = 1e-7
@@ -63,7 +67,7 @@ class CommunityResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: coverage: cheapest among optimal plans; equity: best coverage at the optimal level.
     #: "proven", "not proven" (time limit), "skipped" (not asked for) or "n/a" (objective cost)
-    tie_break: str = "n/a"
+    tie_break: TieBreak = "n/a"
     #: "interrupted" or "time_limit" when a stage stopped early, else how stage 1 ended
     termination: Termination = Termination.OPTIMAL
     #: infeasible: why, in planning words, each naming the scenario key to change (also in notes)
@@ -146,24 +150,26 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     _assert_feasible(check1, "stage 1")
     primary = check1.objective(problem.objective)
     final_sol: MilpSolution | None = sol1
+    final_x: np.ndarray | None
     plan, check, final_x = plan1, check1, sol1.x
 
-    tie_break = "n/a" if problem.objective == "cost" else "skipped"
+    tied: TieBreak = "n/a" if problem.objective == "cost" else "skipped"
     if not tie_break_wanted:
         pass
     elif problem.objective == "coverage":
         if lex is not None and lex_state.get("proven"):
-            tie_break = "proven"
+            tied = "proven"
         else:
-            plan, check, final_x, tie_break = _cheapest_optimal(model, inst, problem, run,
-                                                                plan1, check1, sol1, notes)
+            plan, check, final_x, tied = _cheapest_optimal(model, inst, problem, run,
+                                                           plan1, check1, sol1, notes)
         final_sol = None
     elif problem.objective == "equity":
         level = min(primary, sol1.objective if sol1.objective is not None else primary)
         sol2 = run(model.stage("coverage", equity_at_least=max(level - 1e-9, 0.0)), sol1.x,
                    "tie-break: max coverage at the optimal equity level")
-        tie_break = "proven" if sol2.status is Status.OPTIMAL else "not proven"
+        tied = "proven" if sol2.status is Status.OPTIMAL else "not proven"
         if sol2.has_solution:
+            assert sol2.x is not None  # has_solution
             plan2 = decode(model, inst, sol2.x)
             check2 = verify(inst, problem, plan2)
             _assert_feasible(check2, "stage 2")
@@ -175,7 +181,7 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     primary = check.objective(problem.objective)
     termination = _termination(ctx, sol1, stages)
     out = _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
-                  build_seconds, t0, final_x, notes, tie_break, termination)
+                  build_seconds, t0, final_x, notes, tied, termination)
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
 
 
@@ -247,8 +253,9 @@ def _lex_translate(model: CommunityModel, lex: Lexicographic, sol: MilpSolution,
 
 
 def _cheapest_optimal(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
-                      run, plan: Plan, check: Check, sol1: MilpSolution,  # type: ignore[no-untyped-def]
-                      notes: list[str]) -> tuple[Plan, Check, np.ndarray | None, str]:
+                      run: Callable[..., MilpSolution], plan: Plan, check: Check,
+                      sol1: MilpSolution, notes: list[str],
+                      ) -> tuple[Plan, Check, np.ndarray | None, TieBreak]:
     """Among plans with coverage C*, the cheapest: ask repeatedly for a plan with coverage ≥ C*
     that costs at least one cost step less. 'Infeasible' proves the current plan cheapest.
 
@@ -275,6 +282,7 @@ def _cheapest_optimal(model: CommunityModel, inst: CommunityInstance, problem: C
             return plan, check, x, "proven"
         if not sol.has_solution:
             return plan, check, x, "not proven"
+        assert sol.x is not None  # has_solution
         plan2 = decode(model, inst, sol.x)
         check2 = verify(inst, problem, plan2)
         _assert_feasible(check2, "tie-break stage")
@@ -293,7 +301,7 @@ def _label(milp: MilpProblem, model: CommunityModel) -> str:
 def _result(problem: CommunityProblem, status: Status, objective: float | None,
             bound: float | None, plan: Plan | None, check: Check | None,
             stages: list[Stage], backend: str, build_seconds: float, t0: float,
-            x: np.ndarray | None, notes: list[str], tie_break: str = "n/a",
+            x: np.ndarray | None, notes: list[str], tie_break: TieBreak = "n/a",
             termination: Termination = Termination.OPTIMAL) -> CommunityResult:
     gap = None
     if objective is not None and bound is not None:

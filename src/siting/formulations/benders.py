@@ -181,7 +181,8 @@ def _lagrangian(data: _Data, ub: float, iters: int, deadline: float | None,
     """
     w, Da, p = data.w, data.Da, data.p
     u = w * data.sorted[:, min(1, data.ma - 1)]
-    best, best_rho = -np.inf, np.zeros(data.ma)
+    best = -np.inf
+    best_rho: np.ndarray = np.zeros(data.ma)  # rho's float64 (numpy's stubs type bincount as int)
     history: list[np.ndarray] = []
     lam, stall = 2.0, 0
     wD: np.ndarray | None = None

@@ -29,7 +29,7 @@ import numpy as np
 from ..decision import Decision
 from ..errors import SpecError
 from ..instance import Instance
-from ..milp import MilpBuilder
+from ..milp import MilpBuilder, MilpProblem
 from ..problems import CFLP
 from ..solution import Status, Termination
 from .base import Context, Formulation, Outcome
@@ -224,7 +224,8 @@ class CFLPLagrangian(Formulation):
         # start: each point's second-cheapest pair (a classic choice; some sites look useful)
         u = _second_cheapest(P)
         lag, best_u, step, stall = -np.inf, u.copy(), 2.0, 0
-        budget = 0.25 * (ctx.remaining() if ctx.remaining() is not None else 60.0)
+        left = ctx.remaining()
+        budget = 0.25 * (left if left is not None else 60.0)
         seen: set[bytes] = set()
         it = 0
         for it in range(1, self.iterations + 1):
@@ -420,11 +421,13 @@ class _Incumbent:
     def take_milp(self, decision: Decision, value: float) -> None:
         self.value, self.open, self.decision = value, decision.open.copy(), decision
 
-    def start_vector(self, milp) -> np.ndarray | None:  # type: ignore[no-untyped-def]
+    def start_vector(self, milp: MilpProblem) -> np.ndarray | None:
         """The incumbent as a start for the restricted strong MILP (y and x blocks)."""
         if self.decision is None:
             return None
         d = self.decision
+        # every incumbent is priced by a transportation LP or decoded from the strong MILP
+        assert d.alloc_i is not None and d.alloc_j is not None and d.alloc_frac is not None
         xs = np.zeros(milp.n_cols)
         yb, xb = milp.blocks["y"], milp.blocks["x"]
         xs[yb.start:yb.start + yb.size] = d.open.astype(float)

@@ -14,7 +14,7 @@ from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import LSCP, PCenter, Problem
 from ..reduce import reduce_covering
-from ..solution import Status, Termination
+from ..solution import MilpSolution, Status, Termination
 from ._common import add_cardinality, add_site_vars, check_p, require_reachable
 from .base import Context, Formulation, Outcome, SingleMilp, granularity, open_mask_from
 
@@ -122,6 +122,7 @@ class PCenterSearch(Formulation):
         build = time.perf_counter() - t0
         solve_s = 0.0
         solves = 0
+        sol: MilpSolution | None  # None: a radius the reductions settle without a MILP
         nodes = 0
         version = ""
         if not np.isfinite(ub):

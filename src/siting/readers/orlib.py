@@ -121,9 +121,9 @@ def read_pmed(path: str | Path) -> Instance:
     if (c < 0).any() or not np.isfinite(c).all():
         k = int(np.flatnonzero((c < 0) | ~np.isfinite(c))[0])
         raise DataError(f"{path}: line {k + 2}: edge cost {c[k]:g} must be a non-negative number")
-    k = first_too_large(c)
-    if k is not None:
-        raise DataError(f"{path}: line {k + 2}: edge cost {too_large(c[k])}")
+    big = first_too_large(c)
+    if big is not None:
+        raise DataError(f"{path}: line {big + 2}: edge cost {too_large(c[big])}")
     # last occurrence of an undirected edge wins (Beasley's note): keep the last per pair
     a, b = np.minimum(u, v), np.maximum(u, v)
     key = a * n + b
@@ -194,13 +194,14 @@ def read_cap(path: str | Path, capacity: float | None = None) -> Instance:
     except ValueError:
         bad = next(t for t in rest if not _is_float(t))
         raise DataError(f"{path}: customer section has a non-numeric value {bad!r}") from None
-    k = first_too_large(vals.ravel())
-    if k is not None:
+    big = first_too_large(vals.ravel())
+    if big is not None:
         after = lines[1 + m:]
-        line = np.repeat(np.arange(len(after)) + m + 2, [len(ln) for ln in after])[k]
-        what = "demand" if k % (m + 1) == 0 else f"allocation cost to warehouse {k % (m + 1)}"
-        raise DataError(f"{path}: line {line}: customer {k // (m + 1) + 1} {what} "
-                        f"{too_large(float(vals.ravel()[k]))}")
+        line = np.repeat(np.arange(len(after)) + m + 2, [len(ln) for ln in after])[big]
+        what = ("demand" if big % (m + 1) == 0
+                else f"allocation cost to warehouse {big % (m + 1)}")
+        raise DataError(f"{path}: line {line}: customer {big // (m + 1) + 1} {what} "
+                        f"{too_large(float(vals.ravel()[big]))}")
     demand = vals[:, 0]
     cost = vals[:, 1:]
     for name, arr in (("capacity", caps), ("fixed cost", fixed), ("demand", demand),

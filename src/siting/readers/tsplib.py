@@ -106,10 +106,13 @@ def distance_matrix(xy: np.ndarray, wtype: str, rounding: Rounding = "nint") -> 
     n = xy.shape[0]
     out = np.empty((n, n))
     dist = _METRICS[wtype]
+    final: Callable[..., np.ndarray] | None
     if wtype in ("CEIL_2D", "ATT", "GEO"):
         final = _own_rule(wtype) if rounding != "none" else None
     else:
-        final = {"floor": np.floor, "nint": _nint, "none": None}[rounding]
+        rules: dict[Rounding, Callable[..., np.ndarray] | None] = {
+            "floor": np.floor, "nint": _nint, "none": None}
+        final = rules[rounding]
     pre = _geo_radians(xy) if wtype == "GEO" else xy
     for lo in range(0, n, _BLOCK):
         block = out[lo:lo + _BLOCK]
