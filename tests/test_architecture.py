@@ -14,14 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "siting"
 
-# Private names imported across modules in files other branches own this wave; the scan fails
-# on any other (and on one of these once it is gone, so the list only shrinks).
-KNOWN_PRIVATE = {
-    ("community/diagnose.py", "_hostable"), ("community/solve.py", "_granularity"),  # speed
-    ("formulations/heuristic.py", "_check_limits"), ("formulations/heuristic.py", "_checks"),
-    ("backends/cpsat.py", "_join"), ("backends/ortools_mb.py", "_quiet_stdout"),  # faults
-    ("formulations/cflp_lagrangian.py", "_checks"),  # tsplib
-}
 
 
 def _lint(contract: str) -> subprocess.CompletedProcess[str]:
@@ -55,8 +47,5 @@ def _private_imports() -> set[tuple[str, str]]:
 
 
 def test_no_private_names_imported_across_modules() -> None:
-    found = _private_imports()
-    new = sorted(found - KNOWN_PRIVATE)
-    assert not new, f"private names imported across modules: {new}"
-    gone = sorted(KNOWN_PRIVATE - found)
-    assert not gone, f"fixed, drop from KNOWN_PRIVATE: {gone}"
+    found = sorted(_private_imports())
+    assert not found, f"private names imported across modules (make them public): {found}"

@@ -57,7 +57,7 @@ def _num(values: np.ndarray) -> np.ndarray:
     return text[inverse.reshape(-1)]
 
 
-def _join(*parts: np.ndarray | str) -> list[str]:
+def join_columns(*parts: np.ndarray | str) -> list[str]:
     """Element-wise concatenation of equal-length arrays and literal separators, as a list."""
     fmt = "".join("{}" if not isinstance(p, str) else p.replace("{", "{{").replace("}", "}}")
                   for p in parts)
@@ -92,7 +92,7 @@ def mps_text(problem: MilpProblem, *, generic_names: bool = False, include_offse
     out.append("ROWS")
     out.append(" N  OBJ")
     if m:
-        out.append("\n".join(_join(kind, rnames)))
+        out.append("\n".join(join_columns(kind, rnames)))
 
     # COLUMNS: per column the objective entry (if non-zero, or if the column is otherwise
     # empty, so it is declared), then its matrix entries; integer runs wrapped in markers
@@ -115,7 +115,7 @@ def mps_text(problem: MilpProblem, *, generic_names: bool = False, include_offse
         ent_row[pos] = rnames[csc.indices]
         ent_val[pos] = csc.data
     ent_col = np.repeat(np.arange(n), per_col)
-    lines = _join("    ", cnames[ent_col], " ", ent_row, " ", _num(ent_val))
+    lines = join_columns("    ", cnames[ent_col], " ", ent_row, " ", _num(ent_val))
     out.append("COLUMNS")
     if n:
         integ = problem.integrality.astype(bool)
@@ -140,11 +140,11 @@ def mps_text(problem: MilpProblem, *, generic_names: bool = False, include_offse
     if include_offset and offset != 0:
         out.append(f"    RHS OBJ {_num(np.array([-offset]))[0]}")
     if rhs_rows.size:
-        out.append("\n".join(_join("    RHS ", rnames[rhs_rows], " ", _num(rhs[rhs_rows]))))
+        out.append("\n".join(join_columns("    RHS ", rnames[rhs_rows], " ", _num(rhs[rhs_rows]))))
     ranged = np.flatnonzero(has_lo & has_hi & ~eq)
     if ranged.size:
         out.append("RANGES")
-        out.append("\n".join(_join("    RNG ", rnames[ranged], " ",
+        out.append("\n".join(join_columns("    RNG ", rnames[ranged], " ",
                                    _num(hi_r[ranged] - lo_r[ranged]))))
 
     bounds = _mps_bounds(problem, cnames)
@@ -165,9 +165,9 @@ def _mps_bounds(problem: MilpProblem, cnames: np.ndarray) -> list[str]:
         if not idx.size:
             return
         if values is None:
-            out.append("\n".join(_join(f" {tag} BND ", cnames[idx])))
+            out.append("\n".join(join_columns(f" {tag} BND ", cnames[idx])))
         else:
-            out.append("\n".join(_join(f" {tag} BND ", cnames[idx], " ", _num(values[idx]))))
+            out.append("\n".join(join_columns(f" {tag} BND ", cnames[idx], " ", _num(values[idx]))))
 
     fixed = lo == hi
     free = np.isneginf(lo) & np.isposinf(hi)
@@ -252,8 +252,8 @@ def _lp_rows(problem: MilpProblem, cnames: np.ndarray, rnames: np.ndarray) -> st
     rhs[~fl[src] & ~fh[src]] = "-inf"
     cnt = counts[src]
     empty = np.where(cnt == 0, f" 0 {cnames[0]}", "").astype(object)
-    head = _join(" ", rnames[src], suffix, ":", empty)
-    tail = _join(op, rhs, "\n")
+    head = join_columns(" ", rnames[src], suffix, ":", empty)
+    tail = join_columns(op, rhs, "\n")
     out_off = np.cumsum(cnt) - cnt  # where each output row's terms start (without headers)
     k = np.arange(src.size)
     tokens = np.empty(int(cnt.sum()) + 2 * src.size, dtype=object)
@@ -269,7 +269,7 @@ def _lp_rows(problem: MilpProblem, cnames: np.ndarray, rnames: np.ndarray) -> st
 
 def _terms(coefs: np.ndarray, names: np.ndarray) -> list[str]:
     signs = np.where(coefs < 0, " - ", " + ").astype(object)
-    return _join(signs, _num(np.abs(coefs)), " ", names)
+    return join_columns(signs, _num(np.abs(coefs)), " ", names)
 
 
 def _wrap(terms: list[str], per_line: int = 8) -> str:
@@ -296,7 +296,7 @@ def _lp_bounds(problem: MilpProblem, cnames: np.ndarray) -> list[str]:
         idx = np.flatnonzero(mask)
         if idx.size:
             sel = [p if isinstance(p, str) else p[idx] for p in parts]
-            out.append("\n".join(_join(*sel)))
+            out.append("\n".join(join_columns(*sel)))
     return out
 
 

@@ -48,7 +48,11 @@ def test_nested_tiers_credit_a_half_open_inner_site_at_half_the_inner_credit() -
                            "total": [50], "elderly": [40], "infant": [0], "households": [20]})
     sites = pd.DataFrame({"id": ["s0"], "x": [100.0], "y": [0.0], "area": [400.0],
                           "cost": [10.0], "services": ["elderly"]})
-    inst = build_instance(prob, demand, sites)
+    from siting.community.instance import cutoff
+    from siting.geo.costs import planar
+
+    costs = planar(demand[["x", "y"]].to_numpy(), sites[["x", "y"]].to_numpy(), cutoff(prob))
+    inst = build_instance(prob, demand, sites, costs=costs)
     model = build_model(inst, prob)
     milp = model.stage("coverage")
     h = model.block("h")

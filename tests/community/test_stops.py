@@ -62,9 +62,13 @@ def test_a_time_limit_ends_every_later_stage_and_the_notes_agree() -> None:
     elapsed = time.perf_counter() - t0
     s = outcome.summary
     assert s["termination"] == "time_limit", s["stages"]
-    assert s["status"] == "feasible" and s["gap"] > 0 and s["bound"] is not None
-    later = s["stages"][1:]
-    assert later and all(st["termination"] == "not run (time_limit)" for st in later)
+    # the limit ends the running stage (one exact weighted solve on the demo, or stage 1 of the
+    # two-stage route) with whatever it has, and every later stage does not run
+    assert s["status"] in ("feasible", "no_solution"), s["status"]
+    if s["status"] == "feasible":
+        assert s["gap"] > 0 and s["bound"] is not None
+    assert "time_limit" in s["stages"][0]["termination"], s["stages"]
+    assert all(st["termination"] == "not run (time_limit)" for st in s["stages"][1:])
     # no note may claim a proof the status does not have
     assert not any("is proven" in n for n in s["notes"])
     assert any("not proven optimal" in n for n in s["notes"])
@@ -103,19 +107,20 @@ def test_ctrl_c_in_a_frontier_ends_every_later_budget(monkeypatch: pytest.Monkey
     import dataclasses
 
     import siting.community.frontier as fr
+    import siting.community.session as cs
     from siting.solution import Termination
     from siting.testing.community import build, problem
 
     prob = problem("coverage", budget=60)
     inst = build(2, prob)
     calls: list[float] = []
-    real = fr.solve
+    real = cs.solve  # the frontier's budgets are what-ifs of one session
 
     def interrupted(inst: Any, p: Any, **kw: Any) -> Any:
         calls.append(p.budget)
         return dataclasses.replace(real(inst, p, **kw), termination=Termination.INTERRUPTED)
 
-    monkeypatch.setattr(fr, "solve", interrupted)
+    monkeypatch.setattr(cs, "solve", interrupted)
     with pytest.raises(KeyboardInterrupt):
         fr.frontier(inst, prob, [40.0, 60.0, 80.0])
     assert calls == [40.0]

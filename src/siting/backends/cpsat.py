@@ -304,7 +304,7 @@ def _pow10_scale(values: np.ndarray, group: np.ndarray | None = None,
 def _proto_text(problem: MilpProblem) -> tuple[str, list[str], np.ndarray]:
     """The CpModelProto as text format, built with array operations only, and the column
     scales (a CP-SAT value q_k stands for x_k = q_k / s_k)."""
-    from ..mps import _join  # shared vectorized string concatenation
+    from ..mps import join_columns  # shared vectorized string concatenation
 
     notes: list[str] = []
     col_s, row_r = integral_scaling(problem)
@@ -323,7 +323,7 @@ def _proto_text(problem: MilpProblem) -> tuple[str, list[str], np.ndarray]:
         lo, hi = np.minimum(lo, hi), np.minimum(lo, hi)
         notes.append("cpsat: a column has no integer value within its bounds")
     parts: list[str] = []
-    parts.extend(_join("variables { domain: ", lo.astype(str).astype(object), " domain: ",
+    parts.extend(join_columns("variables { domain: ", lo.astype(str).astype(object), " domain: ",
                        hi.astype(str).astype(object), " }\n"))
 
     A = sp.csr_array(sp.diags_array(row_r) @ problem.A @ sp.diags_array(1.0 / col_s))
@@ -358,9 +358,9 @@ def _proto_text(problem: MilpProblem) -> tuple[str, list[str], np.ndarray]:
         rr = np.arange(m)
         tokens[A.indptr[:-1] + 2 * rr] = "constraints { linear { "
         entry_pos = np.arange(A.nnz) + 2 * row_of + 1
-        tokens[entry_pos] = _join("vars: ", A.indices.astype(str).astype(object), " coeffs: ",
+        tokens[entry_pos] = join_columns("vars: ", A.indices.astype(str).astype(object), " coeffs: ",
                                   coef.astype(str).astype(object), " ")
-        tokens[A.indptr[1:] + 2 * rr + 1] = _join("domain: ", rlo_t.astype(str).astype(object),
+        tokens[A.indptr[1:] + 2 * rr + 1] = join_columns("domain: ", rlo_t.astype(str).astype(object),
                                                  " domain: ", rhi_t.astype(str).astype(object),
                                                  " } }\n")
         parts.append("".join(tokens.tolist()))
@@ -375,14 +375,14 @@ def _proto_text(problem: MilpProblem) -> tuple[str, list[str], np.ndarray]:
             if s > 1:
                 notes.append(f"cpsat: objective coefficients multiplied by {s:g} to make them "
                              "integral (values reported in original units)")
-            body = "".join(_join("vars: ", nz.astype(str).astype(object), " coeffs: ",
+            body = "".join(join_columns("vars: ", nz.astype(str).astype(object), " coeffs: ",
                                  (sign * ci).astype(np.int64).astype(str).astype(object),
                                  " "))
             parts.append(f"objective {{ {body}scaling_factor: {float(sign / s)!r} }}\n")
         else:
             notes.append("cpsat: objective coefficients are not integral at any scale up to 1e6; "
                          "CP-SAT's floating-point objective is used (its proof is approximate)")
-            body = "".join(_join("vars: ", nz.astype(str).astype(object), " coeffs: ",
+            body = "".join(join_columns("vars: ", nz.astype(str).astype(object), " coeffs: ",
                                  c[nz].astype(str).astype(object), " "))
             mx = "true" if problem.sense == "max" else "false"
             parts.append(f"floating_point_objective {{ {body}maximize: {mx} }}\n")

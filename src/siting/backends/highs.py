@@ -20,7 +20,7 @@ _banner_shown = False
 
 
 @contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
+def quiet_stdout() -> Iterator[None]:
     """Silence fd 1 (HiGHS prints a licence banner from C++ at the first Highs())."""
     try:
         fd = sys.stdout.fileno()
@@ -44,7 +44,7 @@ def _new_highs(verbose: bool):  # type: ignore[no-untyped-def]
 
     if verbose or _banner_shown:
         return highspy.Highs()
-    with _quiet_stdout():
+    with quiet_stdout():
         h = highspy.Highs()
     _banner_shown = True
     return h

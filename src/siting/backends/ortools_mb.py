@@ -19,7 +19,7 @@ from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
 from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
-from .highs import _quiet_stdout
+from .highs import quiet_stdout
 
 
 class _OrToolsModelBuilder(Backend):
@@ -76,7 +76,7 @@ class _OrToolsModelBuilder(Backend):
         if options.verbose:
             solver.solve(model)
         else:
-            with _quiet_stdout():  # the bundled HiGHS prints a banner from C++
+            with quiet_stdout():  # the bundled HiGHS prints a banner from C++
                 solver.solve(model)
         seconds = time.perf_counter() - t0
         status = solver.status()

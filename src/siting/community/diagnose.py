@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .formulation import _hostable
+from .formulation import hostable_pairs
 from .instance import CommunityInstance
 from .spec import SEGMENT_WORDS, CommunityProblem
 from .viability import not_viable, not_viable_words
@@ -32,7 +32,7 @@ def diagnose(inst: CommunityInstance, problem: CommunityProblem) -> list[str]:
     services = problem.services
     a = np.array([s.module_area for s in services])
     host = (inst.allowed & ~inst.forbidden[:, None]) | (inst.existing > 0)
-    hostable = _hostable(inst, problem, a, host)
+    hostable = hostable_pairs(inst, problem, a, host)
     # a new module no plan keeps viable never exists (its whole catchment is below min_users)
     for j, s, _, _ in not_viable(inst, problem, hostable):
         hostable[j, s] = inst.existing[j, s] > 0
@@ -52,7 +52,7 @@ def viability_notes(inst: CommunityInstance, problem: CommunityProblem) -> list[
         return []
     a = np.array([s.module_area for s in services])
     host = (inst.allowed & ~inst.forbidden[:, None]) | (inst.existing > 0)
-    hostable = _hostable(inst, problem, a, host)
+    hostable = hostable_pairs(inst, problem, a, host)
     return not_viable_words(inst, problem, not_viable(inst, problem, hostable))
 
 

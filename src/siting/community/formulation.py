@@ -224,7 +224,7 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
     host = (inst.allowed & ~inst.forbidden[:, None]) | (inst.existing > 0)
     a = np.array([s.module_area for s in services])
     g = np.array([s.module_cost for s in services])
-    hostable = _hostable(inst, problem, a, host)
+    hostable = hostable_pairs(inst, problem, a, host)
     # new sites that can host nothing the rules accept stay closed (forced ones are left to the
     # solver, which then reports the plan infeasible and diagnose explains why)
     dead = ~existing_site & ~inst.forced & ~hostable.any(axis=1)
@@ -368,7 +368,7 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
     return model
 
 
-def _hostable(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
+def hostable_pairs(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
               host: np.ndarray) -> np.ndarray:
     """(m, S): site j can ever offer service s in a feasible plan.
 

@@ -104,7 +104,7 @@ def _pmedian(instance: Instance, problem: PMedian, i: np.ndarray, j: np.ndarray,
     best = float(math.fsum(d2) - math.fsum(top))
     best = max(best, float(math.fsum(d1)))
     if seconds >= MIN_LAGRANGE_SECONDS:
-        from ..scale.pmedian_lagrange import Pairs, _kth_smallest, solve_lagrangian
+        from ..scale.pmedian_lagrange import Pairs, kth_smallest, solve_lagrangian
 
         t0 = time.perf_counter()
         P = Pairs.from_instance(instance)
@@ -114,7 +114,7 @@ def _pmedian(instance: Instance, problem: PMedian, i: np.ndarray, j: np.ndarray,
             lag = solve_lagrangian(P, problem.p, req, allowed,
                                    time_limit=seconds - (time.perf_counter() - t0),
                                    incumbent=None, polish=False, heuristic_every=10**9,
-                                   lam0=_kth_smallest(P, 2) * P.w)
+                                   lam0=kth_smallest(P, 2) * P.w)
             if math.isfinite(lag.bound):
                 best = max(best, lag.bound)
     return best

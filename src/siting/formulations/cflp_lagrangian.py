@@ -33,7 +33,7 @@ from ..milp import MilpBuilder, MilpProblem
 from ..problems import CFLP
 from ..solution import Status, Termination
 from .base import Context, Formulation, Outcome
-from .facility import CFLPStrong, _checks
+from .facility import CFLPStrong, check_facility_data
 
 
 @dataclass
@@ -215,7 +215,7 @@ class CFLPLagrangian(Formulation):
             out = CFLPStrong().run(ctx)
             return replace(out, messages=("lagrangian: single-source assignment is integral; "
                                           "solved the strong model",) + out.messages)
-        _checks(inst, prob)
+        check_facility_data(inst, prob)
         P = _pairs(inst)
         build = time.perf_counter() - t0
         best = _Incumbent(ctx, inst, P)

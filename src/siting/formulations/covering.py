@@ -78,7 +78,7 @@ class MCLPCover(SingleMilp):
 
     def build(self, instance: Instance, problem: Problem) -> MilpProblem:
         assert isinstance(problem, MCLP)
-        _check_limits(instance, problem)
+        check_mclp_limits(instance, problem)
         f = instance.site_costs()
         i, j = cover_pairs(instance, problem.radius)
         rows_of = np.unique(i)
@@ -136,7 +136,7 @@ class _ReducedCover(Formulation):
             if lost.size and not problem.drop_unreachable:
                 return self.inner().run(ctx)  # reports the infeasibility without building
         if isinstance(problem, MCLP):
-            _check_limits(ctx.instance, problem)
+            check_mclp_limits(ctx.instance, problem)
         t0 = time.perf_counter()
         red = reduce_covering(ctx.instance, problem, deadline=ctx.deadline)
         notes = red.notes()
@@ -175,7 +175,7 @@ class _ReducedCover(Formulation):
         )
 
 
-def _check_limits(instance: Instance, problem: MCLP) -> None:
+def check_mclp_limits(instance: Instance, problem: MCLP) -> None:
     from ..errors import InfeasibleSpecError
 
     f = instance.site_costs()

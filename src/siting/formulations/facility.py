@@ -17,7 +17,7 @@ from ._common import add_site_vars, require_reachable
 from .base import Context, Outcome, SingleMilp, granularity, open_mask_from
 
 
-def _checks(instance: Instance, problem: Problem) -> None:
+def check_facility_data(instance: Instance, problem: Problem) -> None:
     if instance.fixed_cost is None:
         raise SpecError(f"{problem.kind} needs fixed opening costs (a site cost column)")
     require_reachable(instance)
@@ -55,7 +55,7 @@ class FacilityLocation(SingleMilp):
                    links: np.ndarray | None) -> MilpProblem:
         """The model with link rows x_ij <= y_j for the pairs ``links`` (None = all pairs)."""
         assert isinstance(problem, (UFL, CFLP))
-        _checks(instance, problem)
+        check_facility_data(instance, problem)
         i, j, c = instance.pairs()
         ok = ~instance.forbidden[j]  # type: ignore[index]
         i, j, c = i[ok], j[ok], c[ok]
@@ -143,7 +143,7 @@ class CFLPLinkCuts(FacilityLocation):
         inst, prob = ctx.instance, ctx.problem
         if not isinstance(prob, CFLP):
             raise SpecError("the link-cuts formulation is for cflp only")
-        _checks(inst, prob)
+        check_facility_data(inst, prob)
         full = self.build_with(inst, prob, np.zeros(0))
         xb = full.blocks["x"]
         pi, pj = xb.index

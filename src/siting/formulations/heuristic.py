@@ -22,7 +22,7 @@ from ..problems import MCLP, PMedian
 from ..solution import Status, Termination
 from ._common import check_p, describe_ids, unreachable_demand
 from .base import Context, Formulation, Outcome, granularity
-from .covering import _check_limits
+from .covering import check_mclp_limits
 
 #: seconds a heuristic formulation uses when the caller gives no time limit
 DEFAULT_SECONDS = 60.0
@@ -158,7 +158,7 @@ class MCLPLagrangian(Formulation):
 
         inst, prob = ctx.instance, ctx.problem
         assert isinstance(prob, MCLP)
-        _check_limits(inst, prob)
+        check_mclp_limits(inst, prob)
         t0 = time.perf_counter()
         T = time_budget(ctx)
         red = reduce_covering(inst, prob, deadline=ctx.deadline)
@@ -210,7 +210,7 @@ class MCLPLagrangian(Formulation):
 
         fixed = replace(ri, required=ri.required | force, forbidden=close)  # type: ignore[operator]
         try:
-            _check_limits(fixed, prob)
+            check_mclp_limits(fixed, prob)
         except InfeasibleSpecError:
             return None
         sub_red = reduce_covering(fixed, prob)
@@ -303,10 +303,10 @@ class UFLLagrangian(Formulation):
     def run(self, ctx: Context) -> Outcome:
         from ..scale.pmedian_lagrange import Pairs, evaluate
         from ..scale.ufl_lagrange import improve_ufl, solve_ufl, start_ufl
-        from .facility import _checks
+        from .facility import check_facility_data
 
         inst, prob = ctx.instance, ctx.problem
-        _checks(inst, prob)
+        check_facility_data(inst, prob)
         t0 = time.perf_counter()
         T = time_budget(ctx)
         P = Pairs.from_instance(inst)

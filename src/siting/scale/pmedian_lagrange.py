@@ -161,7 +161,7 @@ def solve_lagrangian(P: Pairs, p: int, required: np.ndarray, allowed: np.ndarray
         # start at each point's cost in the incumbent: close to the LP duals of good solutions
         lam = np.minimum(cap, evaluate(P, best_open)[2] * w)
     else:  # else its second-nearest stored cost (a typical LP multiplier scale)
-        lam = np.minimum(cap, _kth_smallest(P, 2) * w)
+        lam = np.minimum(cap, kth_smallest(P, 2) * w)
     bound = -np.inf
     best_lam = lam
     alpha, stall = alpha0, 0
@@ -225,7 +225,7 @@ def greedy_add(P: Pairs, p: int, required: np.ndarray, allowed: np.ndarray) -> n
     return open_
 
 
-def _kth_smallest(P: Pairs, k: int) -> np.ndarray:
+def kth_smallest(P: Pairs, k: int) -> np.ndarray:
     """Per point, its k-th smallest stored cost (its largest if it has fewer)."""
     order = np.lexsort((P.d, P.i))
     d_sorted = P.d[order]
