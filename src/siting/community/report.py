@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..geo.netcosts import lines_near
 from ..i18n import (HTML_LANG, N_, _, current, fmt_money, fmt_money_in_unit, fmt_number,
                     fmt_percent, gettext, known, money_unit, pgettext)
 from .instance import CommunityInstance
@@ -131,13 +132,16 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
                 result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
                 streets: Sequence[tuple[tuple[float, float], ...]] = (),
                 communities: Any = None, meta: dict[str, Any] | None = None,
-                metric: str | None = None) -> dict[str, Any]:
+                metric: str | None = None, network: Sequence[Any] = (),
+                network_note: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able values (stored as report.json).
 
     ``communities``: a GeoDataFrame of community polygons (name in the district column) or
     None (then read from ``problem.communities`` if set, else derived from the blocks).
     ``metric``: the distance metric; euclidean catchments are circles, any other the hull of
     the blocks the site reaches within the tier.
+    ``network``: the walking network the costs were measured on (lines in the working CRS,
+    :func:`siting.geo.netcosts.map_lines`), drawn apart from the user's ``streets``.
     """
     meta = dict(meta or {})
     metric = metric or str(meta.get("distance") or "euclidean")
@@ -173,6 +177,9 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
     data["sites"] = _records(sites_table(inst, problem, check, plan.new_modules, used_only=True))
     data["compliance"] = _records(compliance_table(inst, problem, check, plan.new_modules))
     data["map"] = _map_data(inst, problem, check, streets, communities, metric)
+    data["map"]["network"] = lines_near(network, np.vstack([inst.demand_xy, inst.site_xy]), 300.0)
+    data["map"]["network_note"] = dict(network_note or {})
+    data["map"]["links"] = _links(inst, problem, check)
     return data
 
 
@@ -225,6 +232,25 @@ def _map_data(inst: CommunityInstance, problem: CommunityProblem, check: Any,
         "boundaries": bounds, "boundary_source": source,
         "streets": [[[round(x, 1), round(y, 1)] for x, y in line] for line in streets],
     }
+
+
+def _links(inst: CommunityInstance, problem: CommunityProblem, check: Any) -> dict[str, list]:
+    """Per service, each credited block and the chosen site that credits it: the nearest used
+    site hosting the service within its outer tier, by the run's travel cost (the map draws
+    the link as a straight line; paths are not stored)."""
+    out: dict[str, list] = {"service": [], "block": [], "site": [], "cost": []}
+    for s, _svc in enumerate(problem.services):
+        pr = inst.pairs[s]
+        ok = (check.used & check.hosts[:, s])[pr.j] & (check.best_tier[pr.i, s] >= 0)
+        i, j, d = pr.i[ok], pr.j[ok], pr.d[ok]
+        order = np.lexsort((d, i))  # per block, nearest first
+        i, j, d = i[order], j[order], d[order]
+        first = np.r_[True, i[1:] != i[:-1]] if i.size else np.zeros(0, dtype=bool)
+        out["service"] += [s] * int(first.sum())
+        out["block"] += i[first].astype(int).tolist()
+        out["site"] += j[first].astype(int).tolist()
+        out["cost"] += np.round(d[first], 1).tolist()
+    return out
 
 
 def _catchments(inst: CommunityInstance, problem: CommunityProblem, check: Any,
@@ -330,18 +356,21 @@ def read_communities(spec: str, crs: str | None) -> Any:
 def render(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
            *, title: str | None = None, diagnosis: Sequence[str] = (),
            streets: Sequence[tuple[tuple[float, float], ...]] = (),
-           meta: dict[str, Any] | None = None, lang: str | None = None) -> str:
+           meta: dict[str, Any] | None = None, lang: str | None = None,
+           network: Sequence[Any] = ()) -> str:
     """The report as one HTML string (``lang`` None: the current language)."""
     return render_data(report_data(inst, problem, result, diagnosis=diagnosis, streets=streets,
-                                   meta=meta), lang=lang, title=title)
+                                   meta=meta, network=network), lang=lang, title=title)
 
 
 def write_report(folder: Path, inst: CommunityInstance, problem: CommunityProblem,
                  result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
                  streets: Sequence[tuple[tuple[float, float], ...]] = (),
-                 meta: dict[str, Any] | None = None) -> list[str]:
+                 meta: dict[str, Any] | None = None, network: Sequence[Any] = (),
+                 network_note: dict[str, Any] | None = None) -> list[str]:
     """report.html (current language) and report.json (what re-rendering needs) into folder."""
-    data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta)
+    data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta,
+                       network=network, network_note=network_note)
     (Path(folder) / "report.json").write_text(json.dumps(data, allow_nan=False,
                                                          ensure_ascii=False),
                                               encoding="utf-8")
