@@ -768,7 +768,7 @@ class _Page:
         rows = []
         for st in (res or {}).get("stages", []):
             rows.append(f"<tr><td class=\"l\">{self.stage(st['objective'])}</td>"
-                        f"<td class=\"l\">{self.word('status', st['status'])}</td>"
+                        f"<td class=\"l\">{self.stage_status(st)}</td>"
                         f"<td>{_e(fmt_number(st['value'], 2))}</td>"
                         f"<td>{_e(fmt_number(st['bound'], 2))}</td>"
                         f"<td>{_e(fmt_number(st['seconds'], 1))}</td>"
@@ -784,12 +784,28 @@ class _Page:
         backend = _d(res["backend"]) if res else "—"
         heads = "".join(f"<th class=\"{'l' if i < 2 else ''}\">{_e(h)}</th>" for i, h in enumerate(
             (_("stage"), _("status"), _("objective"), _("bound"), _("seconds"), _("nodes"))))
+        has_plan = bool(res) and "cost" in res
+        if has_plan:
+            why = _e(_("Every figure above is recomputed from the plan by the independent "
+                       "verifier, not read from the solver."))
+        else:  # nothing to recompute: say why there is no plan
+            why = _e(_("No plan was found, so there is nothing to verify."))
+            reasons = self.data.get("diagnosis", [])
+            if reasons:
+                why += " " + _e(_("Why:")) + "<ul id=\"no-plan-reasons\">" + "".join(
+                    f"<li>{self.sentence(r)}</li>" for r in reasons) + "</ul>"
+        table = (f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                 if rows else "")
         return (f"<section id=\"sec-solver\"><h2>{_e(_('Solver'))}</h2><p>"
                 + _e(_("Backend: {backend}.")).replace("{backend}", backend) + " "
-                + _e(_("Every figure above is recomputed from the plan by the independent "
-                       "verifier, not read from the solver.")) + "</p>"
-                f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<ul>{''.join(info)}</ul></section>")
+                + why + "</p>" + table + f"<ul>{''.join(info)}</ul></section>")
+
+    def stage_status(self, st: dict[str, Any]) -> str:
+        """A stage's status; a tie-break that ends infeasible is the proof that no cheaper
+        plan keeps the optimal objective, and says so."""
+        if st["status"] == "infeasible" and str(st["objective"]).startswith("tie-break"):
+            return _e(_("no plan this cheap keeps the optimum (proved)"))
+        return self.word("status", st["status"])
 
 
 # column titles of the report tables (msgids; CSV names stay as they are)
