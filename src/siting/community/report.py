@@ -784,7 +784,7 @@ class _Page:
         backend = _d(res["backend"]) if res else "—"
         heads = "".join(f"<th class=\"{'l' if i < 2 else ''}\">{_e(h)}</th>" for i, h in enumerate(
             (_("stage"), _("status"), _("objective"), _("bound"), _("seconds"), _("nodes"))))
-        has_plan = bool(res) and "cost" in res
+        has_plan = res is not None and "cost" in res
         if has_plan:
             why = _e(_("Every figure above is recomputed from the plan by the independent "
                        "verifier, not read from the solver."))

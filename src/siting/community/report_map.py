@@ -199,7 +199,8 @@ class PlanMap:
             out.append(f"<line class=\"link svc-{s}\" x1=\"{bx[i]:.1f}\" y1=\"{by[i]:.1f}\" "
                        f"x2=\"{sx[j]:.1f}\" y2=\"{sy[j]:.1f}\" "
                        f"stroke=\"{PALETTE[s % len(PALETTE)]}\"/>")
-        return ("<g id=\"layer-links\" stroke-width=\"0.5\" stroke-opacity=\"0.3\">" + "".join(out) + "</g>")
+        return ("<g id=\"layer-links\" stroke-width=\"0.5\" stroke-opacity=\"0.3\">"
+                + "".join(out) + "</g>")
 
     def blocks(self) -> str:
         b = self.m["blocks"]

@@ -42,7 +42,8 @@ def network_travel_costs(spec: Any, demand_xy: np.ndarray, site_xy: np.ndarray,
                        max_access_m=spec.max_access_m)
     report = network_report(net, nc, demand_ids, site_ids)
     on_d, on_s = np.isfinite(nc.demand_snap), np.isfinite(nc.site_snap)
-    info = {"units": "min" if spec.speed_kmh else "m", "network": str(spec.path),
+    info: dict[str, Any] = {
+            "units": "min" if spec.speed_kmh else "m", "network": str(spec.path),
             "network_nodes": nc.n_nodes, "network_edges": nc.n_edges,
             "snap_m": {"demand_mean": _stat(nc.demand_snap[on_d], np.mean),
                        "demand_max": _stat(nc.demand_snap[on_d], np.max),
