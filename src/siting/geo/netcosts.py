@@ -85,8 +85,10 @@ def map_lines(net: Any, crs: Any, cap: int = MAP_VERTEX_CAP,
 
         tr = Transformer.from_crs(net.crs, crs, always_xy=True)
         drawn = shapely.transform(drawn, lambda c: np.column_stack(tr.transform(c[:, 0], c[:, 1])))
-    digits = 1 if CRS.from_user_input(crs).is_projected else 6
-    out = [np.round(shapely.get_coordinates(g), digits).tolist() for g in drawn]
+    if CRS.from_user_input(crs).is_projected:  # whole metres: finer than the 3 m simplification
+        out = [np.rint(shapely.get_coordinates(g)).astype(np.int64).tolist() for g in drawn]
+    else:
+        out = [np.round(shapely.get_coordinates(g), 6).tolist() for g in drawn]
     note = {"edges": n_edges, "drawn": int(keep.size), "vertex_cap": cap,
             "simplify_m": MAP_SIMPLIFY_M}
     return out, note
@@ -103,7 +105,7 @@ def lines_near(lines: Any, pts: np.ndarray, margin: float) -> list[list[list[flo
     for line in lines or ():
         xy = np.asarray(line, dtype=float).reshape(-1, 2)
         if xy.shape[0] >= 2 and np.any(np.all((xy >= lo) & (xy <= hi), axis=1)):
-            out.append(xy.tolist())
+            out.append(line if isinstance(line, list) else xy.tolist())  # as given (ints stay)
     return out
 
 
