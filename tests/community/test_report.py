@@ -109,17 +109,22 @@ def test_network_lines_are_drawn_with_their_legend(solved) -> None:  # type: ign
 
 
 def test_infeasible_report_shows_reasons_not_empty_tables() -> None:
+    from dataclasses import replace
+
     from siting.community.solve import infeasible_result
 
     prob = problem("coverage", budget=80)
     inst = build(11, prob, n=20, m=4)
     why = ["the budget 80 is below the cheapest required opening (120)"]
-    data = report_data(inst, prob, infeasible_result(prob, "highs", why), diagnosis=why)
+    res = replace(infeasible_result(prob, "highs", why), notes=())  # as write_outputs does
+    data = report_data(inst, prob, res, diagnosis=why)
     for lang in ("en", "zh"):
         html = render_data(data, lang=lang)
         assert "<tbody></tbody>" not in html, lang
         solver = html[html.index('id="sec-solver"'):]
-        assert 'id="no-plan-reasons"' in solver and why[0] in solver, lang
+        assert 'href="#no-plan-reasons"' in solver, lang  # points at the reasons, shown once
+        top = html[html.index('id="no-plan-reasons"'):html.index('id="sec-solver"')]
+        assert html.count(why[0]) == 1 and why[0] in top, lang
     assert "recomputed from the plan" not in render_data(data, lang="en")
 
 

@@ -486,8 +486,10 @@ class _Page:
         if d.get("description"):
             parts.append(f"<p class=\"muted\">{_d(d['description'])}</p>")
         parts.append(self.headline())
-        for line in d.get("diagnosis", []):
-            parts.append(f"<div class=\"bad\">{self.sentence(line)}</div>")
+        if d.get("diagnosis"):  # the reasons, once; the solver section links here
+            parts.append("<div id=\"no-plan-reasons\">" + "".join(
+                f"<div class=\"bad\">{self.sentence(line)}</div>" for line in d["diagnosis"])
+                + "</div>")
         res = d.get("result") or {}
         for note in res.get("notes", []):
             parts.append(f"<div class=\"note\">{self.sentence(note)}</div>")
@@ -790,10 +792,9 @@ class _Page:
                        "verifier, not read from the solver."))
         else:  # nothing to recompute: say why there is no plan
             why = _e(_("No plan was found, so there is nothing to verify."))
-            reasons = self.data.get("diagnosis", [])
-            if reasons:
-                why += " " + _e(_("Why:")) + "<ul id=\"no-plan-reasons\">" + "".join(
-                    f"<li>{self.sentence(r)}</li>" for r in reasons) + "</ul>"
+            if self.data.get("diagnosis"):
+                why += (" <a href=\"#no-plan-reasons\">"
+                        + _e(_("The reasons are listed at the top of the report.")) + "</a>")
         table = (f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
                  if rows else "")
         return (f"<section id=\"sec-solver\"><h2>{_e(_('Solver'))}</h2><p>"
