@@ -59,8 +59,9 @@ class Prepared:
 
     @property
     def distance(self) -> dict[str, Any]:
-        """How the travel costs were made (metric, units, cutoff, pairs...)."""
-        return self.costs.info
+        """How the travel costs were made (metric, units, cutoff, pairs...), without the
+        per-point arrays and the map's network lines (:meth:`TravelCosts.public_info`)."""
+        return self.costs.public_info()
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,9 @@ class CommunityDriver:
                                           problem if phased is None else final_problem, result,
                                           reasons, summary, meta,
                                           prepared.extra.get("streets", []),
-                                          layers=prepared.layers, phased=phased)
+                                          layers=prepared.layers, phased=phased,
+                                          network=prepared.costs.info.get("network_lines", ()),
+                                          network_note=prepared.costs.info.get("network_map"))
             if tmp_json is not None:
                 os.replace(tmp_json, targets.json_path)  # type: ignore[arg-type]
                 tmp_json = None
@@ -290,8 +292,11 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
 def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProblem,
                   result: CommunityResult | None, reasons: list[str], summary: dict[str, Any],
                   meta: dict[str, Any], streets: Streets | None = None, *,
-                  layers: Layers | None = None, phased: Any = None) -> tuple[str, ...]:
+                  layers: Layers | None = None, phased: Any = None, network: Any = (),
+                  network_note: dict[str, Any] | None = None) -> tuple[str, ...]:
     """Write every output into a temporary folder, then rename it to ``out_dir``.
+
+    ``network``: the walking network's lines (network metric) drawn on the report's map.
 
     With the run's ``layers``, result.gpkg gives the input layers back (attributes, original
     geometry, input CRS) with the plan's columns; without them, points in the working CRS.
@@ -313,7 +318,8 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
     with atomic_dir(out_dir) as tmp:
         # report.html in the current language, and report.json to re-render it (siting report)
         written += write_report(tmp, inst, problem, result, diagnosis=reasons, streets=streets,
-                                meta=meta, phases=summary.get("phases"))
+                                meta=meta, phases=summary.get("phases"), network=network,
+                                network_note=network_note)
         (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
         written += ["summary.json"]
         if result is not None and result.check is not None and result.plan is not None:

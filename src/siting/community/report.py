@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..geo.netcosts import lines_near
 from ..i18n import (HTML_LANG, N_, _, current, fmt_money, fmt_money_in_unit, fmt_number,
                     fmt_percent, gettext, known, money_unit, pgettext)
 from .instance import CommunityInstance
@@ -132,7 +133,8 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
                 streets: Sequence[tuple[tuple[float, float], ...]] = (),
                 communities: Any = None, meta: dict[str, Any] | None = None,
                 metric: str | None = None,
-                phases: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+                phases: Sequence[dict[str, Any]] | None = None, network: Sequence[Any] = (),
+                network_note: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able values (stored as report.json).
 
     ``communities``: a GeoDataFrame of community polygons (name in the district column) or
@@ -141,6 +143,8 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
     the blocks the site reaches within the tier.
     ``phases``: a phased rollout's summary list (siting.community.phases.phases_summary); the
     page then shows the roadmap and the coverage curve, the rest of it the last phase.
+    ``network``: the walking network the costs were measured on (lines in the working CRS,
+    :func:`siting.geo.netcosts.map_lines`), drawn apart from the user's ``streets``.
     """
     meta = dict(meta or {})
     metric = metric or str(meta.get("distance") or "euclidean")
@@ -176,6 +180,9 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
     data["sites"] = _records(sites_table(inst, problem, check, plan.new_modules, used_only=True))
     data["compliance"] = _records(compliance_table(inst, problem, check, plan.new_modules))
     data["map"] = _map_data(inst, problem, check, streets, communities, metric)
+    data["map"]["network"] = lines_near(network, np.vstack([inst.demand_xy, inst.site_xy]), 300.0)
+    data["map"]["network_note"] = dict(network_note or {})
+    data["map"]["links"] = _links(inst, problem, check)
     if phases:
         data["phases"] = [dict(p) for p in phases]
     return data
@@ -230,6 +237,25 @@ def _map_data(inst: CommunityInstance, problem: CommunityProblem, check: Any,
         "boundaries": bounds, "boundary_source": source,
         "streets": [[[round(x, 1), round(y, 1)] for x, y in line] for line in streets],
     }
+
+
+def _links(inst: CommunityInstance, problem: CommunityProblem, check: Any) -> dict[str, list]:
+    """Per service, each credited block and the chosen site that credits it: the nearest used
+    site hosting the service within its outer tier, by the run's travel cost (the map draws
+    the link as a straight line; paths are not stored)."""
+    out: dict[str, list] = {"service": [], "block": [], "site": [], "cost": []}
+    for s, _svc in enumerate(problem.services):
+        pr = inst.pairs[s]
+        ok = (check.used & check.hosts[:, s])[pr.j] & (check.best_tier[pr.i, s] >= 0)
+        i, j, d = pr.i[ok], pr.j[ok], pr.d[ok]
+        order = np.lexsort((d, i))  # per block, nearest first
+        i, j, d = i[order], j[order], d[order]
+        first = np.r_[True, i[1:] != i[:-1]] if i.size else np.zeros(0, dtype=bool)
+        out["service"] += [s] * int(first.sum())
+        out["block"] += i[first].astype(int).tolist()
+        out["site"] += j[first].astype(int).tolist()
+        out["cost"] += np.round(d[first], 1).tolist()
+    return out
 
 
 def _catchments(inst: CommunityInstance, problem: CommunityProblem, check: Any,
@@ -335,20 +361,22 @@ def read_communities(spec: str, crs: str | None) -> Any:
 def render(inst: CommunityInstance, problem: CommunityProblem, result: CommunityResult | None,
            *, title: str | None = None, diagnosis: Sequence[str] = (),
            streets: Sequence[tuple[tuple[float, float], ...]] = (),
-           meta: dict[str, Any] | None = None, lang: str | None = None) -> str:
+           meta: dict[str, Any] | None = None, lang: str | None = None,
+           network: Sequence[Any] = ()) -> str:
     """The report as one HTML string (``lang`` None: the current language)."""
     return render_data(report_data(inst, problem, result, diagnosis=diagnosis, streets=streets,
-                                   meta=meta), lang=lang, title=title)
+                                   meta=meta, network=network), lang=lang, title=title)
 
 
 def write_report(folder: Path, inst: CommunityInstance, problem: CommunityProblem,
                  result: CommunityResult | None, *, diagnosis: Sequence[str] = (),
                  streets: Sequence[tuple[tuple[float, float], ...]] = (),
                  meta: dict[str, Any] | None = None,
-                 phases: Sequence[dict[str, Any]] | None = None) -> list[str]:
+                 phases: Sequence[dict[str, Any]] | None = None, network: Sequence[Any] = (),
+                 network_note: dict[str, Any] | None = None) -> list[str]:
     """report.html (current language) and report.json (what re-rendering needs) into folder."""
     data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta,
-                       phases=phases)
+                       phases=phases, network=network, network_note=network_note)
     (Path(folder) / "report.json").write_text(json.dumps(data, allow_nan=False,
                                                          ensure_ascii=False),
                                               encoding="utf-8")
@@ -464,8 +492,10 @@ class _Page:
         if d.get("description"):
             parts.append(f"<p class=\"muted\">{_d(d['description'])}</p>")
         parts.append(self.headline())
-        for line in d.get("diagnosis", []):
-            parts.append(f"<div class=\"bad\">{self.sentence(line)}</div>")
+        if d.get("diagnosis"):  # the reasons, once; the solver section links here
+            parts.append("<div id=\"no-plan-reasons\">" + "".join(
+                f"<div class=\"bad\">{self.sentence(line)}</div>" for line in d["diagnosis"])
+                + "</div>")
         res = d.get("result") or {}
         for note in res.get("notes", []):
             parts.append(f"<div class=\"note\">{self.sentence(note)}</div>")
@@ -822,7 +852,7 @@ class _Page:
         rows = []
         for st in (res or {}).get("stages", []):
             rows.append(f"<tr><td class=\"l\">{self.stage(st['objective'])}</td>"
-                        f"<td class=\"l\">{self.word('status', st['status'])}</td>"
+                        f"<td class=\"l\">{self.stage_status(st)}</td>"
                         f"<td>{_e(fmt_number(st['value'], 2))}</td>"
                         f"<td>{_e(fmt_number(st['bound'], 2))}</td>"
                         f"<td>{_e(fmt_number(st['seconds'], 1))}</td>"
@@ -838,12 +868,27 @@ class _Page:
         backend = _d(res["backend"]) if res else "—"
         heads = "".join(f"<th class=\"{'l' if i < 2 else ''}\">{_e(h)}</th>" for i, h in enumerate(
             (_("stage"), _("status"), _("objective"), _("bound"), _("seconds"), _("nodes"))))
+        has_plan = res is not None and "cost" in res
+        if has_plan:
+            why = _e(_("Every figure above is recomputed from the plan by the independent "
+                       "verifier, not read from the solver."))
+        else:  # nothing to recompute: say why there is no plan
+            why = _e(_("No plan was found, so there is nothing to verify."))
+            if self.data.get("diagnosis"):
+                why += (" <a href=\"#no-plan-reasons\">"
+                        + _e(_("The reasons are listed at the top of the report.")) + "</a>")
+        table = (f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                 if rows else "")
         return (f"<section id=\"sec-solver\"><h2>{_e(_('Solver'))}</h2><p>"
                 + _e(_("Backend: {backend}.")).replace("{backend}", backend) + " "
-                + _e(_("Every figure above is recomputed from the plan by the independent "
-                       "verifier, not read from the solver.")) + "</p>"
-                f"<table><thead><tr>{heads}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-                f"<ul>{''.join(info)}</ul></section>")
+                + why + "</p>" + table + f"<ul>{''.join(info)}</ul></section>")
+
+    def stage_status(self, st: dict[str, Any]) -> str:
+        """A stage's status; a tie-break that ends infeasible is the proof that no cheaper
+        plan keeps the optimal objective, and says so."""
+        if st["status"] == "infeasible" and str(st["objective"]).startswith("tie-break"):
+            return _e(_("no plan this cheap keeps the optimum (proved)"))
+        return self.word("status", st["status"])
 
 
 # column titles of the report tables (msgids; CSV names stay as they are)

@@ -89,6 +89,8 @@ class PlanMap:
         out.append(self.basemap(lo, hi))
         out.append(self.boundaries())
         out.append(self.streets())
+        out.append(self.network())
+        out.append(self.links())
         out.append(self.blocks())
         out.append(self.catchments())
         out.append(self.sites())
@@ -172,6 +174,33 @@ class PlanMap:
                        "vector-effect=\"non-scaling-stroke\"/>")
         out.append("</g>")
         return "".join(out)
+
+    def network(self) -> str:
+        """The walking network the distances were measured on (network metric)."""
+        out = ["<g id=\"layer-network\" class=\"network\" fill=\"none\" stroke=\"#7aa6c2\" "
+               "stroke-width=\"1\" stroke-opacity=\"0.8\">"]
+        for line in self.m.get("network", []):
+            xy = np.asarray(line, dtype=float).reshape(-1, 2)
+            if xy.shape[0] < 2:
+                continue
+            pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(self.X(xy[:, 0]), self.Y(xy[:, 1])))
+            out.append(f"<polyline points=\"{pts}\" vector-effect=\"non-scaling-stroke\"/>")
+        out.append("</g>")
+        return "".join(out)
+
+    def links(self) -> str:
+        """Each credited block to the chosen site credited for it (straight lines)."""
+        lk = self.m.get("links") or {"service": [], "block": [], "site": []}
+        b, st = self.m["blocks"], self.m["sites"]
+        bx, by = self.X(b["x"]), self.Y(b["y"])
+        sx, sy = self.X(st["x"]), self.Y(st["y"])
+        out = []
+        for s, i, j in zip(lk["service"], lk["block"], lk["site"]):
+            out.append(f"<line class=\"link svc-{s}\" x1=\"{bx[i]:.1f}\" y1=\"{by[i]:.1f}\" "
+                       f"x2=\"{sx[j]:.1f}\" y2=\"{sy[j]:.1f}\" "
+                       f"stroke=\"{PALETTE[s % len(PALETTE)]}\"/>")
+        return ("<g id=\"layer-links\" stroke-width=\"0.5\" stroke-opacity=\"0.3\">"
+                + "".join(out) + "</g>")
 
     def blocks(self) -> str:
         b = self.m["blocks"]
@@ -336,6 +365,21 @@ class PlanMap:
             out.append("<span><svg class=\"sym\" width=\"22\" height=\"12\"><path d=\"M1,6H21\" "
                        "stroke=\"#bdbdbd\" stroke-width=\"2\"/></svg>"
                        f"{escape(_('street network'))}</span>")
+        if self.m.get("network"):
+            note = self.m.get("network_note") or {}
+            text = _("walking network used for the distances")
+            if note.get("drawn", 0) < note.get("edges", 0):
+                text = _("walking network used for the distances ({drawn} of {edges} edges, "
+                         "the longest)").format(drawn=fmt_number(note["drawn"]),
+                                                edges=fmt_number(note["edges"]))
+            out.append("<span id=\"legend-network\"><svg class=\"sym\" width=\"22\" height=\"12\">"
+                       "<path d=\"M1,6H21\" stroke=\"#7aa6c2\" stroke-width=\"1.4\"/></svg>"
+                       f"{escape(text)}</span>")
+        if (self.m.get("links") or {}).get("block"):
+            out.append("<span id=\"legend-links\"><svg class=\"sym\" width=\"22\" height=\"12\">"
+                       "<path d=\"M1,10L21,2\" stroke=\"#555\" stroke-width=\"1\"/></svg>"
+                       + escape(_("block → the site credited for it (straight line; the walk "
+                                  "follows the network)")) + "</span>")
         if self.p.tiles:
             host = re.sub(r"^[a-z]+://", "", self.p.tiles).split("/")[0] or self.p.tiles
             out.append("<span>" + escape(_("basemap: {source}")).replace("{source}", as_data(host))

@@ -78,8 +78,10 @@ class TravelCosts:
         return i, j, c[i, j]
 
     def public_info(self) -> dict[str, Any]:
-        """``info`` without the per-point arrays (for summaries and ``siting validate``)."""
-        return {k: v for k, v in self.info.items() if not k.startswith("snap_") or k == "snap_m"}
+        """``info`` without the per-point arrays and the map's network lines (for summaries
+        and ``siting validate``)."""
+        return {k: v for k, v in self.info.items()
+                if (not k.startswith("snap_") or k == "snap_m") and k != "network_lines"}
 
 
 def xy(gdf: Any) -> np.ndarray:
@@ -150,7 +152,7 @@ def _network_costs(distance: Distance, demand: Any, sites: Any, crs: Any,
     advance: Callable[[int, int], None] = progress.advance
     costs, info, lines = network_travel_costs(
         spec, xy(demand.to_crs(metric_crs)), xy(sites.to_crs(metric_crs)), metric_crs,
-        request.cutoff, request.demand_ids, request.site_ids, advance)
+        request.cutoff, request.demand_ids, request.site_ids, advance, lines_crs=crs)
     for line in lines:
         progress.note(line)
     return costs, info

@@ -35,7 +35,7 @@ def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_di
             geographic = bool(layers.crs is not None and layers.crs.is_geographic)
             with atomic_dir(Path(out_dir)) as tmp:
                 written = _write_folder(tmp, frames, summary, layers.scenario.name, what,
-                                        geographic)
+                                        geographic, prepared.costs.info)
                 if what.gpkg:
                     from .tables import gpkg_layers
 
@@ -52,7 +52,8 @@ def write_outputs(prepared: Any, result: Result, summary: dict[str, Any], out_di
 
 
 def _write_folder(tmp: Path, frames: dict[str, Any], summary: dict[str, Any], title: str,
-                  what: Any, geographic: bool) -> list[str]:
+                  what: Any, geographic: bool, cost_info: dict[str, Any] | None = None,
+                  ) -> list[str]:
     names = ["summary.json"]
     (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
     if what.csv:
@@ -70,7 +71,9 @@ def _write_folder(tmp: Path, frames: dict[str, Any], summary: dict[str, Any], ti
     if what.html:
         from .html import write_map
 
-        write_map(tmp / "map.html", frames, summary, title, geographic)
+        info = cost_info or {}
+        write_map(tmp / "map.html", frames, summary, title, geographic,
+                  network=info.get("network_lines", ()), network_note=info.get("network_map"))
         names.append("map.html")
     if what.png:
         from .figures import write_figures

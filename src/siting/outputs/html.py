@@ -26,13 +26,29 @@ FONT_STACK = ('system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Source Han
 _RAMP = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 
 
+#: the colour scale spans these percentiles of the finite values (robust to outliers)
+CLIP_PERCENTILES = (2.0, 98.0)
+
+
+def scale_range(values: np.ndarray) -> tuple[float, float] | None:
+    """(low, high) of the colour scale: the 2nd and 98th percentiles of the finite values
+    (one far-away point does not wash the map out); None when no value is finite."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return None
+    lo, hi = np.percentile(v, CLIP_PERCENTILES)
+    return float(lo), float(hi)
+
+
 def _ramp(values: np.ndarray) -> list[str]:
     ok = np.isfinite(values)
     out = ["#9e9e9e"] * len(values)
-    if not ok.any():
+    rng = scale_range(values)
+    if rng is None:
         return out
-    lo, hi = float(values[ok].min()), float(values[ok].max())
-    t = np.zeros(len(values)) if hi <= lo else (values - lo) / (hi - lo)
+    lo, hi = rng
+    t = np.zeros(len(values)) if hi <= lo else np.clip((values - lo) / (hi - lo), 0.0, 1.0)
     for k in np.flatnonzero(ok):
         out[k] = _RAMP[min(int(t[k] * (len(_RAMP) - 1) + 0.5), len(_RAMP) - 1)]
     return out
@@ -63,20 +79,29 @@ def _features(gdf: Any, props: list[str], extra: dict[str, list[Any]] | None = N
     return {"type": "FeatureCollection", "features": feats}
 
 
-def map_data(frames: dict[str, Any], summary: dict[str, Any], geographic: bool) -> dict[str, Any]:
+def map_data(frames: dict[str, Any], summary: dict[str, Any], geographic: bool,
+             network: Any = (), network_note: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page's data: sites, demand (coloured by travel cost, the scale clipped at the
+    2nd/98th percentile), assignments and, for network distances, the walking network."""
+    from ..geo.netcosts import lines_near
+
     demand = frames["demand"]
     colors = _ramp(demand["travel_cost"].to_numpy(dtype=float))
     colors = [c if cov else "#9e9e9e" for c, cov in zip(colors, demand["covered"].to_numpy())]
     cost = demand["travel_cost"].to_numpy(dtype=float)
-    finite = cost[np.isfinite(cost)]
+    rng = scale_range(cost)
+    pts = np.vstack([np.column_stack([f.geometry.x.to_numpy(), f.geometry.y.to_numpy()])
+                     for f in (frames["demand"], frames["sites"])])
+    margin = 0.003 if geographic else 300.0  # about 300 m around the points
     return {
         "meta": {"geographic": geographic, "crs": summary.get("crs", ""),
                  "status": summary.get("status"), "objective": summary.get("objective"),
                  "problem": summary.get("problem", {}).get("kind"),
                  "units": summary.get("distance", {}).get("units", ""),
-                 "cost_min": float(finite.min()) if finite.size else None,
-                 "cost_max": float(finite.max()) if finite.size else None,
-                 "ramp": _RAMP},
+                 "cost_min": rng[0] if rng else None,
+                 "cost_max": rng[1] if rng else None,
+                 "ramp": _RAMP, "network_note": dict(network_note or {})},
+        "network": lines_near(network, pts, margin),
         "sites": _features(frames["sites"], ["site_id", "open", "required", "load",
                                              "utilization"]),
         "demand": _features(demand, ["demand_id", "weight", "assigned_site", "travel_cost",
@@ -100,9 +125,11 @@ _JS_TEXT = [N_("problem"), N_("status"), N_("objective"), N_("open sites"), N_("
 
 
 def write_map(path: Path, frames: dict[str, Any], summary: dict[str, Any], title: str,
-              geographic: bool) -> None:
-    """map.html in the current language (:mod:`siting.i18n`)."""
-    data = map_data(frames, summary, geographic)
+              geographic: bool, network: Any = (),
+              network_note: dict[str, Any] | None = None) -> None:
+    """map.html in the current language (:mod:`siting.i18n`); ``network``: the walking
+    network's lines in the layers' CRS (network distances), drawn as its own layer."""
+    data = map_data(frames, summary, geographic, network, network_note)
     data["meta"]["lang"] = HTML_LANG[current()]
     data["meta"]["units_text"] = pgettext("unit", str(data["meta"].get("units") or ""))
     data["text"] = {k: _(k) for k in _JS_TEXT}
@@ -128,7 +155,8 @@ _PAGE_TEXT = {
     "__T_CLOSED__": N_("closed site"), "__T_UNCOVERED__": N_("demand not covered / unassigned"),
     "__T_HELP__": N_("Scroll to zoom, drag to pan, hover for details."),
     "__T_PRINT__": N_("print"), "__T_N__": N_("N"), "__T_TRAVEL__": N_("travel cost"),
-    "__T_RESET__": N_("reset view"),
+    "__T_RESET__": N_("reset view"), "__T_NETWORK__": N_("walking network used"),
+    "__T_CLIP__": N_("colour scale clipped at the 2nd and 98th percentiles"),
 }
 
 
@@ -145,6 +173,7 @@ html,body{margin:0;height:100%;font:13px __FONTS__;color:#222}
 dd{overflow-wrap:anywhere}
 #map{flex:1;position:relative;background:#f7f7f5}
 svg{width:100%;height:100%;cursor:grab;display:block}
+.network{fill:none;stroke:#7aa6c2;stroke-width:1;stroke-opacity:.8;vector-effect:non-scaling-stroke}
 .assignment{stroke:#555;stroke-opacity:.35;vector-effect:non-scaling-stroke}
 .demand{stroke:#333;stroke-width:.5;vector-effect:non-scaling-stroke}
 .site{stroke:#000;vector-effect:non-scaling-stroke}
@@ -169,6 +198,7 @@ button{font:inherit;margin:2px 4px 2px 0}
 </style></head>
 <body><div id="wrap"><div id="side"><h1>__TITLE__</h1><dl id="facts"></dl>
 <div><b>__T_LAYERS__</b>
+<label id="network-toggle" hidden><input type="checkbox" data-layer="network" checked> __T_NETWORK__</label>
 <label><input type="checkbox" data-layer="assignments" checked> __T_ASSIGN__</label>
 <label><input type="checkbox" data-layer="demand" checked> __T_DEMAND__</label>
 <label><input type="checkbox" data-layer="sites" checked> __T_SITES__</label></div>
@@ -176,6 +206,7 @@ button{font:inherit;margin:2px 4px 2px 0}
 <div><span style="background:#d62728;border:1px solid #000"></span>__T_OPEN__</div>
 <div><span style="background:#fff;border:1px solid #888"></span>__T_CLOSED__</div>
 <div><span style="background:#9e9e9e"></span>__T_UNCOVERED__</div>
+<div id="legend-network" hidden><span style="background:#7aa6c2;height:2px"></span>__T_NETWORK__</div>
 <div id="ramp"></div></div>
 <p class="help" style="color:#666">__T_HELP__</p>
 <button type="button" id="reset">__T_RESET__</button><button type="button" id="print">__T_PRINT__</button></div>
@@ -210,7 +241,9 @@ function setVB(){svg.setAttribute("viewBox",vb.join(" "));scalebar();}
 setVB();window.addEventListener("resize",scalebar);
 var r=span/250;
 var groups={};
-["assignments","demand","sites"].forEach(function(k){groups[k]=el("g",{id:"layer-"+k},svg);});
+["network","assignments","demand","sites"].forEach(function(k){groups[k]=el("g",{id:"layer-"+k},svg);});
+(D.network||[]).forEach(function(l){el("polyline",{"class":"network",points:l.map(function(c){var p=P(c);return p[0]+","+p[1];}).join(" ")},groups.network);});
+if((D.network||[]).length){document.getElementById("network-toggle").hidden=false;document.getElementById("legend-network").hidden=false;}
 function hover(node,lines){node.addEventListener("mousemove",function(ev){tip.textContent=lines.join("\\n");tip.style.display="block";var b=document.getElementById("map").getBoundingClientRect();tip.style.left=(ev.clientX-b.left+12)+"px";tip.style.top=(ev.clientY-b.top+12)+"px";});node.addEventListener("mouseleave",function(){tip.style.display="none";});var tt=el("title",{},node);tt.textContent=lines.join("\\n");}
 D.assignments.features.forEach(function(f){var a=P(f.geometry.coordinates[0]),b=P(f.geometry.coordinates[1]);el("line",{"class":"assignment",x1:a[0],y1:a[1],x2:b[0],y2:b[1]},groups.assignments);});
 D.demand.features.forEach(function(f){var p=P(f.geometry.coordinates),q=f.properties;var c=el("circle",{"class":"demand "+(q.covered?"covered":"uncovered"),cx:p[0],cy:p[1],r:r,fill:q.color},groups.demand);
@@ -223,7 +256,7 @@ var facts=document.getElementById("facts");
 var nopen=D.sites.features.filter(function(f){return f.properties.open;}).length;
 [[t("problem"),T["problem:"+D.meta.problem]||D.meta.problem],[t("status"),T["status:"+D.meta.status]||D.meta.status],[t("objective"),D.meta.objective],[t("open sites"),t("{open} of {total}").replace("{open}",fmt(nopen)).replace("{total}",fmt(D.sites.features.length))],[t("demand points"),D.demand.features.length],[t("CRS"),D.meta.crs]].forEach(function(kv){var dt=document.createElement("dt");dt.textContent=kv[0];var dd=document.createElement("dd");dd.textContent=fmt(kv[1]);facts.appendChild(dt);facts.appendChild(dd);});
 var ramp=document.getElementById("ramp");
-if(D.meta.cost_min!==null){var h=document.createElement("div");h.textContent="__T_TRAVEL__ ("+D.meta.units_text+")";ramp.appendChild(h);D.meta.ramp.forEach(function(c,i){var d=document.createElement("div"),sw=document.createElement("span");sw.style.background=c;d.appendChild(sw);var v=D.meta.cost_min+(D.meta.cost_max-D.meta.cost_min)*i/(D.meta.ramp.length-1);d.appendChild(document.createTextNode("≈ "+fmt(v)));ramp.appendChild(d);});}
+if(D.meta.cost_min!==null){var h=document.createElement("div");h.textContent="__T_TRAVEL__ ("+D.meta.units_text+")";ramp.appendChild(h);D.meta.ramp.forEach(function(c,i){var d=document.createElement("div"),sw=document.createElement("span");sw.style.background=c;d.appendChild(sw);var v=D.meta.cost_min+(D.meta.cost_max-D.meta.cost_min)*i/(D.meta.ramp.length-1);d.appendChild(document.createTextNode((i===0?"≤ ":i===D.meta.ramp.length-1?"≥ ":"≈ ")+fmt(v)));ramp.appendChild(d);});var note=document.createElement("div");note.style.color="#666";note.textContent="__T_CLIP__";ramp.appendChild(note);}
 document.querySelectorAll("input[data-layer]").forEach(function(cb){cb.addEventListener("change",function(){groups[cb.getAttribute("data-layer")].style.display=cb.checked?"":"none";});});
 svg.addEventListener("wheel",function(ev){ev.preventDefault();var b=svg.getBoundingClientRect();var f=ev.deltaY>0?1.2:1/1.2;var s=Math.max(vb[2]/b.width,vb[3]/b.height);var cx=vb[0]+vb[2]/2+(ev.clientX-b.left-b.width/2)*s,cy=vb[1]+vb[3]/2+(ev.clientY-b.top-b.height/2)*s;vb=[cx-(cx-vb[0])*f,cy-(cy-vb[1])*f,vb[2]*f,vb[3]*f];setVB();},{passive:false});
 var drag=null;svg.addEventListener("mousedown",function(ev){drag=[ev.clientX,ev.clientY];svg.style.cursor="grabbing";});
