@@ -74,7 +74,10 @@ def test_data_is_json_and_renders_in_both_languages(solved) -> None:  # type: ig
     assert '<html lang="zh-CN">' in zh and '<html lang="en">' in en
     assert "选定站点" in zh and "Selected sites" in en
     assert "t&lt;b&gt;" in zh and "t<b>" not in zh
-    assert data["sites"]["columns"][-1] == "total_cost"
+    cols = data["sites"]["columns"]  # costs, then the operating view (users per service point)
+    assert "total_cost" in cols
+    assert all(c.startswith(("users_", "threshold_", "utilisation_", "deficit_", "annual_"))
+               for c in cols[cols.index("total_cost") + 1:])
 
 
 def test_links_join_each_credited_block_to_its_nearest_hosting_site(solved) -> None:  # type: ignore[no-untyped-def]

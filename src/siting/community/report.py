@@ -579,7 +579,11 @@ class _Page:
         if m:
             return _("tier {k}: within {r} m").format(k=m.group(1), r=fmt_number(int(m.group(2))))
         for prefix, msg in (("existing_", _("existing modules: {service}")),
-                            ("new_", _("new modules: {service}"))):
+                            ("new_", _("new modules: {service}")),
+                            ("users_", _("users: {service}")),
+                            ("threshold_", _("viability threshold: {service}")),
+                            ("utilisation_", _("utilisation: {service}")),
+                            ("deficit_", _("annual deficit: {service}"))):
             if col.startswith(prefix) and col[len(prefix):] in self.names:
                 return msg.format(service=self.service_plain(col[len(prefix):]))
         title = gettext(_COLUMNS.get(col, col))
@@ -898,6 +902,7 @@ _COLUMNS: dict[str, str] = {
     "new_area_m2": N_("floor area used (m²)"), "service_area_m2": N_("service area (m²)"),
     "opening_cost": N_("opening cost"), "module_cost": N_("module cost"),
     "total_cost": N_("total cost"), "population": N_("population"),
+    "annual_deficit": N_("annual operating deficit"), "annual_subsidy": N_("annual subsidy"),
     "not_covered": N_("not covered"), "credited": N_("credited persons"),
     "credited_share": N_("credited share"), "rule": N_("rule"),
 }
