@@ -87,27 +87,69 @@ def test_time_limit_ends_near_the_limit_with_a_bound(kind, formulation):
     _check_honest(res)
 
 
+_CHILD = """
+import _thread, json, sys, threading, time
+import siting
+from siting.options import SolveOptions
+from tests.test_time_limits import PARAMS, _check_honest, _instance
+
+kind, formulation, after = sys.argv[1], sys.argv[2], float(sys.argv[3])
+inst = _instance(kind)
+timer = threading.Timer(after, _thread.interrupt_main)  # what Ctrl-C does
+t0 = time.perf_counter()
+timer.start()
+try:
+    res = siting.solve(inst, kind, formulation=formulation,
+                       options=SolveOptions(time_limit=60), **PARAMS[kind])
+except KeyboardInterrupt:
+    res = None  # stopped outside a solver call: the CLI exits 130 here
+finally:
+    timer.cancel()
+wall = time.perf_counter() - t0
+out = {"wall": wall, "result": res is not None}
+if res is not None:
+    out["termination"] = res.termination.value
+    out["summary"] = res.summary()
+    try:
+        _check_honest(res)
+        out["honest"] = ""
+    except AssertionError as exc:
+        out["honest"] = str(exc) or "dishonest result"
+print("RESULT " + json.dumps(out), flush=True)
+import os
+os._exit(0)  # a solve left running in highspy's thread must not hold the exit
+"""
+
+
 @pytest.mark.parametrize("kind,formulation", [
     pytest.param(k, f, marks=pytest.mark.xfail(reason="HiGHS phase ignores the cancel",
                                                strict=False)) if (k, f) in SLOW_CANCEL
     else (k, f) for k, f in CASES])
 def test_ctrl_c_ends_the_run_promptly(kind, formulation):
-    inst = _instance(kind)
+    # each case in its own process: a HiGHS solve that ignores the cancel keeps running in
+    # highspy's thread and would hold its lock over every later solve of the test process
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
     after = 1.0
-    timer = threading.Timer(after, _thread.interrupt_main)  # what Ctrl-C does
-    t0 = time.perf_counter()
-    timer.start()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
     try:
-        res = siting.solve(inst, kind, formulation=formulation,
-                           options=SolveOptions(time_limit=60), **PARAMS[kind])
-    except KeyboardInterrupt:
-        res = None  # stopped outside a solver call: the CLI exits 130 here
-    finally:
-        timer.cancel()
-    wall = time.perf_counter() - t0
-    if res is not None and wall < after:
+        proc = subprocess.run([sys.executable, "-c", _CHILD, kind, formulation, str(after)],
+                              cwd=root, env=env, capture_output=True, text=True,
+                              timeout=after + SLACK + 60)  # build + import time included
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{kind}/{formulation}: still running {after + SLACK + 60:.0f}s after start")
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = json.loads(line[len("RESULT "):])
+    wall = out["wall"]
+    if out["result"] and wall < after:
         pytest.skip(f"{kind}/{formulation} finished before the interrupt")
     assert wall <= after + SLACK, f"{kind}/{formulation}: stopped {wall - after:.1f}s late"
-    if res is not None:
-        assert res.termination is Termination.INTERRUPTED, res.summary()
-        _check_honest(res)
+    if out["result"]:
+        assert out["termination"] == "interrupted", out["summary"]
+        assert not out["honest"], out["honest"]
