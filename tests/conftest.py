@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +34,15 @@ def read_optima(folder: Path) -> dict[str, float]:
 
     with open(folder / "optima.csv", newline="") as fh:
         return {row["instance"]: float(row["objective"]) for row in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium (a Playwright ``Browser``) for every browser test of the session:
+    Playwright's sync API runs one driver per process, so tests/browser and tests/serve share
+    it instead of each opening their own."""
+    from siting.outputs.pdf import browser as open_browser
+
+    with open_browser() as b:
+        yield b
+

@@ -101,9 +101,7 @@ def run_en(district: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(request: pytest.FixtureRequest) -> Any:
+    """The session's one Chromium (tests/conftest.py), once playwright is known to be here."""
     need_browser()
-    from siting.outputs.pdf import browser as open_browser
-
-    with open_browser() as b:
-        yield b
+    return request.getfixturevalue("chromium")

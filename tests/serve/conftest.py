@@ -66,17 +66,15 @@ def stop_server(server: Server) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser(request: pytest.FixtureRequest) -> object:
+    """The session's one Chromium (tests/conftest.py: Playwright's sync API is one per
+    process, so tests/browser and tests/serve share it)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail("chromium is missing under CI (.ci/run installs it with apt)")
         pytest.skip("chromium not installed at /usr/bin/chromium")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
+    pytest.importorskip("playwright.sync_api")
+    return request.getfixturevalue("chromium")
 
 
 @pytest.fixture
