@@ -78,7 +78,10 @@ def test_a_time_limit_ends_every_later_stage_and_the_notes_agree() -> None:
 def test_ctrl_c_stops_every_stage_and_exits_130(tmp_path: Path) -> None:
     out = tmp_path / "o"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "siting", "solve", str(DEMO / "scenario.toml"),
+    # the demo itself now proves in seconds; every catalogue service with viability runs for
+    # minutes, so the signal meets a running stage
+    long_run = DEMO / "scenario_viability_full.toml"
+    proc = subprocess.Popen([sys.executable, "-m", "siting", "solve", str(long_run),
                              "--out", str(out), "--verbose"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     assert proc.stderr is not None

@@ -93,3 +93,28 @@ def test_time_limited_orlib_pmedian_reports_a_bound(shared_instances):
         assert res.bound is not None and math.isfinite(res.bound), res.summary()
         assert 0 < res.bound <= res.objective
         assert res.gap is not None and res.gap < 1.0, res.summary()  # main: 1 (bound 0)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_p_dispersion_bound_is_never_below_the_optimum(seed: int) -> None:
+    from itertools import combinations
+
+    import numpy as np
+
+    from siting.formulations.bounds import instance_bound
+    from siting.instance import Instance
+    from siting.problems import PDispersion
+
+    rng = np.random.default_rng(seed)
+    n, p = 9, 3 + seed % 3
+    xy = rng.integers(0, 100, size=(n, 2)).astype(float)
+    d = np.floor(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    ids = np.array([f"s{k}" for k in range(n)])
+    forbidden = np.zeros(n, bool)
+    forbidden[seed % n] = seed % 2 == 1
+    inst = Instance(cost=d, weight=np.ones(n), demand_ids=ids, site_ids=ids, forbidden=forbidden)
+    allowed = np.flatnonzero(~forbidden)
+    best = max(min(d[a, b] for a, b in combinations(S, 2))
+               for S in combinations(allowed, p))
+    bound = instance_bound(inst, PDispersion(p=p))
+    assert bound is not None and bound >= best - 1e-9, (bound, best)

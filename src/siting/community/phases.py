@@ -30,7 +30,7 @@ from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
 from .formulation import CommunityModel, build_model
 from .instance import CommunityInstance
-from .solve import LEX_REL_TOL, CommunityResult, Stage, decode, solve
+from .solve import LEX_REL_TOL, CommunityResult, Stage, TieBreak, decode, solve
 from .spec import CommunityProblem
 from .verify import TOL, Check, Plan, verify
 
@@ -371,7 +371,7 @@ class PhasedResult:
     backend: str
     build_seconds: float
     solve_seconds: float
-    tie_break: str = "n/a"
+    tie_break: TieBreak = "n/a"
     termination: Termination = Termination.OPTIMAL
     notes: tuple[str, ...] = ()
 
@@ -420,8 +420,8 @@ def solve_phased(inst: CommunityInstance, problem: CommunityProblem, *,
     assert sol1.x is not None
     plans, check = _decode_check(model, pinst, sol1.x, "stage 1")
     primary = check.objective(problem)
-    tb = "n/a" if problem.objective == "cost" else ("skipped" if not tie_break else "")
-    if tb == "":
+    tb: TieBreak = "n/a" if problem.objective == "cost" else "skipped"
+    if problem.objective != "cost" and tie_break:
         # cheapest among optimal plans: ask for a plan with the primary value costing one
         # cost step less; 'infeasible' proves the current plan cheapest
         floor_value = min(primary, sol1.objective if sol1.objective is not None else primary)

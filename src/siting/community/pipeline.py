@@ -259,8 +259,11 @@ def summary_text(inst: CommunityInstance, problem: CommunityProblem,
     objective = pgettext("objective", problem.objective)
     if result is None or not result.has_solution:
         status = "infeasible" if result is None else result.status.value
+        stopped = "" if result is None else {
+            "interrupted": "; " + _("interrupted"),
+            "time_limit": "; " + _("time limit reached")}.get(result.termination.value, "")
         lines.append(_("community ({objective}): {status}").format(
-            objective=objective, status=pgettext("status", status)))
+            objective=objective, status=pgettext("status", status)) + stopped)
         lines += [f"  - {_(r)}" for r in reasons]
         return "\n".join(lines)
     c = result.check

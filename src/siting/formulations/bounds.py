@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..instance import Instance
-from ..problems import CFLP, LSCP, MCLP, UFL, PCenter, PMedian, Problem
+from ..problems import CFLP, LSCP, MCLP, UFL, PCenter, PDispersion, PMedian, Problem
 from ..solution import Status, Termination, relative_gap
 
 if TYPE_CHECKING:
@@ -45,12 +45,14 @@ MIN_LAGRANGE_SECONDS = 0.05
 
 
 def sense(problem: Problem) -> str:
-    return "max" if isinstance(problem, MCLP) else "min"
+    return "max" if isinstance(problem, (MCLP, PDispersion)) else "min"
 
 
 def instance_bound(instance: Instance, problem: Problem, seconds: float = BOUND_SECONDS
                    ) -> float | None:
     """A valid bound on the optimum of ``problem`` (lower for min, upper for max), or None."""
+    if isinstance(problem, PDispersion):
+        return _pdispersion(instance, problem)
     i, j, d = instance.pairs()
     allowed = ~instance.forbidden  # type: ignore[operator]
     ok = allowed[j]
@@ -67,6 +69,27 @@ def instance_bound(instance: Instance, problem: Problem, seconds: float = BOUND_
     if isinstance(problem, (UFL, CFLP)):
         return _ufl(instance, i, j, d, w, seconds)
     return None  # pragma: no cover - exhaustive over Problem
+
+
+def _pdispersion(instance: Instance, problem: PDispersion) -> float | None:
+    """Upper bound on the smallest distance among p open sites. The nearest of the p − 1 other
+    open sites of a set holding site i is at most u_i, the distance from i to its
+    (n − p + 1)-th nearest other allowed site (n allowed sites: at worst the others are the
+    farthest ones), so the set's smallest distance is ≤ min over the set of u_i ≤ the p-th
+    largest u_i."""
+    p = problem.p
+    allowed = np.flatnonzero(~instance.forbidden)
+    if allowed.size < p or p < 2:
+        return None
+    D = instance.dense_cost()[np.ix_(allowed, allowed)].astype(float)
+    np.fill_diagonal(D, np.inf)  # self last: the n − 1 others come first when sorted
+    D = np.where(np.isfinite(D), D, np.inf)
+    k = allowed.size - p  # 0-based position of the (n − p + 1)-th nearest other site
+    u = np.partition(D, k, axis=1)[:, k]
+    u = u[np.isfinite(u)]
+    if u.size < p:
+        return None
+    return float(np.partition(u, u.size - p)[u.size - p])  # the p-th largest
 
 
 def combine(problem: Problem, solver_bound: float | None, own: float | None) -> float | None:
