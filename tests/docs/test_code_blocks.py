@@ -178,7 +178,9 @@ def test_shell_block_runs(block: Block, sandbox: Path, monkeypatch: pytest.Monke
         if any(text in cmd for text, _ in block.skip_only):
             continue
         argv = _argv(cmd)
-        if argv[1:3] == ["-m", "siting"]:  # in this process: no interpreter start-up per line
+        # in this process (no interpreter start-up per line), except a PDF: Playwright's sync
+        # API runs one driver per process and the browser tests' Chromium may be open here
+        if argv[1:3] == ["-m", "siting"] and "--pdf" not in argv:
             code, err = _in_process(argv[3:], sandbox, monkeypatch, capsys)
         else:
             res = subprocess.run(argv, cwd=sandbox, env=_env(), capture_output=True, text=True,
