@@ -91,3 +91,21 @@ def test_signal_leaves_no_partial_output_folder(tmp_path, signum):
     if out.exists():  # written whole, marked interrupted
         summary = json.loads((out / "summary.json").read_text())
         assert summary["termination"] == "interrupted"
+
+
+def test_interrupts_held_records_ctrl_c_and_restores_the_handler():
+    import _thread
+
+    from siting.signals import interrupts_held
+
+    before = signal.getsignal(signal.SIGINT)
+    with interrupts_held() as held:
+        _thread.interrupt_main()  # what Ctrl-C does
+        for _ in range(1000):  # the handler runs between bytecodes
+            pass
+        assert held == [signal.SIGINT]
+    assert signal.getsignal(signal.SIGINT) is before
+    with pytest.raises(KeyboardInterrupt):  # outside, Ctrl-C raises again
+        _thread.interrupt_main()
+        for _ in range(1000):
+            pass

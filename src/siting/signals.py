@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 #: exit code for a run stopped by Ctrl-C
 EXIT_SIGINT = 128 + signal.SIGINT
@@ -58,3 +59,37 @@ def terminated() -> bool:
 def exit_code(default: int) -> int:
     """``default`` for a finished run; the signal's exit code if SIGTERM stopped it."""
     return EXIT_SIGTERM if terminated() else default
+
+
+@contextmanager
+def interrupts_held() -> Iterator[list[int]]:
+    """While active (main thread only), a signal whose handler raises ``KeyboardInterrupt``
+    (Ctrl-C; SIGTERM under :func:`handle_termination`) is recorded in the yielded list instead
+    of raised: for the few statements that must not be cut in half, such as starting a solver
+    thread (cut there, the thread runs on unwatched and holds the solver's locks). The
+    handler itself still runs, so its bookkeeping (the exit code) is kept; the caller looks at
+    the list and cancels what it started."""
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held  # signals are delivered to the main thread only
+        return
+    previous: dict[int, Any] = {}
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        handler = previous.get(signum)
+        try:
+            if callable(handler):
+                handler(signum, frame)
+        except KeyboardInterrupt:
+            held.append(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if callable(handler):  # SIG_DFL / SIG_IGN never reach Python: leave them be
+            previous[signum] = handler
+            signal.signal(signum, hold)
+    try:
+        yield held
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

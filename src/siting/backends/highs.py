@@ -13,6 +13,7 @@ import numpy as np
 
 from ..milp import MilpProblem
 from ..options import SolveOptions
+from ..signals import interrupts_held
 from ..solution import MilpSolution, Status, Termination
 from .base import Backend, assemble, effective_abs_gap, usable_start
 
@@ -118,17 +119,19 @@ class HighsBackend(Backend):
         h.HandleKeyboardInterrupt = True
         watchdog = _cancel_after(h, options.time_limit)
         try:
-            _run_cancellable(h)
+            interrupted = _run_cancellable(h)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
         seconds = time.perf_counter() - t0
         return self._collect(h, problem, options, seconds, mip=bool(int_cols.size), start=start,
-                             notes=notes, timed_out=watchdog is not None and watchdog.fired)
+                             notes=notes, timed_out=watchdog is not None and watchdog.fired,
+                             interrupted=interrupted)
 
     def _collect(self, h, problem: MilpProblem, options: SolveOptions, seconds: float,
                  mip: bool, start: np.ndarray | None, notes: tuple[str, ...] = (),
-                 timed_out: bool = False) -> MilpSolution:  # type: ignore[no-untyped-def]
+                 timed_out: bool = False,
+                 interrupted: bool = False) -> MilpSolution:  # type: ignore[no-untyped-def]
         import highspy
 
         ms = h.getModelStatus()
@@ -167,6 +170,11 @@ class HighsBackend(Backend):
         else:
             bound = problem.objective_value(x) if (termination is Termination.OPTIMAL
                                                    and x is not None) else None
+        if interrupted and termination in (Termination.OPTIMAL, Termination.TIME_LIMIT,
+                                           Termination.ITERATION_LIMIT):
+            # Ctrl-C came as HiGHS finished: the answer stands (its bound says what is proven)
+            # but the run must stop here, as after any interrupt
+            termination = Termination.INTERRUPTED
         sol = assemble(self, problem, options, termination=termination, x=x, bound=bound,
                        seconds=seconds, nodes=int(info.mip_node_count) if mip else 0,
                        native=h.modelStatusToString(ms), start=usable_start(problem, start),
@@ -199,7 +207,7 @@ def _presolve_overruns(problem: MilpProblem, options: SolveOptions,
     return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > PRESOLVE_SHARE * options.time_limit
 
 
-def _run_cancellable(h) -> None:  # type: ignore[no-untyped-def]
+def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]
     """Run the solve in highspy's thread; Ctrl-C or SIGTERM (both KeyboardInterrupt here)
     cancel it and we wait for HiGHS to hand back its incumbent. (highspy's own joinSolve
     prints "Waiting for HiGHS to finish" and exits the process on the 5th Ctrl-C.)
@@ -207,16 +215,20 @@ def _run_cancellable(h) -> None:  # type: ignore[no-untyped-def]
     A solve is never abandoned: highspy guards "solver running" with class-level locks, so
     a HiGHS thread left behind would block every later solve in the process, and one still
     running at exit aborts it. Phases that ignore the cancel are kept short instead
-    (:func:`_presolve_overruns`)."""
-    h.startSolve()
-    while True:
-        try:
+    (:func:`_presolve_overruns`). Returns whether an interrupt arrived."""
+    # Interrupts are held, not raised, for the whole solve: one landing inside highspy's
+    # startSolve or wait (highspy 1.16) leaves its class-level lock taken or its thread
+    # unwatched, and the next solve of the process then waits forever.
+    with interrupts_held() as held:
+        h.startSolve()
+        cancelled = False
+        while True:
             done, _ = h.wait(0.1)
-        except KeyboardInterrupt:
-            h.cancelSolve()
-            continue
-        if done:
-            return
+            if done:
+                return bool(held)
+            if held and not cancelled:
+                h.cancelSolve()
+                cancelled = True
 
 
 class _Watchdog:
