@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from siting.cli import main
-from siting.community.demo import generate, write
+from siting.testing.district import small, write_folder
 
 SCENARIO = """
 name = "small"
@@ -71,10 +71,8 @@ def need_tool(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    d = generate(5, width=2400, height=1800, n_blocks=220, n_sites=45, cols=3, rows=2)
-    write(d, str(folder / "d.gpkg"))
-    return folder
+    return write_folder(tmp_path_factory.mktemp("district"),
+                        small(5, width=2400, height=1800, n_blocks=220, n_sites=45, cols=3))
 
 
 def solve_case(folder: Path, lang: str, *, layer: bool = True, name: str | None = None) -> Path:

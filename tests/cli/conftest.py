@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from siting.community.demo import generate, write
+from siting.testing.district import write_folder
 
 SCENARIO = """
 name = "tiny"
@@ -34,10 +34,7 @@ time_limit = 20
 
 @pytest.fixture(scope="session")
 def district_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    d = generate(3, width=2000, height=1500, n_blocks=160, n_sites=40, cols=2, rows=2)
-    write(d, str(folder / "d.gpkg"))
-    return folder
+    return write_folder(tmp_path_factory.mktemp("district"))
 
 
 def scenario(folder: Path, name: str = "s", *, space: float = 0, extra: str = "") -> Path:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
-from siting.testing.district import generate, write
+from siting.testing.district import small, write_folder
 
 SCENARIO = """
 name = "tiny-phased"
@@ -52,10 +52,7 @@ targets = { elderly_care = { overall = 0.05 } }
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    d = generate(3, width=2000, height=1500, n_blocks=120, n_sites=25, cols=2, rows=2)
-    write(d, str(folder / "d.gpkg"))
-    return folder
+    return write_folder(tmp_path_factory.mktemp("district"), small(n_blocks=120, n_sites=25))
 
 
 def _run(folder: Path, name: str, phases: str, budget: str = "", carry: str = "false") -> Path:

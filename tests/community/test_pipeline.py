@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
-from siting.testing.district import generate, write
+from siting.testing.district import small, write_folder
 
 SCENARIO = """
 name = "tiny"
@@ -44,11 +44,9 @@ new_site_min_core = 2
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("district")
-    d = generate(3, width=2000, height=1500, n_blocks=160, n_sites=40, cols=2, rows=2)
+    d = small()
     d.sites.loc[0, "name"] = "<b>Shop & Co</b>"
-    write(d, str(folder / "d.gpkg"))
-    return folder
+    return write_folder(tmp_path_factory.mktemp("district"), d)
 
 
 def _scenario(folder: Path, objective: str = "coverage", budget: str = "budget = 6_000_000",

@@ -106,14 +106,13 @@ def commands(text: str) -> list[str]:
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A working folder laid out like the repository, with small data."""
-    from siting.community.demo import generate, write
+    from siting.testing.district import small, write
 
     box = tmp_path_factory.mktemp("docs")
     demo = box / "instances" / "demo_district"
     demo.mkdir(parents=True)
     shutil.copy(ROOT / "instances" / "demo_district" / "scenario.toml", demo / "scenario.toml")
-    write(generate(3, width=2000, height=1500, n_blocks=160, n_sites=40, cols=2, rows=2),
-          str(demo / "demo_district.gpkg"))
+    write(small(), str(demo / "demo_district.gpkg"))
     shutil.copytree(ROOT / "instances" / "toy", box / "instances" / "toy")
     shutil.copytree(ROOT / "instances" / "helsinki", box / "instances" / "helsinki")
     (box / "models").symlink_to(ROOT / "models")

@@ -13,6 +13,7 @@ Nothing here is real data: the numbers are plausible orders of magnitude only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -181,3 +182,18 @@ def write(district: DemoDistrict, path: str) -> None:
     for name, layer in (("blocks", blocks), ("sites", sites), ("streets", streets),
                         ("communities", communities)):
         layer.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def small(seed: int = 3, *, width: float = 2000.0, height: float = 1500.0, n_blocks: int = 160,
+          n_sites: int = 40, cols: int = 2, rows: int = 2) -> DemoDistrict:
+    """A district small enough for an end-to-end test to solve in seconds (2 × 2 communities,
+    160 blocks, 40 sites unless told otherwise)."""
+    return generate(seed, width=width, height=height, n_blocks=n_blocks, n_sites=n_sites,
+                    cols=cols, rows=rows)
+
+
+def write_folder(folder: Path, district: DemoDistrict | None = None) -> Path:
+    """Write ``district`` (default :func:`small`) as ``folder/d.gpkg``, the file the tests'
+    scenarios name (layers blocks, sites, streets, communities); return ``folder``."""
+    write(small() if district is None else district, str(folder / "d.gpkg"))
+    return folder
