@@ -10,8 +10,9 @@ import math
 import sys
 import types
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -120,25 +121,44 @@ def as_decision(instance: Instance, decision: Any) -> Decision:
     return Decision.from_open(mask)
 
 
-def _start(instance: Instance, decision: Decision) -> tuple[np.ndarray, list[str],
-                                                            dict[str, Any]] | Verification:
-    """The open mask, the site-rule violations and the common metrics (or a shape mismatch)."""
-    open_mask = np.asarray(decision.open, dtype=bool)
-    if open_mask.shape != (instance.n_sites,):
-        return Verification(False, float("nan"), (f"decision has {open_mask.size} site flags, "
-                                                  f"instance has {instance.n_sites} sites",))
-    v: list[str] = []
-    _site_rules(instance, open_mask, v)
-    return open_mask, v, {"n_open": int(open_mask.sum())}
+_Spec = TypeVar("_Spec")
+_Check = Callable[[Instance, _Spec, Decision, np.ndarray, list[str], dict[str, Any]],
+                  float | Verification]
 
 
-def verify_median(instance: Instance, problem: PMedian | PCenter,
-                  decision: Decision) -> Verification:
+def _hook(check: _Check[_Spec]) -> Callable[[Instance, _Spec, Decision], Verification]:
+    """A kind's verifier hook ``(instance, problem, decision)`` from its own checks.
+
+    Every kind starts alike: the decision has one flag per site, and the required / forbidden
+    sites hold. ``check(instance, problem, decision, open_mask, violations, metrics)`` then
+    appends its violations and metrics (``n_open`` is there) and returns the objective, or a
+    whole Verification when the instance does not fit the kind at all.
+    """
+    def hook(instance: Instance, problem: _Spec, decision: Decision) -> Verification:
+        open_mask = np.asarray(decision.open, dtype=bool)
+        if open_mask.shape != (instance.n_sites,):
+            return Verification(False, float("nan"), (f"decision has {open_mask.size} site "
+                                                      f"flags, instance has {instance.n_sites} "
+                                                      "sites",))
+        v: list[str] = []
+        _site_rules(instance, open_mask, v)
+        metrics: dict[str, Any] = {"n_open": int(open_mask.sum())}
+        objective = check(instance, problem, decision, open_mask, v, metrics)
+        if isinstance(objective, Verification):
+            return objective
+        return Verification(not v, objective, tuple(v), metrics)
+
+    # the public name and doc of the kind's hook, without pointing help() at check's signature
+    hook.__name__, hook.__qualname__, hook.__doc__ = (check.__name__, check.__qualname__,
+                                                      check.__doc__)
+    return hook
+
+
+@_hook
+def verify_median(instance: Instance, problem: PMedian | PCenter, decision: Decision,
+                  open_mask: np.ndarray, v: list[str],
+                  metrics: dict[str, Any]) -> float | Verification:
     """p-median / p-center: exactly p open, every point reaches one; sum or max of costs."""
-    start = _start(instance, decision)
-    if isinstance(start, Verification):
-        return start
-    open_mask, v, metrics = start
     w = instance.weight
     n_open = metrics["n_open"]
     if n_open != problem.p:
@@ -156,16 +176,14 @@ def verify_median(instance: Instance, problem: PMedian | PCenter,
         objective = float(np.max(served))
     metrics["max_cost"] = float(np.max(best))
     metrics["weighted_mean_cost"] = _weighted_sum(w, best) / max(float(np.sum(w)), 1e-300)
-    return Verification(not v, objective, tuple(v), metrics)
+    return objective
 
 
-def verify_covering(instance: Instance, problem: LSCP | MCLP,
-                    decision: Decision) -> Verification:
+@_hook
+def verify_covering(instance: Instance, problem: LSCP | MCLP, decision: Decision,
+                    open_mask: np.ndarray, v: list[str],
+                    metrics: dict[str, Any]) -> float | Verification:
     """LSCP / MCLP: coverage within the radius, site cost, p and budget limits."""
-    start = _start(instance, decision)
-    if isinstance(start, Verification):
-        return start
-    open_mask, v, metrics = start
     w = instance.weight
     n_open = metrics["n_open"]
     _, best = nearest_open(instance, open_mask)
@@ -189,28 +207,24 @@ def verify_covering(instance: Instance, problem: LSCP | MCLP,
             v.append(f"{n_open} sites open, more than p = {problem.p}")
         if problem.budget is not None and spent > problem.budget * (1 + FEAS_TOL) + FEAS_TOL:
             v.append(f"site cost {spent:g} exceeds the budget {problem.budget:g}")
-    return Verification(not v, objective, tuple(v), metrics)
+    return objective
 
 
-def verify_facility(instance: Instance, problem: UFL | CFLP,
-                    decision: Decision) -> Verification:
+@_hook
+def verify_facility(instance: Instance, problem: UFL | CFLP, decision: Decision,
+                    open_mask: np.ndarray, v: list[str],
+                    metrics: dict[str, Any]) -> float | Verification:
     """UFL / CFLP: opening plus allocation cost; allocations complete, capacities kept."""
-    start = _start(instance, decision)
-    if isinstance(start, Verification):
-        return start
-    open_mask, v, metrics = start
     objective, alloc_v = _allocation_cost(instance, problem, decision, open_mask)
     v.extend(alloc_v)
-    return Verification(not v, objective, tuple(v), metrics)
+    return objective
 
 
-def verify_dispersion(instance: Instance, problem: PDispersion,
-                      decision: Decision) -> Verification:
+@_hook
+def verify_dispersion(instance: Instance, problem: PDispersion, decision: Decision,
+                      open_mask: np.ndarray, v: list[str],
+                      metrics: dict[str, Any]) -> float | Verification:
     """p-dispersion: exactly p open; the smallest min(c_ij, c_ji) over pairs of open sites."""
-    start = _start(instance, decision)
-    if isinstance(start, Verification):
-        return start
-    open_mask, v, metrics = start
     if instance.n_demand != instance.n_sites:
         return Verification(False, float("nan"), ("p-dispersion needs sites × sites costs",))
     if metrics["n_open"] != problem.p:
@@ -223,7 +237,7 @@ def verify_dispersion(instance: Instance, problem: PDispersion,
     objective = float(upper.min()) if upper.size else float("nan")
     if upper.size and not np.isfinite(objective):
         v.append("two open sites have no travel cost between them")
-    return Verification(not v, objective, tuple(v), metrics)
+    return objective
 
 
 def _coverable(instance: Instance, radius: float) -> np.ndarray:
