@@ -85,7 +85,7 @@ class PMedianRadius(SingleMilp):
         b.add_rows("level", n_rows, rows, cols, vals, lower=lower,
                    index=(np.repeat(np.arange(n), K),))
         add_cardinality(b, y, equal=pm.p)
-        return b.build(objective_granularity=_granularity(instance))
+        return b.build(objective_granularity=granularity(w, D))
 
     def decode(self, instance: Instance, problem: Problem, milp: MilpProblem,
                x: np.ndarray) -> Decision:
@@ -107,11 +107,6 @@ class PMedianRadius(SingleMilp):
         return x
 
 
-def _granularity(instance: Instance) -> float:
-    D = instance.dense_cost()
-    return granularity(instance.weight, D[np.isfinite(D)])
-
-
 class PMedianClassic(SingleMilp):
     """ReVelle & Swain (1970) assignment formulation with strong linking x_ij <= y_j."""
 
@@ -123,6 +118,8 @@ class PMedianClassic(SingleMilp):
     def build(self, instance: Instance, problem: Problem) -> MilpProblem:
         pm = _prepare(instance, problem)
         i, j, d = instance.pairs()
+        # whole-unit steps judged on every reachable pair (forbidden sites too), as radius does
+        grain = granularity(instance.weight, d)
         ok = ~instance.forbidden[j]  # type: ignore[index]
         i, j, d = i[ok], j[ok], d[ok]
         n = instance.n_demand
@@ -137,7 +134,7 @@ class PMedianClassic(SingleMilp):
                    np.concatenate((x.start + k, y.start + j)),
                    np.concatenate((np.ones(i.size), -np.ones(i.size))), upper=0.0, index=(i, j))
         add_cardinality(b, y, equal=pm.p)
-        return b.build(objective_granularity=_granularity(instance))
+        return b.build(objective_granularity=grain)
 
     def decode(self, instance: Instance, problem: Problem, milp: MilpProblem,
                x: np.ndarray) -> Decision:
