@@ -59,6 +59,15 @@ def bounded_outcome(objective: float | None, bound: float | None, decision: Deci
                    messages=messages, milp_solves=0)
 
 
+def _whole_bound(bound: float, grain: float) -> float:
+    """A Lagrangian lower bound raised to the next whole unit when the objective moves in whole
+    units (``grain`` from :func:`granularity`); the relative slack keeps 42 + rounding noise at
+    42 instead of lifting it to 43."""
+    if grain > 0:
+        return math.ceil(bound - 1e-9 * max(1.0, abs(bound)))
+    return bound
+
+
 class PMedianLagrangian(Formulation):
     """Lagrangian bound + Lagrangian heuristic + sparse swap descent (no MILP)."""
 
@@ -115,8 +124,7 @@ class PMedianLagrangian(Formulation):
                 and not closed(val, bound, grain, ctx.options):
             # the bound converged early: spend the rest on variable neighbourhood search
             best, val = shake_descent(P, best, val, req, allowed, left, seed=ctx.options.seed)
-        if grain > 0:
-            bound = math.ceil(bound - 1e-9 * max(1.0, abs(bound)))
+        bound = _whole_bound(bound, grain)
         notes: tuple[str, ...] = ((f"lagrangian: assignment rows relaxed, {iters} subgradient "
                                    f"iterations; {P.i.size:,} stored pairs"),)
         if inst.is_sparse:
@@ -283,8 +291,7 @@ class LSCPHeuristic(Formulation):
         bound, iters = lagrangian_bound(C, cost, req, value,
                                         0.9 * (T if left is None else max(left, 0.05)))
         grain = granularity(cost)
-        if grain > 0:
-            bound = math.ceil(bound - 1e-9 * max(1.0, abs(bound)))
+        bound = _whole_bound(bound, grain)
         notes += (f"lagrangian: cover rows relaxed, {iters} subgradient iterations",)
         decision = red.expand(Decision.from_open(open_))
         # reduced objective = full objective (fixed sites are in the reduced instance)
@@ -321,8 +328,7 @@ class UFLLagrangian(Formulation):
             best, val = improve_ufl(P, f, best, req, allowed, max(0.2 * T, 0.1))
         grain = granularity(f, inst.weight[P.i] * P.d)
         bound = res.bound
-        if grain > 0:
-            bound = math.ceil(bound - 1e-9 * max(1.0, abs(bound)))
+        bound = _whole_bound(bound, grain)
         notes = (f"lagrangian: assignment rows relaxed, {res.iterations} subgradient iterations",)
         ok = best is not None and math.isfinite(val) and bool(np.all(evaluate(P, best)[1] >= 0))
         decision = Decision.from_open(best) if ok and best is not None else None
