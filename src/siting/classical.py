@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import SpecError
 from .geo.costs import CostRequest, TravelCosts
-from .instance import Instance
+from .instance import Instance, site_positions
 from .outputs.progress import Progress
 from .protocol import Layers, Prepared, RunOutcome, Targets
 from .result import Result
@@ -40,8 +40,8 @@ def build_instance(layers: Layers, costs: TravelCosts, request: CostRequest) -> 
         capacity = None
     required = col.flags(layers.sites, s.required) if s.required else np.zeros(m, dtype=bool)
     forbidden = col.flags(layers.sites, s.forbidden) if s.forbidden else np.zeros(m, dtype=bool)
-    required[_site_positions(site_ids, s.required_ids, "sites.required_ids")] = True
-    forbidden[_site_positions(site_ids, s.forbidden_ids, "sites.forbidden_ids")] = True
+    required[site_positions(site_ids, s.required_ids, "sites.required_ids")] = True
+    forbidden[site_positions(site_ids, s.forbidden_ids, "sites.forbidden_ids")] = True
     both = np.flatnonzero(required & forbidden)
     if both.size:
         raise SpecError(f"site {site_ids[both[0]]!r} is both required and forbidden")
@@ -80,16 +80,6 @@ def unreachable_policy(inst: Instance, sc: Scenario,
     progress.warn(f"dropped {lost.size} demand point(s) that reach no site (weight "
                   f"{info['weight']:g}): {describe_ids(inst.demand_ids[lost])}")
     return drop_demand(inst, lost), info
-
-
-def _site_positions(site_ids: np.ndarray, wanted: tuple[str, ...], key: str) -> np.ndarray:
-    lookup = {v: k for k, v in enumerate(site_ids)}
-    out = []
-    for sid in wanted:
-        if str(sid) not in lookup:
-            raise SpecError(f"{key}: unknown site id {sid!r}")
-        out.append(lookup[str(sid)])
-    return np.asarray(out, dtype=np.int64)
 
 
 class ClassicalDriver:

@@ -185,13 +185,7 @@ class Instance:
 
     def site_index(self, ids: list[Any] | tuple[Any, ...]) -> np.ndarray:
         """Positions of the given site ids (compared as text), or a SpecError naming the unknown."""
-        lookup = {str(s): k for k, s in enumerate(self.site_ids)}
-        out = []
-        for sid in ids:
-            if str(sid) not in lookup:
-                raise SpecError(f"unknown site id {sid!r}")
-            out.append(lookup[str(sid)])
-        return np.asarray(out, dtype=np.int64)
+        return site_positions(self.site_ids, ids)
 
     def with_flags(self, required: list[Any] | None = None,
                    forbidden: list[Any] | None = None) -> Instance:
@@ -207,6 +201,19 @@ class Instance:
     def with_capacity(self, capacity: np.ndarray | float) -> Instance:
         cap = np.broadcast_to(np.asarray(capacity, dtype=float), (self.n_sites,)).copy()
         return replace(self, capacity=cap)
+
+
+def site_positions(site_ids: np.ndarray, ids: list[Any] | tuple[Any, ...],
+                   key: str | None = None) -> np.ndarray:
+    """Positions of ``ids`` among ``site_ids`` (compared as text); an unknown id is a SpecError
+    that names it, after ``key:`` (the scenario key it came from) when given."""
+    lookup = {str(s): k for k, s in enumerate(site_ids)}
+    out = []
+    for sid in ids:
+        if str(sid) not in lookup:
+            raise SpecError(f"{key + ': ' if key else ''}unknown site id {sid!r}")
+        out.append(lookup[str(sid)])
+    return np.asarray(out, dtype=np.int64)
 
 
 def _vector(value: Any, size: int, name: str, where: str) -> np.ndarray:
