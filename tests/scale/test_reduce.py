@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -12,8 +10,8 @@ import siting
 from siting.instance import Instance
 from siting.problems import LSCP, MCLP
 from siting.reduce import identical_rows, reduce_covering
+from siting.testing import brute_force
 from siting.testing.city import generate_city, radius_instance
-from siting.verify import verify
 
 
 def _small(seed: int, n: int = 40, m: int = 9, flags: bool = False) -> Instance:
@@ -33,38 +31,12 @@ def _small(seed: int, n: int = 40, m: int = 9, flags: bool = False) -> Instance:
                     fixed_cost=cost, required=req, forbidden=forb, name=f"small{seed}")
 
 
-def _brute_mclp(inst: Instance, prob: MCLP) -> float:
-    best = -1.0
-    m = inst.n_sites
-    for r in range(m + 1):
-        for S in itertools.combinations(range(m), r):
-            mask = np.zeros(m, bool)
-            mask[list(S)] = True
-            v = verify(inst, prob, siting.Decision.from_open(mask))
-            if v.feasible:
-                best = max(best, v.objective)
-    return best
-
-
-def _brute_lscp(inst: Instance, prob: LSCP) -> float | None:
-    best = None
-    m = inst.n_sites
-    for r in range(m + 1):
-        for S in itertools.combinations(range(m), r):
-            mask = np.zeros(m, bool)
-            mask[list(S)] = True
-            v = verify(inst, prob, siting.Decision.from_open(mask))
-            if v.feasible and (best is None or v.objective < best):
-                best = v.objective
-    return best
-
-
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("flags", [False, True])
 def test_mclp_reduction_keeps_brute_force_optimum(seed: int, flags: bool) -> None:
     inst = _small(seed, flags=flags)
     prob = MCLP(radius=3.0, p=3, budget=5.0)
-    want = _brute_mclp(inst, prob)
+    want, _ = brute_force(inst, prob)
     for form in ("reduced", "cover"):
         res = siting.solve(inst, prob, formulation=form)
         assert res.is_optimal
@@ -77,7 +49,7 @@ def test_mclp_reduction_keeps_brute_force_optimum(seed: int, flags: bool) -> Non
 def test_lscp_reduction_keeps_brute_force_optimum(seed: int, flags: bool) -> None:
     inst = _small(seed, flags=flags)
     prob = LSCP(radius=3.5, drop_unreachable=True)
-    want = _brute_lscp(inst, prob)
+    want, _ = brute_force(inst, prob)
     res = siting.solve(inst, prob, formulation="reduced")
     plain = siting.solve(inst, prob, formulation="cover")
     assert res.is_optimal and plain.is_optimal
