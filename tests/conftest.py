@@ -29,6 +29,19 @@ def shared_instances() -> Path:
     return path
 
 
+def chromium_executable() -> str:
+    """The Chromium every browser test drives (``siting.outputs.pdf.chromium_path``, as the PDF
+    does); skip when there is none, fail under CI."""
+    from siting.outputs.pdf import BrowserMissing, chromium_path
+
+    try:
+        return chromium_path()
+    except BrowserMissing as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{exc} (.ci/run installs chromium with apt)")
+        pytest.skip(str(exc))
+
+
 def read_optima(folder: Path) -> dict[str, float]:
     import csv
 

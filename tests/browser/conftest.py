@@ -13,6 +13,7 @@ import pytest
 
 from siting.cli import main
 from siting.testing.district import small, write_folder
+from tests.conftest import chromium_executable
 
 SCENARIO = """
 name = "small"
@@ -50,14 +51,7 @@ def need_browser() -> None:
         if _ci():
             pytest.fail("playwright is missing under CI (pip install -e '.[dev]')")
         pytest.skip("playwright not installed")
-    from siting.outputs.pdf import BrowserMissing, chromium_path
-
-    try:
-        chromium_path()
-    except BrowserMissing as exc:
-        if _ci():
-            pytest.fail(f"{exc} (.ci/run installs chromium)")
-        pytest.skip(str(exc))
+    chromium_executable()
 
 
 def need_tool(name: str) -> str:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import tempfile
 from html.parser import HTMLParser
@@ -18,6 +16,7 @@ import pytest
 
 from siting.cli import main
 from siting.testing.district import small, write_folder
+from tests.conftest import chromium_executable
 
 SCENARIO = """
 name = "tiny"
@@ -180,21 +179,14 @@ def test_budget_list_parsing() -> None:
     assert knee(np.array([0, 1, 2.0]), np.array([0, 1, 2.0])) is None
 
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
-
-
 def test_report_renders_offline_in_chromium(district: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    if CHROMIUM is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("chromium is missing under CI")
-        pytest.skip("chromium not installed")
+    chromium = chromium_executable()
     out = district / "browser"
     assert main(["solve", str(_scenario(district)), "--out", str(out), "--quiet"]) == 0
     with tempfile.TemporaryDirectory() as profile:
         res = subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--disable-background-networking", f"--user-data-dir={profile}",
              "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://0.0.0.0:1",
              "--virtual-time-budget=3000", "--dump-dom", (out / "report.html").as_uri()],

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import chromium_executable
+
 from .conftest import make_points, run_cli, write_layer
-
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
-                 if shutil.which(n)), None)
-
-
-def _browser() -> str:
-    if CHROMIUM is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("chromium is missing under CI (.ci/run installs it)")
-        pytest.skip("chromium not installed (apt-get install -y chromium)")
-    return CHROMIUM
 
 
 def _chromium(page: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run(  # noqa: PLW1510 - the caller checks returncode
-            [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            [chromium_executable(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking", "--disable-component-update",
              "--disable-sync", f"--user-data-dir={profile}", "--virtual-time-budget=5000",
              # networking off: every host resolves to nothing, and no proxy is reachable

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import chromium_executable
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -68,14 +70,7 @@ def stop_server(server: Server) -> None:
 def browser(request: pytest.FixtureRequest) -> object:
     """The session's one Chromium (tests/conftest.py: Playwright's sync API is one per
     process, so tests/browser and tests/serve share it)."""
-    from siting.outputs.pdf import BrowserMissing, chromium_path
-
-    try:
-        chromium_path()  # the executable the session's `chromium` fixture launches
-    except BrowserMissing as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{exc} (.ci/run installs chromium with apt)")
-        pytest.skip(str(exc))
+    chromium_executable()  # the executable the session's `chromium` fixture launches
     pytest.importorskip("playwright.sync_api")
     return request.getfixturevalue("chromium")
 
