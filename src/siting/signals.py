@@ -83,11 +83,11 @@ def interrupts_held() -> Iterator[list[int]]:
         except KeyboardInterrupt:
             held.append(signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(signum)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
         if callable(handler):  # SIG_DFL / SIG_IGN never reach Python: leave them be
-            previous[signum] = handler
-            signal.signal(signum, hold)
+            previous[sig] = handler
+            signal.signal(sig, hold)
     try:
         yield held
     finally:

@@ -71,7 +71,8 @@ def test_a_time_limit_ends_every_later_stage_and_the_notes_agree() -> None:
     assert all(st["termination"] == "not run (time_limit)" for st in s["stages"][1:])
     # no note may claim a proof the status does not have
     assert not any("is proven" in n for n in s["notes"])
-    assert any("not proven optimal" in n for n in s["notes"])
+    said = "not proven optimal" if s["status"] == "feasible" else "no plan was found"
+    assert any(said in n for n in s["notes"]), s["notes"]
     assert elapsed < 60  # build + 2 s + writing the summary, on a loaded machine
 
 

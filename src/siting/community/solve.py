@@ -143,7 +143,7 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
             reasons = diagnose(inst, problem) or joint_reasons(
                 inst, problem, solve=solve, backend=backend, options=options)
             out = replace(out, reasons=tuple(reasons), notes=out.notes + tuple(reasons))
-        return out
+        return replace(out, notes=out.notes + tuple(proof_notes(out)))
     assert sol1.x is not None  # has_solution
     plan1 = decode(model, inst, sol1.x)
     check1 = verify(inst, problem, plan1)
@@ -211,7 +211,11 @@ def proof_notes(result: CommunityResult) -> list[str]:
     why = {Termination.INTERRUPTED: "the run was interrupted",
            Termination.TIME_LIMIT: "the time limit was reached"}.get(result.termination)
     out: list[str] = []
-    if result.status is not Status.OPTIMAL:
+    if result.status is Status.NO_SOLUTION:
+        out.append("no plan was found" + (f": {why}" if why else ""))
+    elif result.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        pass  # an answer in itself; its reasons are in the notes
+    elif result.status is not Status.OPTIMAL:
         gap = "" if result.gap is None else f" (gap {result.gap:.2%})"
         out.append(f"the primary objective is not proven optimal{gap}"
                    + (f": {why}" if why else ""))
