@@ -248,7 +248,7 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
         if session.runner is None:
-            session.runner = Runner(session.publish)
+            session.runner = Runner(session.publish, scenario=session.base.path)
         session.runner.start()
         try:
             yield

@@ -16,8 +16,9 @@ How edits become a scenario:
 - cost / area edits → the derived site table: a copy of the original with only those cells
   changed (CSV cells kept as text, GIS layers as a one-layer GeoPackage), written beside the TOML.
 
-Swapping in warm re-solves (``siting.session``) changes :func:`solve_plan` only; its input stays
-a scenario file and its output the plan dict.
+Warm re-solves (:mod:`.warm`, one ``siting.session.Session`` per opened scenario in the worker)
+answer the edits a session can express; they still start from the written scenario file (read
+back, so the warm answer is the file's answer) and end in the same plan dict.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..community.spec import CommunityProblem
+from ..community.spec import CommunityProblem, Target
 from ..errors import SitingError, SpecError
 from ..scenario import Scenario, load_scenario, validate_scenario
 
@@ -57,17 +58,14 @@ class SiteEdit(_In):
     area: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
-class TargetEdit(_In):
-    overall: float | None = Field(default=None, ge=0, le=1)
-    district: float | None = Field(default=None, ge=0, le=1)
-
-
 class Edits(_In):
     """Everything the page can change about the opened scenario."""
 
     problem: dict[str, float | int | str | None] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
-    targets: dict[str, TargetEdit | None] = Field(default_factory=dict)
+    #: a service's target as in a scenario file (``overall``, ``community``/``district`` for
+    #: every community, ``communities``/``districts`` per community); None drops it
+    targets: dict[str, Target | None] = Field(default_factory=dict)
     rules: dict[str, float | int | None] = Field(default_factory=dict)
     lock: tuple[str, ...] = ()
     forbid: tuple[str, ...] = ()
@@ -228,6 +226,12 @@ def _check_sites(base: Base, edits: Edits) -> None:
         if base.sites.required[rows[sid]] or base.sites.existing[rows[sid]]:
             raise SpecError(f"forbid: site {sid!r} is required or already open in the "
                             "scenario's data")
+    known = set() if base.demand_district is None else {str(d) for d in base.demand_district}
+    for name, t in edits.targets.items():
+        for key in (t.districts if t is not None else {}):
+            if key not in known:
+                raise SpecError(f"targets.{name}.communities.{key}: no community {key!r} in the "
+                                "demand layer")
     for sid, e in edits.sites.items():
         if e.cost is not None and base.sites.cost is None:
             raise SpecError(f"sites.{sid}.cost: this scenario has no site cost column")
@@ -272,7 +276,13 @@ def _apply(base: Base, edits: Edits, sites_file: Path | None, time_cap: float) -
         targets = dict(problem.get("targets", {}))
         for name, t in edits.targets.items():
             values = {} if t is None else t.model_dump(exclude_none=True)
-            kept = {k: v for k, v in dict(targets.get(name, {})).items() if k == "districts"}
+            if t is not None and "districts" not in t.model_fields_set:
+                values.pop("districts", None)  # not sent: the scenario's named communities stay
+            kept = {} if t is not None and "districts" in t.model_fields_set else {
+                k: v for k, v in dict(targets.get(name, {})).items()
+                if k in ("districts", "communities")}
+            if not values.get("districts"):
+                values.pop("districts", None)
             if values or kept:
                 targets[name] = {**kept, **values}
             else:
@@ -473,22 +483,37 @@ def _num_text(value: Any) -> str:
 # solving (runs in the worker process)
 
 
-def solve_plan(toml_path: Path, out_dir: Path, log_file: Path | None = None) -> dict[str, Any]:
+def solve_plan(toml_path: Path, out_dir: Path, log_file: Path | None = None, *,
+               warm: Any = None, edits: Edits | None = None) -> dict[str, Any]:
     """Solve a written scenario exactly as ``siting solve`` does; outputs go to ``out_dir``.
 
-    ``log_file`` receives the HiGHS log (the server reads incumbent, bound and gap from it);
-    it changes no solver setting that affects the answer.
+    ``warm`` (a :class:`siting.serve.warm.Warm` of the opened scenario) with the page's
+    ``edits``: the session answers when it can express the edits (plan ``"path": "warm"``),
+    else the full pipeline does (``"cold"``). ``log_file`` receives the HiGHS log (the server
+    reads incumbent, bound and gap from it); it changes no solver setting that affects the
+    answer.
     """
     from .. import pipeline
 
     scenario = load_scenario(toml_path)
+    if warm is not None and edits is not None:
+        from .warm import solve_warm, what_if
+
+        kw = what_if(warm, scenario, edits)
+        outcome = solve_warm(warm, scenario, kw, out_dir, log_file) if kw is not None else None
+        if outcome is not None:
+            plan = plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
+            plan["path"] = "warm"
+            return plan
     if log_file is not None and (scenario.solver.backend in (None, "highs")):
         opts = dict(scenario.solver.backend_options)
         opts.update(log_file=str(log_file), log_to_console=False)
         solver = scenario.solver.model_copy(update={"verbose": True, "backend_options": opts})
         scenario = scenario.model_copy(update={"solver": solver})
     outcome = pipeline.run(scenario, out_dir)
-    return plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
+    plan = plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
+    plan["path"] = "cold"
+    return plan
 
 
 def plan_dict(summary: dict[str, Any], out_dir: Path | None) -> dict[str, Any]:
