@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -190,3 +191,18 @@ def test_radius_kind_edits_and_solves(tmp_path) -> None:
     assert wide["open_sites"][0] not in shut["open_sites"] and len(shut["open_sites"]) == 2
     assert shut["objective"] <= wide["objective"]    # forbidding a chosen site cannot help
     assert "metrics" in wide and "coverage_table" not in wide
+
+
+def test_map_layers_keep_pointing_at_the_scenario_folder(tmp_path) -> None:
+    # the demo names its streets and community boundaries as "file#layer" beside the TOML
+    from .conftest import ROOT
+
+    demo = ROOT / "instances" / "demo_district" / "scenario.toml"
+    if not demo.is_file():
+        pytest.skip("demo district missing")
+    base = engine.open_base(demo)
+    sc = load_scenario(engine.write_scenario(base, _edits(), tmp_path / "w"))
+    for key in ("streets", "communities"):
+        path, _, layer = getattr(sc.problem, key).partition("#")
+        assert Path(path).resolve() == (demo.parent / "demo_district.gpkg").resolve(), key
+        assert layer

@@ -111,3 +111,14 @@ def test_classical_kinds_are_not_opened_warm(tmp_path) -> None:
     assert open_warm(pmedian_folder(tmp_path / "p")) is None
     cache = WarmCache()
     assert cache.get(pmedian_folder(tmp_path / "q")) is None
+
+
+def test_the_demo_budget_edit_is_answered_warm(tmp_path) -> None:
+    # the demo names map layers as "file#layer": the written file reaches them by another path
+    demo = ROOT / "instances" / "demo_district" / "scenario.toml"
+    if not demo.is_file():
+        pytest.skip("demo district missing")
+    warm, base = open_warm(demo), engine.open_base(demo)
+    ed = engine.parse_edits({"problem": {"budget": 27e6}, "forbid": [], "lock": []})
+    job = load_scenario(engine.write_scenario(base, ed, tmp_path / "w"))
+    assert what_if(warm, job, ed) == {"budget": 27e6, "lock": [], "forbid": []}

@@ -45,6 +45,8 @@ DEFAULT_TIME_LIMIT = 300.0
 #: problem keys the panel may set (the scenario model checks the values)
 PROBLEM_KEYS = ("budget", "p", "radius", "objective", "max_distance")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+#: community problem keys naming a map layer as "path#layer" (relative to the scenario file)
+LAYER_KEYS = ("streets", "communities")
 
 
 class _In(BaseModel):
@@ -352,10 +354,11 @@ def _absolute_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
     if isinstance(problem, dict):
         if isinstance(problem.get("catalogue"), str) and problem["catalogue"] != "default":
             fix(problem, "catalogue")
-        if isinstance(problem.get("streets"), str):
-            path, sep, layer = problem["streets"].partition("#")
-            p = Path(path).expanduser()
-            problem["streets"] = str(p if p.is_absolute() else (folder / p).resolve()) + sep + layer
+        for key in LAYER_KEYS:  # "path#layer" map layers of the report
+            if isinstance(problem.get(key), str):
+                path, sep, layer = problem[key].partition("#")
+                p = Path(path).expanduser()
+                problem[key] = str(p if p.is_absolute() else (folder / p).resolve()) + sep + layer
     return raw
 
 
@@ -378,9 +381,10 @@ def _relative_paths(raw: dict[str, Any], dest: Path) -> dict[str, Any]:
     problem = raw.get("problem", {})
     if isinstance(problem.get("catalogue"), str) and problem["catalogue"] != "default":
         problem["catalogue"] = rel(problem["catalogue"])
-    if isinstance(problem.get("streets"), str):
-        path, sep, layer = problem["streets"].partition("#")
-        problem["streets"] = rel(path) + sep + layer
+    for key in LAYER_KEYS:
+        if isinstance(problem.get(key), str):
+            path, sep, layer = problem[key].partition("#")
+            problem[key] = rel(path) + sep + layer
     return raw
 
 

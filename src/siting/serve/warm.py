@@ -103,9 +103,22 @@ def what_if(warm: Warm, job: Scenario, edits: Any) -> dict[str, Any] | None:
     _, problem = warm.session.edited(**kw)
     # the safety net: the session's edited problem is the file's problem (the site flags moved
     # into a derived site table on the cold path, so the column names may differ)
-    if problem.model_dump(exclude={"columns"}) != want.model_dump(exclude={"columns"}):
+    if _plain(problem) != _plain(want):
         return None
     return kw
+
+
+def _plain(problem: Any) -> dict[str, Any]:
+    """A community problem as data, its columns left out, its "path#layer" map layers resolved
+    (the written file reaches the same file by a relative path)."""
+    from .engine import LAYER_KEYS
+
+    data = problem.model_dump(exclude={"columns"})
+    for key in LAYER_KEYS:
+        if isinstance(data.get(key), str):
+            path, sep, layer = data[key].partition("#")
+            data[key] = str(Path(path).resolve()) + sep + layer
+    return data
 
 
 def _resolved(model: Any) -> Any:

@@ -159,6 +159,11 @@ class Runner:
         self._queue.put(None)
         self._kill_worker()
 
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker process's id (benchmarks read its CPU time), None before it starts."""
+        return None if self._proc is None else self._proc.pid
+
     def new_id(self) -> str:
         return f"p{next(self._ids)}"
 
