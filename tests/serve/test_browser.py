@@ -255,3 +255,17 @@ def test_map_popup_edits_the_same_site_state(page, tiny):
     page.get_by_test_id("popup-cost-s4").fill("3.5")
     page.get_by_test_id("popup-cost-s4").dispatch_event("change")
     assert page.get_by_test_id("cost-s4").input_value() == "3.5"
+
+
+def test_pdf_export_downloads_a_pdf(page, tiny):
+    open_page(page, tiny)
+    page.get_by_test_id("budget-input").fill("80")
+    assert solve(page)["state"] == "optimal"
+    with page.expect_download(timeout=180_000) as info:
+        page.get_by_test_id("export-pdf").click()
+    download = info.value
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF-"), f"the download is not a PDF: {data[:20]!r}"
+    assert b"%%EOF" in data[-2048:] and len(data) > 10_000
+    assert download.suggested_filename.endswith(".pdf")
+    assert page.get_by_test_id("message").text_content() == ""

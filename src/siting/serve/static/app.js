@@ -189,12 +189,14 @@
   function clearPlan() {
     for (const id of ["objective", "gap", "bound", "cost", "budget-use", "seconds"]) $(id).textContent = "—";
     $("objective").removeAttribute("data-value");
-    $("compare-add").disabled = true; $("export-toml").disabled = true;
+    $("compare-add").disabled = true; $("export-toml").disabled = true; $("export-pdf").disabled = true;
     $("coverage").replaceChildren(); $("compliance").replaceChildren();
-    S.shown = null; drawMap(); renderSites();
+    S.shown = null; $("pdf-result").replaceChildren(); drawMap(); renderSites();
   }
   function showPlan(job) {
-    const p = job.plan; S.shown = job.id;
+    const p = job.plan;
+    if (S.shown !== job.id) $("pdf-result").replaceChildren();
+    S.shown = job.id;
     const ob = $("objective"); ob.textContent = fmt(p.objective, 4);
     if (p.objective !== null && p.objective !== undefined) ob.dataset.value = String(p.objective);
     else ob.removeAttribute("data-value");
@@ -208,7 +210,7 @@
     if (p.interrupted) notes.unshift(t("interrupted"));
     $("notes").textContent = notes.join("\n");
     const has = p.open_sites && (p.status === "optimal" || p.status === "feasible");
-    $("compare-add").disabled = !has; $("export-toml").disabled = !has;
+    $("compare-add").disabled = !has; $("export-toml").disabled = !has; $("export-pdf").disabled = !has;
     $("coverage").replaceChildren(coverageTable(p));
     $("compliance").replaceChildren(p.compliance_table ? table(p.compliance_table, 40) : "");
     drawMap(); renderSites();
@@ -448,6 +450,20 @@
     } catch (err) { message(err.message); }
   }
 
+  async function exportPdf() {  // the plan's report printed by the server's Chromium, downloaded
+    if (!S.shown) return;
+    const btn = $("export-pdf"); btn.disabled = true;
+    const p = $("pdf-result"); p.textContent = t("printing");
+    try {
+      const r = await api("/api/pdf", { job: S.shown });
+      const a = el("a", { href: r.url, download: `${S.base.name}-${S.shown}.pdf`, "data-testid": "pdf-link",
+        text: r.file });
+      p.replaceChildren(a);
+      a.click();
+    } catch (err) { p.textContent = ""; message(err.message); }
+    finally { btn.disabled = false; }
+  }
+
   // ---------------------------------------------------------------------- language
   function applyLang() {
     document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
@@ -485,6 +501,7 @@
     $("compare-add").addEventListener("click", addCompare);
     $("compare-clear").addEventListener("click", () => { S.compare = []; renderCompare(); });
     $("export-toml").addEventListener("click", exportPlan);
+    $("export-pdf").addEventListener("click", exportPdf);
     $("lang-toggle").addEventListener("click", () => { S.lang = S.lang === "zh" ? "en" : "zh"; applyLang(); });
     // the event stream can drop (sleep, proxy): a running solve is also polled now and then
     setInterval(async () => {
