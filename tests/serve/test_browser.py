@@ -269,3 +269,39 @@ def test_pdf_export_downloads_a_pdf(page, tiny):
     assert b"%%EOF" in data[-2048:] and len(data) > 10_000
     assert download.suggested_filename.endswith(".pdf")
     assert page.get_by_test_id("message").text_content() == ""
+
+
+def _share(page, server, service: str, community: str) -> float:
+    """The credited share of one service in one community, from the shown plan."""
+    job = page.get_by_test_id("status").get_attribute("data-job")
+    cov = page.request.get(f"{server.url}/api/jobs/{job}").json()["job"]["plan"]["coverage_table"]
+    cols = cov["columns"]
+    return next(r[cols.index("credited_share")] for r in cov["rows"]
+                if r[cols.index("service")] == service
+                and str(r[cols.index("district")]) == community)
+
+
+def test_per_community_target_is_honoured(page, tiny, tmp_path):
+    open_page(page, tiny)
+    page.get_by_test_id("budget-input").fill("140")
+    base = solve(page)
+    assert base["state"] == "optimal", base
+    before = _share(page, tiny, "childcare", "D3")
+    want = round(before + 0.1, 2)
+    assert want <= 1
+    page.get_by_test_id("target-communities-childcare").locator("summary").click()
+    page.get_by_test_id("target-community-childcare-D3").fill("1.5")   # bad input: a message
+    page.get_by_test_id("solve-button").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=message]').textContent")
+    msg = page.get_by_test_id("message").text_content()
+    assert "targets.childcare" in msg and "Traceback" not in msg, msg
+    page.get_by_test_id("target-community-childcare-D3").fill(str(want))
+    got = solve(page)
+    assert got["state"] == "optimal", got
+    assert _share(page, tiny, "childcare", "D3") >= want - 1e-9, "community target not honoured"
+    assert got["objective"] <= base["objective"] + 1e-9   # a new target cannot add coverage
+    page.get_by_test_id("export-toml").click()
+    path = Path(page.get_by_test_id("export-path").text_content())
+    assert "D3" in path.read_text(encoding="utf-8")
+    ref = cli_solve(path, tmp_path)
+    assert ref["objective"] == got["objective"] and sorted(ref["open_sites"]) == got["open"]

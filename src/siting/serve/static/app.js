@@ -4,7 +4,7 @@
   const TOKEN = document.querySelector('meta[name="siting-token"]').content;
   const S = { base: null, lang: document.querySelector('meta[name="siting-lang"]').content || "en",
     jobs: {}, current: null, shown: null, compare: [], lock: new Set(), forbid: new Set(),
-    siteEdits: {}, popup: null };
+    siteEdits: {}, popup: null, targetInputs: {} };
   const $ = (id) => document.getElementById(id);
   const SVGNS = "http://www.w3.org/2000/svg";
 
@@ -88,7 +88,8 @@
               "data-testid": "target-overall-" + s.name, value: tv.overall ?? "" })),
           el("label", { class: "field" }, el("span", { "data-i18n": "district", text: t("district") }),
             el("input", { type: "number", step: "0.01", min: "0", max: "1", id: "target-district-" + s.name,
-              "data-testid": "target-district-" + s.name, value: tv.district ?? "" }))));
+              "data-testid": "target-district-" + s.name, value: tv.district ?? "" })),
+          communityTargets(s.name, tv.districts || {})));
       }
       const r = $("rules"); r.replaceChildren();
       for (const [key, value] of Object.entries(b.rules)) {
@@ -99,6 +100,24 @@
             value: value })));
       }
     }
+  }
+
+  // one share per named community (the scenario's `communities = { NAME = share }`)
+  function communityTargets(service, named) {
+    const box = el("details", { "data-testid": "target-communities-" + service, open: Object.keys(named).length > 0 },
+      el("summary", { "data-i18n": "per_community", text: t("per_community") }));
+    const inputs = S.targetInputs[service] = {};
+    for (const c of S.base.communities || []) {
+      const inp = el("input", { type: "number", step: "0.01", min: "0", max: "1",
+        "data-testid": `target-community-${service}-${c}`, value: named[c] ?? "" });
+      inputs[c] = inp;
+      box.append(el("label", { class: "field" }, el("span", { text: c }), inp));
+    }
+    return box;
+  }
+  function sameShares(a, b) {
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => b[k] === a[k]);
   }
 
   function collectEdits() {
@@ -117,8 +136,14 @@
         if (w !== s.weight) e.weights[s.name] = w;
         const base = b.targets[s.name] || {};
         const o = numOrNull($("target-overall-" + s.name)), d = numOrNull($("target-district-" + s.name));
-        if (o !== (base.overall ?? null) || d !== (base.district ?? null))
-          e.targets[s.name] = (o === null && d === null) ? null : { overall: o, district: d };
+        const named = {};
+        for (const [c, inp] of Object.entries(S.targetInputs[s.name] || {})) {
+          const v = numOrNull(inp);
+          if (v !== null) named[c] = v;
+        }
+        if (o !== (base.overall ?? null) || d !== (base.district ?? null) || !sameShares(named, base.districts || {}))
+          e.targets[s.name] = (o === null && d === null && !Object.keys(named).length) ? null :
+            { overall: o, district: d, districts: named };
       }
       for (const [key, value] of Object.entries(b.rules)) {
         const on = $("rule-on-" + key).checked;
