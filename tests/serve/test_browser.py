@@ -305,3 +305,22 @@ def test_per_community_target_is_honoured(page, tiny, tmp_path):
     assert "D3" in path.read_text(encoding="utf-8")
     ref = cli_solve(path, tmp_path)
     assert ref["objective"] == got["objective"] and sorted(ref["open_sites"]) == got["open"]
+
+
+def test_map_draws_the_walking_network(page, tiny, tmp_path):
+    open_page(page, tiny)   # straight-line distances: no network, no legend entry
+    assert page.get_by_test_id("map-network").count() == 0
+    assert page.get_by_test_id("legend-network").is_hidden()
+    server = start_server(community_folder(tmp_path / "net", network=True), tmp_path / "exports")
+    try:
+        open_page(page, server)
+        lines = page.get_by_test_id("map-network").locator("polyline")
+        drawn = len(page.request.get(server.url + "/api/state").json()["network"])
+        assert drawn > 0 and lines.count() == drawn
+        assert page.get_by_test_id("legend-network").is_visible()
+        assert "walking network" in page.get_by_test_id("legend-network").text_content()
+        page.get_by_test_id("budget-input").fill("80")
+        assert solve(page)["state"] == "optimal"
+        assert lines.count() == drawn   # redrawn with the plan
+    finally:
+        stop_server(server)

@@ -122,3 +122,15 @@ def test_the_demo_budget_edit_is_answered_warm(tmp_path) -> None:
     ed = engine.parse_edits({"problem": {"budget": 27e6}, "forbid": [], "lock": []})
     job = load_scenario(engine.write_scenario(base, ed, tmp_path / "w"))
     assert what_if(warm, job, ed) == {"budget": 27e6, "lock": [], "forbid": []}
+
+
+def test_network_scenario_resolves_warm_and_keeps_the_network_on_the_report(tmp_path) -> None:
+    toml = community_folder(tmp_path / "net", network=True)
+    warm, base = open_warm(toml), engine.open_base(toml)
+    assert base.network, "the workbench did not read the walking network lines"
+    ed = engine.parse_edits({"problem": {"budget": 80}})
+    written = engine.write_scenario(base, ed, tmp_path / "w")
+    plan = engine.solve_plan(written, tmp_path / "w" / "out", warm=warm, edits=ed)
+    _same(plan, cli_solve(written, tmp_path))
+    html = (tmp_path / "w" / "out" / "report.html").read_text(encoding="utf-8")
+    assert 'id="layer-network"' in html

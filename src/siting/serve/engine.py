@@ -115,6 +115,8 @@ class Base:
     demand_district: np.ndarray | None
     crs: str | None
     streets: list[list[list[float]]] = field(default_factory=list)  # map background lines
+    network: list[list[list[float]]] = field(default_factory=list)  # walking network (metric)
+    network_note: dict[str, Any] = field(default_factory=dict)      # edges drawn of how many
 
     @property
     def folder(self) -> Path:
@@ -137,7 +139,12 @@ def open_base(path: str | Path) -> Base:
     path = Path(path)
     scenario = load_scenario(path)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    inst, layers = _prepare(scenario)
+    prepared = _prepare(scenario)
+    inst, layers = prepared.instance, prepared.layers
+    # the walking network the distances were measured on (network metric), as the report
+    # maps draw it (siting.geo.netcosts.map_lines: simplified, in the working CRS)
+    network = [list(map(list, line)) for line in prepared.costs.info.get("network_lines", ())]
+    note = dict(prepared.costs.info.get("network_map") or {})
     if scenario.problem.kind == "community":
         sites = SiteInfo(ids=inst.site_ids.astype(str), x=inst.site_xy[:, 0], y=inst.site_xy[:, 1],
                          cost=inst.cost, area=inst.area, existing=inst.existing_site,
@@ -146,7 +153,7 @@ def open_base(path: str | Path) -> Base:
                          district=inst.district_names[inst.site_district].astype(str))
         return Base(path, raw, scenario, sites, inst.demand_xy, inst.population.sum(axis=1),
                     inst.district_names[inst.district].astype(str), layers.crs_label,
-                    _streets(community_problem(scenario).streets, layers.crs))
+                    _streets(community_problem(scenario).streets, layers.crs), network, note)
     sx, sy = layers.sites.geometry.x.to_numpy(), layers.sites.geometry.y.to_numpy()
     m = inst.n_sites
     sites = SiteInfo(ids=np.asarray(inst.site_ids).astype(str), x=sx, y=sy,
@@ -156,7 +163,7 @@ def open_base(path: str | Path) -> Base:
     dxy = np.column_stack([layers.demand.geometry.x.to_numpy(),
                            layers.demand.geometry.y.to_numpy()])
     return Base(path, raw, scenario, sites, dxy, np.asarray(inst.weight, dtype=float), None,
-                layers.crs_label)
+                layers.crs_label, [], network, note)
 
 
 #: most street vertices sent to the page (more are simplified away)
@@ -192,13 +199,13 @@ def _streets(spec: str | None, crs: Any) -> list[list[list[float]]]:
     return lines
 
 
-def _prepare(scenario: Scenario) -> tuple[Any, Any]:
-    """The kind's instance and the layers, read by the pipeline exactly as a solve reads them."""
+def _prepare(scenario: Scenario) -> Any:
+    """The kind's instance, layers and travel costs, read by the pipeline exactly as a solve
+    reads them (a :class:`siting.protocol.Prepared`)."""
     from .. import pipeline
     from ..outputs.progress import Progress
 
-    prepared = pipeline.prepare(scenario, Progress())
-    return prepared.instance, prepared.layers
+    return pipeline.prepare(scenario, Progress())
 
 
 def community_problem(scenario: Scenario) -> CommunityProblem:

@@ -41,6 +41,7 @@ def base_view(base: Base) -> dict[str, Any]:
                   "district": _list(base.sites.district)},
         "objective_sense": _sense(base),
         "streets": base.streets,
+        "network": base.network, "network_note": base.network_note,
     }
     if base.community:
         cp = community_problem(sc)

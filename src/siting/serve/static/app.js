@@ -71,6 +71,7 @@
       pf.append(el("label", { class: "field" }, el("span", { "data-i18n": key, text: t(key) }), input));
     }
     $("time-limit").value = b.time_limit;
+    $("legend-network").hidden = !(b.network || []).length;
     if (b.kind === "community") {
       $("weights-box").hidden = false; $("targets-box").hidden = false; $("rules-box").hidden = false;
       const w = $("weights"); w.replaceChildren();
@@ -281,6 +282,18 @@
       pl.setAttribute("points", line.map(([x, y]) => x + "," + (-y)).join(" "));
       pl.setAttribute("class", "street");
       svg.append(pl);
+    }
+    if ((b.network || []).length) {  // the walking network the distances were measured on
+      const net = document.createElementNS(SVGNS, "g");
+      net.setAttribute("class", "network");
+      if (interactive) net.setAttribute("data-testid", "map-network");
+      for (const line of b.network) {
+        if (line.length < 2) continue;
+        const pl = document.createElementNS(SVGNS, "polyline");
+        pl.setAttribute("points", line.map(([x, y]) => x + "," + (-y)).join(" "));
+        net.append(pl);
+      }
+      svg.append(net);
     }
     const g = document.createElementNS(SVGNS, "g");
     const wmax = Math.max(...b.blocks.w.map((v) => v || 0), 1);
@@ -494,6 +507,9 @@
     document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
     for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
     $("lang-toggle").textContent = t("lang");
+    const nn = S.base.network_note || {};
+    $("legend-network-text").textContent = t("network") + (nn.drawn < nn.edges ?
+      ` (${fmt(nn.drawn, 0)} / ${fmt(nn.edges, 0)})` : "");
     for (const e of document.querySelectorAll("[data-term]")) {
       const [ctx, value] = e.dataset.term.split("|");
       e.textContent = term(ctx, value);
