@@ -61,10 +61,11 @@ class WarmCache:
 
     def get(self, path: Path) -> Warm | None:
         key = path.resolve()
-        warm = self._open.get(key, False)
-        if warm is not False and (warm is None or warm.stamp == key.stat().st_mtime):
-            return warm  # type: ignore[return-value]
-        self._open.pop(key, None)
+        if key in self._open:
+            warm = self._open[key]
+            if warm is None or warm.stamp == key.stat().st_mtime:
+                return warm
+            del self._open[key]  # the scenario file changed: read it again
         try:  # an interrupt here leaves nothing cached
             opened = open_warm(key)
         except Exception as exc:  # noqa: BLE001 - the cold path reads it again and says why
