@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from siting.serve import engine
-from siting.serve.warm import WarmCache, open_warm, what_if
+from siting.serve.warm import WarmCache, open_warm, solve_job, what_if
 from siting.scenario import load_scenario
 
 from .conftest import ROOT, cli_solve
@@ -41,7 +41,7 @@ def _warm_plan(tiny, tmp_path, name: str, **edits: object) -> tuple[dict, object
     toml, base, warm = tiny
     ed = engine.parse_edits(edits)
     written = engine.write_scenario(base, ed, tmp_path / name)
-    plan = engine.solve_plan(written, tmp_path / name / "out", tmp_path / name / "highs.log",
+    plan = solve_job(written, tmp_path / name / "out", tmp_path / name / "highs.log",
                              warm=warm, edits=ed)
     return plan, written
 
@@ -103,7 +103,7 @@ def test_edits_a_session_cannot_express_take_the_pipeline(tiny, tmp_path, edits,
     ed = engine.parse_edits(edits)
     written = engine.write_scenario(base, ed, tmp_path / "w")
     assert what_if(warm, load_scenario(written), ed) is None, why
-    plan = engine.solve_plan(written, tmp_path / "w" / "out", warm=warm, edits=ed)
+    plan = solve_job(written, tmp_path / "w" / "out", warm=warm, edits=ed)
     assert plan["path"] == "cold"
 
 
@@ -130,7 +130,7 @@ def test_network_scenario_resolves_warm_and_keeps_the_network_on_the_report(tmp_
     assert base.network, "the workbench did not read the walking network lines"
     ed = engine.parse_edits({"problem": {"budget": 80}})
     written = engine.write_scenario(base, ed, tmp_path / "w")
-    plan = engine.solve_plan(written, tmp_path / "w" / "out", warm=warm, edits=ed)
+    plan = solve_job(written, tmp_path / "w" / "out", warm=warm, edits=ed)
     _same(plan, cli_solve(written, tmp_path))
     html = (tmp_path / "w" / "out" / "report.html").read_text(encoding="utf-8")
     assert 'id="layer-network"' in html

@@ -494,28 +494,16 @@ def _num_text(value: Any) -> str:
 # solving (runs in the worker process)
 
 
-def solve_plan(toml_path: Path, out_dir: Path, log_file: Path | None = None, *,
-               warm: Any = None, edits: Edits | None = None) -> dict[str, Any]:
+def solve_plan(toml_path: Path, out_dir: Path, log_file: Path | None = None) -> dict[str, Any]:
     """Solve a written scenario exactly as ``siting solve`` does; outputs go to ``out_dir``.
 
-    ``warm`` (a :class:`siting.serve.warm.Warm` of the opened scenario) with the page's
-    ``edits``: the session answers when it can express the edits (plan ``"path": "warm"``),
-    else the full pipeline does (``"cold"``). ``log_file`` receives the HiGHS log (the server
-    reads incumbent, bound and gap from it); it changes no solver setting that affects the
-    answer.
+    ``log_file`` receives the HiGHS log (the server reads incumbent, bound and gap from it);
+    it changes no solver setting that affects the answer. (The worker first offers the job to
+    its warm session, :func:`siting.serve.warm.solve_job`; this is the cold path.)
     """
     from .. import pipeline
 
     scenario = load_scenario(toml_path)
-    if warm is not None and edits is not None:
-        from .warm import solve_warm, what_if
-
-        kw = what_if(warm, scenario, edits)
-        outcome = solve_warm(warm, scenario, kw, out_dir, log_file) if kw is not None else None
-        if outcome is not None:
-            plan = plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
-            plan["path"] = "warm"
-            return plan
     if log_file is not None and (scenario.solver.backend in (None, "highs")):
         opts = dict(scenario.solver.backend_options)
         opts.update(log_file=str(log_file), log_to_console=False)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..scenario import Scenario, load_scenario
+from .engine import LAYER_KEYS, Edits, plan_dict, solve_plan
 
 #: edits of the page the session answers (every other edit takes the full pipeline)
 WARM_PROBLEM_KEYS = frozenset({"budget"})
@@ -75,7 +76,22 @@ class WarmCache:
         return opened
 
 
-def what_if(warm: Warm, job: Scenario, edits: Any) -> dict[str, Any] | None:
+def solve_job(toml_path: Path, out_dir: Path, log_file: Path | None = None, *,
+              warm: Warm | None = None, edits: Edits | None = None) -> dict[str, Any]:
+    """One page solve in the worker: the warm session when it can express ``edits`` (plan
+    ``"path": "warm"``), else :func:`siting.serve.engine.solve_plan` (``"cold"``)."""
+    if warm is not None and edits is not None:
+        job = load_scenario(toml_path)
+        kw = what_if(warm, job, edits)
+        outcome = solve_warm(warm, job, kw, out_dir, log_file) if kw is not None else None
+        if outcome is not None:
+            plan = plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
+            plan["path"] = "warm"
+            return plan
+    return solve_plan(toml_path, out_dir, log_file)
+
+
+def what_if(warm: Warm, job: Scenario, edits: Edits) -> dict[str, Any] | None:
     """The ``Session.resolve`` keywords that give the job's scenario, or None (cold path)."""
     from ..community.pipeline import problem_of
 
@@ -90,6 +106,9 @@ def what_if(warm: Warm, job: Scenario, edits: Any) -> dict[str, Any] | None:
     want, have = problem_of(job), warm.prepared.problem
     if [s.name for s in want.services] != [s.name for s in have.services]:
         return None
+    if (edits.lock or edits.forbid) and (have.columns.forced is None
+                                         or have.columns.forbidden is None):
+        return None  # the cold path then reads flag columns the scenario had switched off
     kw: dict[str, Any] = {"lock": list(edits.lock), "forbid": list(edits.forbid)}
     if want.budget != have.budget:
         kw["budget"] = want.budget
@@ -102,19 +121,19 @@ def what_if(warm: Warm, job: Scenario, edits: Any) -> dict[str, Any] | None:
     if targets:
         kw["targets"] = targets
     _, problem = warm.session.edited(**kw)
-    # the safety net: the session's edited problem is the file's problem (the site flags moved
-    # into a derived site table on the cold path, so the column names may differ)
+    # the safety net: the session's edited problem is the file's problem
     if _plain(problem) != _plain(want):
         return None
     return kw
 
 
 def _plain(problem: Any) -> dict[str, Any]:
-    """A community problem as data, its columns left out, its "path#layer" map layers resolved
-    (the written file reaches the same file by a relative path)."""
-    from .engine import LAYER_KEYS
-
-    data = problem.model_dump(exclude={"columns"})
+    """A community problem as data without its site-flag column names (lock/forbid move into
+    a derived site table on the cold path), its "path#layer" map layers resolved (the written
+    file reaches the same file by a relative path)."""
+    data = problem.model_dump()
+    for flag in ("forced", "forbidden"):
+        data["columns"].pop(flag, None)
     for key in LAYER_KEYS:
         if isinstance(data.get(key), str):
             path, sep, layer = data[key].partition("#")

@@ -45,7 +45,7 @@ def _worker_main(tasks: Any, events: Any,
     os.dup2(devnull, 1)  # HiGHS prints from C++; the server's terminal stays clean
     from ..errors import SitingError
     from . import engine
-    from .warm import WarmCache
+    from .warm import WarmCache, solve_job
 
     try:  # warm the imports the first solve needs
         from .. import pipeline  # noqa: F401
@@ -78,9 +78,9 @@ def _worker_main(tasks: Any, events: Any,
         try:
             events.put(("started", job_id, None))
             warm = cache.get(Path(base)) if base is not None and edits is not None else None
-            plan = engine.solve_plan(Path(toml), Path(out_dir), Path(log) if log else None,
-                                     warm=warm, edits=engine.parse_edits(edits)
-                                     if edits is not None else None)
+            plan = solve_job(Path(toml), Path(out_dir), Path(log) if log else None,
+                             warm=warm, edits=engine.parse_edits(edits)
+                             if edits is not None else None)
             events.put(("done", job_id, plan))
         except KeyboardInterrupt:
             events.put(("interrupted", job_id, None))
