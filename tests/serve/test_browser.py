@@ -70,6 +70,9 @@ def test_budget_change_matches_siting_solve(page, tiny, tmp_path):
     assert ref["status"] == "optimal"
     assert got["objective"] == ref["objective"], "page objective differs from siting solve"
     assert got["open"] == sorted(ref["open_sites"])
+    plan = page.request.get(f"{tiny.url}/api/jobs/{got['job']}").json()["job"]["plan"]
+    assert plan["path"] == "warm", "the budget change did not re-solve the warm session"
+    assert page.get_by_test_id("seconds").get_attribute("data-path") == "warm"
 
 
 def test_lock_puts_site_in_plan_and_forbid_removes_it(page, tiny):
@@ -232,6 +235,9 @@ def test_cancel_a_long_solve_on_the_demo(page, tmp_path):
         value = page.get_by_test_id("objective").get_attribute("data-value")
         if value is not None:  # the incumbent came back: shown, marked interrupted
             assert page.get_by_test_id("notes").text_content().startswith("interrupted")
+            job = page.get_by_test_id("status").get_attribute("data-job")
+            plan = page.request.get(f"{server.url}/api/jobs/{job}").json()["job"]["plan"]
+            assert plan["path"] == "warm"   # the cancel reached the warm session's solve
         # the queue is free again: the next solve starts
         page.get_by_test_id("solve-button").click()
         page.wait_for_selector("[data-testid=status][data-state=running]", timeout=60_000)

@@ -134,3 +134,21 @@ def test_network_scenario_resolves_warm_and_keeps_the_network_on_the_report(tmp_
     _same(plan, cli_solve(written, tmp_path))
     html = (tmp_path / "w" / "out" / "report.html").read_text(encoding="utf-8")
     assert 'id="layer-network"' in html
+
+
+@pytest.mark.slow
+def test_the_time_limit_stops_a_warm_solve(tmp_path) -> None:
+    # every catalogue service with viability: not proven in minutes, so the limit is what stops it
+    demo = ROOT / "instances" / "demo_district" / "scenario_viability_full.toml"
+    if not demo.is_file():
+        pytest.skip("demo viability data missing")
+    import time
+
+    warm, base = open_warm(demo), engine.open_base(demo)
+    ed = engine.parse_edits({"problem": {"budget": 5e6}, "time_limit": 8})
+    written = engine.write_scenario(base, ed, tmp_path / "w")
+    t0 = time.perf_counter()
+    plan = solve_job(written, tmp_path / "w" / "out", warm=warm, edits=ed)
+    assert plan["path"] == "warm" and plan["termination"] == "time_limit"
+    assert plan["status"] in ("feasible", "no_solution") and plan["status"] != "optimal"
+    assert time.perf_counter() - t0 < 8 + 60, "the warm solve ran far past its time limit"

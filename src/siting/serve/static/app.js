@@ -231,7 +231,8 @@
     const cost = p.cost ? p.cost.total : null;
     $("cost").textContent = fmt(cost, 0);
     $("budget-use").textContent = p.cost && p.cost.budget ? pct(p.cost.total / p.cost.budget) : "—";
-    $("seconds").textContent = fmt(job.seconds, 2);
+    $("seconds").textContent = fmt(job.seconds, 2) + (p.path ? " · " + t("path_" + p.path) : "");
+    $("seconds").dataset.path = p.path || "";
     const notes = [...(p.infeasible_because || []).map((n) => t("why") + ": " + n), ...(p.notes || [])];
     if (p.interrupted) notes.unshift(t("interrupted"));
     $("notes").textContent = notes.join("\n");
