@@ -14,9 +14,28 @@ from tests.community.helpers import SERVICES, tiny_tables
 OFFSET = (500_000.0, 4_400_000.0)
 
 
+def grid_network(path: Path, *, size: float = 1000.0, step: float = 100.0) -> Path:
+    """A street grid as an edge list (u, v, length, end coordinates) over the tiny square, a
+    few streets missing (seeded): walking paths bend."""
+    rng = np.random.default_rng(0)
+    k = int(size // step)
+    rows = ["u,v,length,u_x,u_y,v_x,v_y"]
+    for a in range(k + 1):
+        for b in range(k + 1):
+            for da, db in ((1, 0), (0, 1)):
+                if a + da > k or b + db > k or rng.uniform() < 0.15:
+                    continue
+                x1, y1 = OFFSET[0] + a * step, OFFSET[1] + b * step
+                x2, y2 = OFFSET[0] + (a + da) * step, OFFSET[1] + (b + db) * step
+                rows.append(f"n{a}_{b},n{a + da}_{b + db},{step},{x1},{y1},{x2},{y2}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
 def community_folder(folder: Path, *, seed: int = 3, n: int = 60, m: int = 12,
-                     budget: float = 100.0, layers: str = "csv") -> Path:
-    """blocks + sites (CSV or one GeoPackage) and scenario.toml; returns the TOML path."""
+                     budget: float = 100.0, layers: str = "csv", network: bool = False) -> Path:
+    """blocks + sites (CSV or one GeoPackage) and scenario.toml; returns the TOML path.
+    ``network``: walking distances on a street grid (streets.csv) instead of straight lines."""
     folder.mkdir(parents=True, exist_ok=True)
     demand, sites = tiny_tables(seed, n=n, m=m)
     for df in (demand, sites):
@@ -42,6 +61,10 @@ def community_folder(folder: Path, *, seed: int = 3, n: int = 60, m: int = 12,
             gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
         data["demand"] = {"path": "tiny.gpkg", "layer": "blocks"}
         data["sites"] = {"path": "tiny.gpkg", "layer": "sites"}
+    if network:
+        grid_network(folder / "streets.csv")
+        data["distance"] = {"metric": "network",
+                            "network": {"path": "streets.csv", "crs": "EPSG:32650"}}
     out = folder / "scenario.toml"
     out.write_text(tomli_w.dumps(data), encoding="utf-8")
     return out

@@ -141,6 +141,16 @@ def test_export_needs_a_plan(client, session) -> None:
     assert post(client, session, "/api/export", {"job": "p99"}).status_code == 404
 
 
+def test_pdf_needs_a_plan_a_token_and_a_known_solve(client, session) -> None:
+    job = post(client, session, "/api/solve", {"edits": {}}).json()["job"]
+    r = post(client, session, "/api/pdf", {"job": job["id"]})
+    assert r.status_code == 400 and "no plan" in r.json()["error"]
+    assert post(client, session, "/api/pdf", {"job": "p99"}).status_code == 404
+    assert post(client, session, "/api/pdf", {"job": job["id"]},
+                **{"X-Siting-Token": None}).status_code == 403
+    assert not (session.runner.jobs[job["id"]].folder / "report.pdf").exists()
+
+
 def test_cancel_a_queued_solve(client, session) -> None:
     job = post(client, session, "/api/solve", {"edits": {}}).json()["job"]
     r = post(client, session, "/api/cancel", {"job": job["id"]})

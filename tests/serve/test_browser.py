@@ -70,6 +70,9 @@ def test_budget_change_matches_siting_solve(page, tiny, tmp_path):
     assert ref["status"] == "optimal"
     assert got["objective"] == ref["objective"], "page objective differs from siting solve"
     assert got["open"] == sorted(ref["open_sites"])
+    plan = page.request.get(f"{tiny.url}/api/jobs/{got['job']}").json()["job"]["plan"]
+    assert plan["path"] == "warm", "the budget change did not re-solve the warm session"
+    assert page.get_by_test_id("seconds").get_attribute("data-path") == "warm"
 
 
 def test_lock_puts_site_in_plan_and_forbid_removes_it(page, tiny):
@@ -222,14 +225,19 @@ def test_cancel_a_long_solve_on_the_demo(page, tmp_path):
         page.get_by_test_id("budget-input").fill("5000000")
         page.get_by_test_id("solve-button").click()
         page.wait_for_selector("[data-testid=status][data-state=running]", timeout=60_000)
+        # the worker opens the scenario warm first, then HiGHS presolves for a while: the first
+        # gap can take a minute or more on a loaded 2-core machine
         page.wait_for_function("() => document.querySelector('[data-testid=progress]')"
-                               ".textContent.includes('%')", timeout=60_000)
+                               ".textContent.includes('%')", timeout=240_000)
         page.get_by_test_id("cancel-button").click()
         page.wait_for_selector("[data-testid=status][data-state=interrupted]", timeout=120_000)
         assert page.get_by_test_id("cancel-button").is_disabled()
         value = page.get_by_test_id("objective").get_attribute("data-value")
         if value is not None:  # the incumbent came back: shown, marked interrupted
             assert page.get_by_test_id("notes").text_content().startswith("interrupted")
+            job = page.get_by_test_id("status").get_attribute("data-job")
+            plan = page.request.get(f"{server.url}/api/jobs/{job}").json()["job"]["plan"]
+            assert plan["path"] == "warm"   # the cancel reached the warm session's solve
         # the queue is free again: the next solve starts
         page.get_by_test_id("solve-button").click()
         page.wait_for_selector("[data-testid=status][data-state=running]", timeout=60_000)
@@ -255,3 +263,72 @@ def test_map_popup_edits_the_same_site_state(page, tiny):
     page.get_by_test_id("popup-cost-s4").fill("3.5")
     page.get_by_test_id("popup-cost-s4").dispatch_event("change")
     assert page.get_by_test_id("cost-s4").input_value() == "3.5"
+
+
+def test_pdf_export_downloads_a_pdf(page, tiny):
+    open_page(page, tiny)
+    page.get_by_test_id("budget-input").fill("80")
+    assert solve(page)["state"] == "optimal"
+    with page.expect_download(timeout=180_000) as info:
+        page.get_by_test_id("export-pdf").click()
+    download = info.value
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF-"), f"the download is not a PDF: {data[:20]!r}"
+    assert b"%%EOF" in data[-2048:] and len(data) > 10_000
+    assert download.suggested_filename.endswith(".pdf")
+    assert page.get_by_test_id("message").text_content() == ""
+
+
+def _share(page, server, service: str, community: str) -> float:
+    """The credited share of one service in one community, from the shown plan."""
+    job = page.get_by_test_id("status").get_attribute("data-job")
+    cov = page.request.get(f"{server.url}/api/jobs/{job}").json()["job"]["plan"]["coverage_table"]
+    cols = cov["columns"]
+    return next(r[cols.index("credited_share")] for r in cov["rows"]
+                if r[cols.index("service")] == service
+                and str(r[cols.index("district")]) == community)
+
+
+def test_per_community_target_is_honoured(page, tiny, tmp_path):
+    open_page(page, tiny)
+    page.get_by_test_id("budget-input").fill("140")
+    base = solve(page)
+    assert base["state"] == "optimal", base
+    before = _share(page, tiny, "childcare", "D3")
+    want = round(before + 0.1, 2)
+    assert want <= 1
+    page.get_by_test_id("target-communities-childcare").locator("summary").click()
+    page.get_by_test_id("target-community-childcare-D3").fill("1.5")   # bad input: a message
+    page.get_by_test_id("solve-button").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=message]').textContent")
+    msg = page.get_by_test_id("message").text_content()
+    assert "targets.childcare" in msg and "Traceback" not in msg, msg
+    page.get_by_test_id("target-community-childcare-D3").fill(str(want))
+    got = solve(page)
+    assert got["state"] == "optimal", got
+    assert _share(page, tiny, "childcare", "D3") >= want - 1e-9, "community target not honoured"
+    assert got["objective"] <= base["objective"] + 1e-9   # a new target cannot add coverage
+    page.get_by_test_id("export-toml").click()
+    path = Path(page.get_by_test_id("export-path").text_content())
+    assert "D3" in path.read_text(encoding="utf-8")
+    ref = cli_solve(path, tmp_path)
+    assert ref["objective"] == got["objective"] and sorted(ref["open_sites"]) == got["open"]
+
+
+def test_map_draws_the_walking_network(page, tiny, tmp_path):
+    open_page(page, tiny)   # straight-line distances: no network, no legend entry
+    assert page.get_by_test_id("map-network").count() == 0
+    assert page.get_by_test_id("legend-network").is_hidden()
+    server = start_server(community_folder(tmp_path / "net", network=True), tmp_path / "exports")
+    try:
+        open_page(page, server)
+        lines = page.get_by_test_id("map-network").locator("polyline")
+        drawn = len(page.request.get(server.url + "/api/state").json()["network"])
+        assert drawn > 0 and lines.count() == drawn
+        assert page.get_by_test_id("legend-network").is_visible()
+        assert "walking network" in page.get_by_test_id("legend-network").text_content()
+        page.get_by_test_id("budget-input").fill("80")
+        assert solve(page)["state"] == "optimal"
+        assert lines.count() == drawn   # redrawn with the plan
+    finally:
+        stop_server(server)

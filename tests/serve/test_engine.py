@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -113,6 +114,9 @@ def test_classical_locks_use_the_id_lists(tmp_path) -> None:
     ({"problem": {"objective": "fastest"}}, "problem.objective"),
     ({"problem": {"services": "x"}}, "not editable"),
     ({"targets": {"ghost": {"overall": 0.2}}}, "ghost"),
+    ({"targets": {"elderly": {"communities": {"nowhere": 0.2}}}}, "community 'nowhere'"),
+    ({"targets": {"elderly": {"districts": {"D1": 1.5}}}}, "targets.elderly"),
+    ({"targets": {"elderly": {"overall": 0.2, "typo": 1}}}, "targets.elderly.typo"),
 ])
 def test_check_edits_names_the_field(tmp_path, edits, words) -> None:
     base = engine.open_base(community_folder(tmp_path / "case"))
@@ -190,3 +194,38 @@ def test_radius_kind_edits_and_solves(tmp_path) -> None:
     assert wide["open_sites"][0] not in shut["open_sites"] and len(shut["open_sites"]) == 2
     assert shut["objective"] <= wide["objective"]    # forbidding a chosen site cannot help
     assert "metrics" in wide and "coverage_table" not in wide
+
+
+def test_map_layers_keep_pointing_at_the_scenario_folder(tmp_path) -> None:
+    # the demo names its streets and community boundaries as "file#layer" beside the TOML
+    from .conftest import ROOT
+
+    demo = ROOT / "instances" / "demo_district" / "scenario.toml"
+    if not demo.is_file():
+        pytest.skip("demo district missing")
+    base = engine.open_base(demo)
+    sc = load_scenario(engine.write_scenario(base, _edits(), tmp_path / "w"))
+    for key in ("streets", "communities"):
+        path, _, layer = getattr(sc.problem, key).partition("#")
+        assert Path(path).resolve() == (demo.parent / "demo_district.gpkg").resolve(), key
+        assert layer
+
+
+def test_named_community_targets_are_kept_or_replaced(tmp_path) -> None:
+    base = engine.open_base(community_folder(tmp_path / "case"))
+    named = load_scenario(engine.write_scenario(
+        base, _edits(targets={"elderly": {"overall": 0.1, "communities": {"D2": 0.4}}}),
+        tmp_path / "a")).problem.targets["elderly"]
+    assert named.districts == {"D2": 0.4} and named.overall == 0.1
+    # an edit that names no communities keeps the file's; one that does replaces them
+    base2 = engine.open_base(engine.write_scenario(
+        base, _edits(targets={"elderly": {"overall": 0.1, "communities": {"D2": 0.4}}}),
+        tmp_path / "b"))
+    kept = load_scenario(engine.write_scenario(
+        base2, _edits(targets={"elderly": {"overall": 0.2}}), tmp_path / "c")).problem
+    assert kept.targets["elderly"].districts == {"D2": 0.4}
+    assert kept.targets["elderly"].overall == 0.2
+    replaced = load_scenario(engine.write_scenario(
+        base2, _edits(targets={"elderly": {"overall": 0.2, "districts": {"D1": 0.3}}}),
+        tmp_path / "d")).problem
+    assert replaced.targets["elderly"].districts == {"D1": 0.3}

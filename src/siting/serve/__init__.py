@@ -1,7 +1,8 @@
 """``siting serve``: the planner's workbench, a local web app for what-if planning.
 
 Modules: :mod:`.engine` (edits → scenario file → solve → plan dict: the one adapter to the
-solver), :mod:`.worker` (the solve queue and its worker process), :mod:`.app` (the Starlette app:
+solver), :mod:`.warm` (the worker's warm session per opened scenario: re-solves of the edits it
+can express, the rest by ``engine``), :mod:`.worker` (the solve queue and its worker process), :mod:`.app` (the Starlette app:
 page, API, progress stream, file serving, security), :mod:`.view` (the scenario as the page
 draws it), :mod:`.i18n` (page texts). See docs/workbench.md.
 """

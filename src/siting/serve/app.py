@@ -14,6 +14,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -52,6 +53,7 @@ class Session:
         default_factory=set)
     runner: Runner | None = None
     exported: dict[str, Path] = field(default_factory=dict)  # plan id → its export folder
+    pdf_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, event: dict[str, Any]) -> None:
         data = json.dumps(event, allow_nan=False)
@@ -201,6 +203,22 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
                              "files": files,
                              "urls": {f: f"/exports/{name}/{f}" for f in files}})
 
+    async def pdf(request: Request) -> Response:
+        body = await _json(request)
+        if isinstance(body, Response):
+            return body
+        j = _runner().jobs.get(str(body.get("job", "")))
+        if j is None:
+            return _error("no such solve", 404)
+        if j.plan is None:
+            return _error("this solve has no plan to print")
+        try:
+            path = await asyncio.to_thread(print_pdf, session, j)
+        except (SitingError, OSError) as exc:
+            return _error(f"PDF failed: {' '.join(str(exc).split())}")
+        rel = path.relative_to(j.folder).as_posix()
+        return JSONResponse({"file": path.name, "url": f"/plans/{j.id}/{rel}"})
+
     async def events(request: Request) -> Response:
         loop = asyncio.get_running_loop()
         q: asyncio.Queue[str] = asyncio.Queue()
@@ -248,7 +266,7 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
         if session.runner is None:
-            session.runner = Runner(session.publish)
+            session.runner = Runner(session.publish, scenario=session.base.path)
         session.runner.start()
         try:
             yield
@@ -267,6 +285,7 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
         Route("/api/solve", solve, methods=["POST"]),
         Route("/api/cancel", cancel, methods=["POST"]),
         Route("/api/export", export, methods=["POST"]),
+        Route("/api/pdf", pdf, methods=["POST"]),
         Route("/api/jobs/{job}", job),
         Route("/plans/{job}/{path:path}", plan_file),
         Route("/exports/{path:path}", export_file),
@@ -288,6 +307,29 @@ async def _json(request: Request) -> dict[str, Any] | Response:
     if not isinstance(data, dict):
         return _error("the request body must be a JSON object")
     return data
+
+
+#: the plan's printable page: the community report, else the classical kinds' map page
+PRINTABLE = ("report.html", "map.html")
+
+
+def print_pdf(session: Session, job: Job) -> Path:
+    """The plan's report printed to PDF (A4, :func:`siting.outputs.pdf.html_to_pdf`: the
+    system Chromium, offline), once per plan; also copied into its export folder if any."""
+    from ..outputs.pdf import html_to_pdf
+
+    html = next((job.out / n for n in PRINTABLE if (job.out / n).is_file()), None)
+    if html is None:
+        raise SitingError("this plan has no report page to print")
+    pdf = job.folder / "report.pdf"
+    with session.pdf_lock:  # one Chromium at a time; a second click waits for the first
+        if not pdf.is_file():
+            html_to_pdf(html, pdf)
+        dest = session.exported.get(job.id)
+        if dest is not None and (dest / "outputs").is_dir() and \
+                not (dest / "outputs" / "report.pdf").exists():
+            shutil.copyfile(pdf, dest / "outputs" / "report.pdf")
+    return pdf
 
 
 def _file(path: Path | None) -> Response:

@@ -16,8 +16,9 @@ How edits become a scenario:
 - cost / area edits → the derived site table: a copy of the original with only those cells
   changed (CSV cells kept as text, GIS layers as a one-layer GeoPackage), written beside the TOML.
 
-Swapping in warm re-solves (``siting.session``) changes :func:`solve_plan` only; its input stays
-a scenario file and its output the plan dict.
+Warm re-solves (:mod:`.warm`, one ``siting.session.Session`` per opened scenario in the worker)
+answer the edits a session can express; they still start from the written scenario file (read
+back, so the warm answer is the file's answer) and end in the same plan dict.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..community.spec import CommunityProblem
+from ..community.spec import CommunityProblem, Target
 from ..errors import SitingError, SpecError
 from ..scenario import Scenario, load_scenario, validate_scenario
 
@@ -44,6 +45,8 @@ DEFAULT_TIME_LIMIT = 300.0
 #: problem keys the panel may set (the scenario model checks the values)
 PROBLEM_KEYS = ("budget", "p", "radius", "objective", "max_distance")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+#: community problem keys naming a map layer as "path#layer" (relative to the scenario file)
+LAYER_KEYS = ("streets", "communities")
 
 
 class _In(BaseModel):
@@ -57,17 +60,14 @@ class SiteEdit(_In):
     area: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
-class TargetEdit(_In):
-    overall: float | None = Field(default=None, ge=0, le=1)
-    district: float | None = Field(default=None, ge=0, le=1)
-
-
 class Edits(_In):
     """Everything the page can change about the opened scenario."""
 
     problem: dict[str, float | int | str | None] = Field(default_factory=dict)
     weights: dict[str, float] = Field(default_factory=dict)
-    targets: dict[str, TargetEdit | None] = Field(default_factory=dict)
+    #: a service's target as in a scenario file (``overall``, ``community``/``district`` for
+    #: every community, ``communities``/``districts`` per community); None drops it
+    targets: dict[str, Target | None] = Field(default_factory=dict)
     rules: dict[str, float | int | None] = Field(default_factory=dict)
     lock: tuple[str, ...] = ()
     forbid: tuple[str, ...] = ()
@@ -115,6 +115,8 @@ class Base:
     demand_district: np.ndarray | None
     crs: str | None
     streets: list[list[list[float]]] = field(default_factory=list)  # map background lines
+    network: list[list[list[float]]] = field(default_factory=list)  # walking network (metric)
+    network_note: dict[str, Any] = field(default_factory=dict)      # edges drawn of how many
 
     @property
     def folder(self) -> Path:
@@ -137,7 +139,12 @@ def open_base(path: str | Path) -> Base:
     path = Path(path)
     scenario = load_scenario(path)
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    inst, layers = _prepare(scenario)
+    prepared = _prepare(scenario)
+    inst, layers = prepared.instance, prepared.layers
+    # the walking network the distances were measured on (network metric), as the report
+    # maps draw it (siting.geo.netcosts.map_lines: simplified, in the working CRS)
+    network = [list(map(list, line)) for line in prepared.costs.info.get("network_lines", ())]
+    note = dict(prepared.costs.info.get("network_map") or {})
     if scenario.problem.kind == "community":
         sites = SiteInfo(ids=inst.site_ids.astype(str), x=inst.site_xy[:, 0], y=inst.site_xy[:, 1],
                          cost=inst.cost, area=inst.area, existing=inst.existing_site,
@@ -146,7 +153,7 @@ def open_base(path: str | Path) -> Base:
                          district=inst.district_names[inst.site_district].astype(str))
         return Base(path, raw, scenario, sites, inst.demand_xy, inst.population.sum(axis=1),
                     inst.district_names[inst.district].astype(str), layers.crs_label,
-                    _streets(community_problem(scenario).streets, layers.crs))
+                    _streets(community_problem(scenario).streets, layers.crs), network, note)
     sx, sy = layers.sites.geometry.x.to_numpy(), layers.sites.geometry.y.to_numpy()
     m = inst.n_sites
     sites = SiteInfo(ids=np.asarray(inst.site_ids).astype(str), x=sx, y=sy,
@@ -156,7 +163,7 @@ def open_base(path: str | Path) -> Base:
     dxy = np.column_stack([layers.demand.geometry.x.to_numpy(),
                            layers.demand.geometry.y.to_numpy()])
     return Base(path, raw, scenario, sites, dxy, np.asarray(inst.weight, dtype=float), None,
-                layers.crs_label)
+                layers.crs_label, [], network, note)
 
 
 #: most street vertices sent to the page (more are simplified away)
@@ -192,13 +199,13 @@ def _streets(spec: str | None, crs: Any) -> list[list[list[float]]]:
     return lines
 
 
-def _prepare(scenario: Scenario) -> tuple[Any, Any]:
-    """The kind's instance and the layers, read by the pipeline exactly as a solve reads them."""
+def _prepare(scenario: Scenario) -> Any:
+    """The kind's instance, layers and travel costs, read by the pipeline exactly as a solve
+    reads them (a :class:`siting.protocol.Prepared`)."""
     from .. import pipeline
     from ..outputs.progress import Progress
 
-    prepared = pipeline.prepare(scenario, Progress())
-    return prepared.instance, prepared.layers
+    return pipeline.prepare(scenario, Progress())
 
 
 def community_problem(scenario: Scenario) -> CommunityProblem:
@@ -228,6 +235,12 @@ def _check_sites(base: Base, edits: Edits) -> None:
         if base.sites.required[rows[sid]] or base.sites.existing[rows[sid]]:
             raise SpecError(f"forbid: site {sid!r} is required or already open in the "
                             "scenario's data")
+    known = set() if base.demand_district is None else {str(d) for d in base.demand_district}
+    for name, t in edits.targets.items():
+        for key in (t.districts if t is not None else {}):
+            if key not in known:
+                raise SpecError(f"targets.{name}.communities.{key}: no community {key!r} in the "
+                                "demand layer")
     for sid, e in edits.sites.items():
         if e.cost is not None and base.sites.cost is None:
             raise SpecError(f"sites.{sid}.cost: this scenario has no site cost column")
@@ -272,7 +285,13 @@ def _apply(base: Base, edits: Edits, sites_file: Path | None, time_cap: float) -
         targets = dict(problem.get("targets", {}))
         for name, t in edits.targets.items():
             values = {} if t is None else t.model_dump(exclude_none=True)
-            kept = {k: v for k, v in dict(targets.get(name, {})).items() if k == "districts"}
+            if t is not None and "districts" not in t.model_fields_set:
+                values.pop("districts", None)  # not sent: the scenario's named communities stay
+            kept = {} if t is not None and "districts" in t.model_fields_set else {
+                k: v for k, v in dict(targets.get(name, {})).items()
+                if k in ("districts", "communities")}
+            if not values.get("districts"):
+                values.pop("districts", None)
             if values or kept:
                 targets[name] = {**kept, **values}
             else:
@@ -342,10 +361,11 @@ def _absolute_paths(raw: dict[str, Any], folder: Path) -> dict[str, Any]:
     if isinstance(problem, dict):
         if isinstance(problem.get("catalogue"), str) and problem["catalogue"] != "default":
             fix(problem, "catalogue")
-        if isinstance(problem.get("streets"), str):
-            path, sep, layer = problem["streets"].partition("#")
-            p = Path(path).expanduser()
-            problem["streets"] = str(p if p.is_absolute() else (folder / p).resolve()) + sep + layer
+        for key in LAYER_KEYS:  # "path#layer" map layers of the report
+            if isinstance(problem.get(key), str):
+                path, sep, layer = problem[key].partition("#")
+                p = Path(path).expanduser()
+                problem[key] = str(p if p.is_absolute() else (folder / p).resolve()) + sep + layer
     return raw
 
 
@@ -368,9 +388,10 @@ def _relative_paths(raw: dict[str, Any], dest: Path) -> dict[str, Any]:
     problem = raw.get("problem", {})
     if isinstance(problem.get("catalogue"), str) and problem["catalogue"] != "default":
         problem["catalogue"] = rel(problem["catalogue"])
-    if isinstance(problem.get("streets"), str):
-        path, sep, layer = problem["streets"].partition("#")
-        problem["streets"] = rel(path) + sep + layer
+    for key in LAYER_KEYS:
+        if isinstance(problem.get(key), str):
+            path, sep, layer = problem[key].partition("#")
+            problem[key] = rel(path) + sep + layer
     return raw
 
 
@@ -477,7 +498,8 @@ def solve_plan(toml_path: Path, out_dir: Path, log_file: Path | None = None) -> 
     """Solve a written scenario exactly as ``siting solve`` does; outputs go to ``out_dir``.
 
     ``log_file`` receives the HiGHS log (the server reads incumbent, bound and gap from it);
-    it changes no solver setting that affects the answer.
+    it changes no solver setting that affects the answer. (The worker first offers the job to
+    its warm session, :func:`siting.serve.warm.solve_job`; this is the cold path.)
     """
     from .. import pipeline
 
@@ -488,7 +510,9 @@ def solve_plan(toml_path: Path, out_dir: Path, log_file: Path | None = None) -> 
         solver = scenario.solver.model_copy(update={"verbose": True, "backend_options": opts})
         scenario = scenario.model_copy(update={"solver": solver})
     outcome = pipeline.run(scenario, out_dir)
-    return plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
+    plan = plan_dict(outcome.summary, out_dir if out_dir.is_dir() else None)
+    plan["path"] = "cold"
+    return plan
 
 
 def plan_dict(summary: dict[str, Any], out_dir: Path | None) -> dict[str, Any]:

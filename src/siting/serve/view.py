@@ -41,12 +41,16 @@ def base_view(base: Base) -> dict[str, Any]:
                   "district": _list(base.sites.district)},
         "objective_sense": _sense(base),
         "streets": base.streets,
+        "network": base.network, "network_note": base.network_note,
     }
     if base.community:
         cp = community_problem(sc)
         out["services"] = [{"name": s.name, "label": s.label or s.name, "segment": s.segment,
                             "weight": s.weight} for s in cp.services]
-        out["targets"] = {k: t.model_dump(exclude={"districts"}) for k, t in cp.targets.items()}
+        # targets as in the scenario file: overall, every community, named communities
+        out["targets"] = {k: t.model_dump() for k, t in cp.targets.items()}
+        out["communities"] = [] if base.demand_district is None else \
+            [str(c) for c in dict.fromkeys(base.demand_district.tolist())]
         # the rules a switch can turn off (0 = off); complex_min_services defines a complex
         out["rules"] = cp.rules.model_dump(include={"new_site_min_services", "new_site_min_core",
                                                    "complex_min_area",

@@ -1,6 +1,9 @@
 """Solves run here: one spawned worker process, one job at a time, the rest queued.
 
-The server thread hands the worker a written scenario file; while the worker solves, the thread
+The server thread hands the worker a written scenario file and the page's edits; the worker keeps
+the opened scenario warm (:mod:`.warm`: one session, built once, opened when the worker starts)
+and answers by a re-solve when the edits allow it, else by the full pipeline. While the worker
+solves, the thread
 reads the HiGHS log for incumbent, bound and gap and publishes them. Cancel sends SIGINT: HiGHS
 stops and keeps its incumbent. A solve of several MILPs (the community model's tie-break
 questions) starts the next one; each later MILP gets its own SIGINT shortly after its log
@@ -32,13 +35,17 @@ _LOG_ROW = re.compile(  # HiGHS B&B row: ... Expl.% BestBound BestSol Gap ... Ti
     r"^\s*[A-Za-z]?\s+\d+\s+\d+\s+\d+\s+[\d.]+%\s+(\S+)\s+(\S+)\s+(\S+).*?(\S+s)\s*$")
 
 
-def _worker_main(tasks: Any, events: Any) -> None:  # pragma: no cover - runs in the child
-    """The worker loop: solve each task, answer with ('done'|'interrupted'|'error', id, data)."""
+def _worker_main(tasks: Any, events: Any,
+                 scenario: str | None = None) -> None:  # pragma: no cover - runs in the child
+    """The worker loop: solve each task, answer with ('done'|'interrupted'|'error', id, data).
+
+    ``scenario``: the opened scenario, read and built at once so the first solve is warm."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a cancel during start-up is not a crash
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # HiGHS prints from C++; the server's terminal stays clean
     from ..errors import SitingError
     from . import engine
+    from .warm import WarmCache, solve_job
 
     try:  # warm the imports the first solve needs
         from .. import pipeline  # noqa: F401
@@ -48,6 +55,13 @@ def _worker_main(tasks: Any, events: Any) -> None:  # pragma: no cover - runs in
         pass
     parent = os.getppid()
     events.put(("ready", None, os.getpid()))
+    cache = WarmCache()
+    if scenario is not None:
+        try:
+            cache.get(Path(scenario))
+            events.put(("warm", None, scenario))
+        except Exception:  # noqa: BLE001 - the first solve takes the cold path and says why
+            pass
     signal.signal(signal.SIGINT, signal.default_int_handler)
     while True:
         try:
@@ -60,10 +74,13 @@ def _worker_main(tasks: Any, events: Any) -> None:  # pragma: no cover - runs in
             continue
         if item is None:
             return
-        job_id, toml, out_dir, log = item
+        job_id, toml, out_dir, log, base, edits = item
         try:
             events.put(("started", job_id, None))
-            plan = engine.solve_plan(Path(toml), Path(out_dir), Path(log) if log else None)
+            warm = cache.get(Path(base)) if base is not None and edits is not None else None
+            plan = solve_job(Path(toml), Path(out_dir), Path(log) if log else None,
+                             warm=warm, edits=engine.parse_edits(edits)
+                             if edits is not None else None)
             events.put(("done", job_id, plan))
         except KeyboardInterrupt:
             events.put(("interrupted", job_id, None))
@@ -113,8 +130,12 @@ class Job:
 class Runner:
     """The job queue and the worker process; ``publish(event)`` is called from its thread."""
 
-    def __init__(self, publish: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(self, publish: Callable[[dict[str, Any]], None],
+                 scenario: Path | None = None) -> None:
+        """``scenario``: the opened scenario file; its worker keeps it warm (None: every solve
+        takes the full pipeline)."""
         self._publish = publish
+        self.scenario = scenario
         self._ctx = mp.get_context("spawn")
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._ids = itertools.count(1)
@@ -137,6 +158,11 @@ class Runner:
     def stop(self) -> None:
         self._queue.put(None)
         self._kill_worker()
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The worker process's id (benchmarks read its CPU time), None before it starts."""
+        return None if self._proc is None else self._proc.pid
 
     def new_id(self) -> str:
         return f"p{next(self._ids)}"
@@ -164,7 +190,9 @@ class Runner:
     # -- worker ---------------------------------------------------------------------------
     def _spawn(self) -> None:
         self._tasks, self._events = self._ctx.Queue(), self._ctx.Queue()
-        self._proc = self._ctx.Process(target=_worker_main, args=(self._tasks, self._events),
+        self._proc = self._ctx.Process(target=_worker_main, args=(self._tasks, self._events,
+                                             None if self.scenario is None
+                                             else str(self.scenario)),
                                        name="siting-serve-worker", daemon=True)
         self._proc.start()
 
@@ -210,7 +238,9 @@ class Runner:
             self._spawn()
         job.state, job.started = "running", time.monotonic()
         self._emit(job)
-        self._tasks.put((job.id, str(job.toml), str(job.out), str(job.log)))
+        edits = job.edits.model_dump(mode="json", exclude_unset=True) if job.edits is not None else None
+        self._tasks.put((job.id, str(job.toml), str(job.out), str(job.log),
+                         None if self.scenario is None else str(self.scenario), edits))
         tail = _LogTail(job.log)
         signalled_stage = 0     # the MILP (log stage) the last SIGINT went to
         while True:
@@ -218,7 +248,7 @@ class Runner:
                 kind, job_id, data = self._events.get(timeout=0.25)
             except queue.Empty:
                 kind = None
-            if kind == "ready":
+            if kind in ("ready", "warm"):
                 continue
             if kind == "started" and job_id == job.id:
                 job.solving = time.monotonic()

@@ -4,7 +4,7 @@
   const TOKEN = document.querySelector('meta[name="siting-token"]').content;
   const S = { base: null, lang: document.querySelector('meta[name="siting-lang"]').content || "en",
     jobs: {}, current: null, shown: null, compare: [], lock: new Set(), forbid: new Set(),
-    siteEdits: {}, popup: null };
+    siteEdits: {}, popup: null, targetInputs: {} };
   const $ = (id) => document.getElementById(id);
   const SVGNS = "http://www.w3.org/2000/svg";
 
@@ -71,6 +71,7 @@
       pf.append(el("label", { class: "field" }, el("span", { "data-i18n": key, text: t(key) }), input));
     }
     $("time-limit").value = b.time_limit;
+    $("legend-network").hidden = !(b.network || []).length;
     if (b.kind === "community") {
       $("weights-box").hidden = false; $("targets-box").hidden = false; $("rules-box").hidden = false;
       const w = $("weights"); w.replaceChildren();
@@ -88,7 +89,8 @@
               "data-testid": "target-overall-" + s.name, value: tv.overall ?? "" })),
           el("label", { class: "field" }, el("span", { "data-i18n": "district", text: t("district") }),
             el("input", { type: "number", step: "0.01", min: "0", max: "1", id: "target-district-" + s.name,
-              "data-testid": "target-district-" + s.name, value: tv.district ?? "" }))));
+              "data-testid": "target-district-" + s.name, value: tv.district ?? "" })),
+          communityTargets(s.name, tv.districts || {})));
       }
       const r = $("rules"); r.replaceChildren();
       for (const [key, value] of Object.entries(b.rules)) {
@@ -99,6 +101,24 @@
             value: value })));
       }
     }
+  }
+
+  // one share per named community (the scenario's `communities = { NAME = share }`)
+  function communityTargets(service, named) {
+    const box = el("details", { "data-testid": "target-communities-" + service, open: Object.keys(named).length > 0 },
+      el("summary", { "data-i18n": "per_community", text: t("per_community") }));
+    const inputs = S.targetInputs[service] = {};
+    for (const c of S.base.communities || []) {
+      const inp = el("input", { type: "number", step: "0.01", min: "0", max: "1",
+        "data-testid": `target-community-${service}-${c}`, value: named[c] ?? "" });
+      inputs[c] = inp;
+      box.append(el("label", { class: "field" }, el("span", { text: c }), inp));
+    }
+    return box;
+  }
+  function sameShares(a, b) {
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => b[k] === a[k]);
   }
 
   function collectEdits() {
@@ -117,8 +137,14 @@
         if (w !== s.weight) e.weights[s.name] = w;
         const base = b.targets[s.name] || {};
         const o = numOrNull($("target-overall-" + s.name)), d = numOrNull($("target-district-" + s.name));
-        if (o !== (base.overall ?? null) || d !== (base.district ?? null))
-          e.targets[s.name] = (o === null && d === null) ? null : { overall: o, district: d };
+        const named = {};
+        for (const [c, inp] of Object.entries(S.targetInputs[s.name] || {})) {
+          const v = numOrNull(inp);
+          if (v !== null) named[c] = v;
+        }
+        if (o !== (base.overall ?? null) || d !== (base.district ?? null) || !sameShares(named, base.districts || {}))
+          e.targets[s.name] = (o === null && d === null && !Object.keys(named).length) ? null :
+            { overall: o, district: d, districts: named };
       }
       for (const [key, value] of Object.entries(b.rules)) {
         const on = $("rule-on-" + key).checked;
@@ -189,12 +215,14 @@
   function clearPlan() {
     for (const id of ["objective", "gap", "bound", "cost", "budget-use", "seconds"]) $(id).textContent = "—";
     $("objective").removeAttribute("data-value");
-    $("compare-add").disabled = true; $("export-toml").disabled = true;
+    $("compare-add").disabled = true; $("export-toml").disabled = true; $("export-pdf").disabled = true;
     $("coverage").replaceChildren(); $("compliance").replaceChildren();
-    S.shown = null; drawMap(); renderSites();
+    S.shown = null; $("pdf-result").replaceChildren(); drawMap(); renderSites();
   }
   function showPlan(job) {
-    const p = job.plan; S.shown = job.id;
+    const p = job.plan;
+    if (S.shown !== job.id) $("pdf-result").replaceChildren();
+    S.shown = job.id;
     const ob = $("objective"); ob.textContent = fmt(p.objective, 4);
     if (p.objective !== null && p.objective !== undefined) ob.dataset.value = String(p.objective);
     else ob.removeAttribute("data-value");
@@ -203,12 +231,13 @@
     const cost = p.cost ? p.cost.total : null;
     $("cost").textContent = fmt(cost, 0);
     $("budget-use").textContent = p.cost && p.cost.budget ? pct(p.cost.total / p.cost.budget) : "—";
-    $("seconds").textContent = fmt(job.seconds, 2);
+    $("seconds").textContent = fmt(job.seconds, 2) + (p.path ? " · " + t("path_" + p.path) : "");
+    $("seconds").dataset.path = p.path || "";
     const notes = [...(p.infeasible_because || []).map((n) => t("why") + ": " + n), ...(p.notes || [])];
     if (p.interrupted) notes.unshift(t("interrupted"));
     $("notes").textContent = notes.join("\n");
     const has = p.open_sites && (p.status === "optimal" || p.status === "feasible");
-    $("compare-add").disabled = !has; $("export-toml").disabled = !has;
+    $("compare-add").disabled = !has; $("export-toml").disabled = !has; $("export-pdf").disabled = !has;
     $("coverage").replaceChildren(coverageTable(p));
     $("compliance").replaceChildren(p.compliance_table ? table(p.compliance_table, 40) : "");
     drawMap(); renderSites();
@@ -254,6 +283,18 @@
       pl.setAttribute("points", line.map(([x, y]) => x + "," + (-y)).join(" "));
       pl.setAttribute("class", "street");
       svg.append(pl);
+    }
+    if ((b.network || []).length) {  // the walking network the distances were measured on
+      const net = document.createElementNS(SVGNS, "g");
+      net.setAttribute("class", "network");
+      if (interactive) net.setAttribute("data-testid", "map-network");
+      for (const line of b.network) {
+        if (line.length < 2) continue;
+        const pl = document.createElementNS(SVGNS, "polyline");
+        pl.setAttribute("points", line.map(([x, y]) => x + "," + (-y)).join(" "));
+        net.append(pl);
+      }
+      svg.append(net);
     }
     const g = document.createElementNS(SVGNS, "g");
     const wmax = Math.max(...b.blocks.w.map((v) => v || 0), 1);
@@ -448,11 +489,28 @@
     } catch (err) { message(err.message); }
   }
 
+  async function exportPdf() {  // the plan's report printed by the server's Chromium, downloaded
+    if (!S.shown) return;
+    const btn = $("export-pdf"); btn.disabled = true;
+    const p = $("pdf-result"); p.textContent = t("printing");
+    try {
+      const r = await api("/api/pdf", { job: S.shown });
+      const a = el("a", { href: r.url, download: `${S.base.name}-${S.shown}.pdf`, "data-testid": "pdf-link",
+        text: r.file });
+      p.replaceChildren(a);
+      a.click();
+    } catch (err) { p.textContent = ""; message(err.message); }
+    finally { btn.disabled = false; }
+  }
+
   // ---------------------------------------------------------------------- language
   function applyLang() {
     document.documentElement.lang = S.lang === "zh" ? "zh-CN" : "en";
     for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
     $("lang-toggle").textContent = t("lang");
+    const nn = S.base.network_note || {};
+    $("legend-network-text").textContent = t("network") + (nn.drawn < nn.edges ?
+      ` (${fmt(nn.drawn, 0)} / ${fmt(nn.edges, 0)})` : "");
     for (const e of document.querySelectorAll("[data-term]")) {
       const [ctx, value] = e.dataset.term.split("|");
       e.textContent = term(ctx, value);
@@ -485,6 +543,7 @@
     $("compare-add").addEventListener("click", addCompare);
     $("compare-clear").addEventListener("click", () => { S.compare = []; renderCompare(); });
     $("export-toml").addEventListener("click", exportPlan);
+    $("export-pdf").addEventListener("click", exportPdf);
     $("lang-toggle").addEventListener("click", () => { S.lang = S.lang === "zh" ? "en" : "zh"; applyLang(); });
     // the event stream can drop (sleep, proxy): a running solve is also polled now and then
     setInterval(async () => {
