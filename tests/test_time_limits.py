@@ -97,7 +97,10 @@ def test_time_limit_ends_near_the_limit_with_a_bound(kind, formulation):
 
 
 _CHILD = """
-import _thread, json, sys, threading, time
+import _thread, json, signal, sys, threading, time
+# a parent started in the background (no job control) hands down SIGINT ignored, and then
+# interrupt_main does nothing: the child stands for a terminal's Ctrl-C, so it handles it
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import siting
 from siting.options import SolveOptions
 from tests.test_time_limits import PARAMS, _check_honest, _instance

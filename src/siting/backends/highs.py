@@ -85,6 +85,12 @@ class HighsBackend(Backend):
                 int_cols.size:
             h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
             notes = (*notes, "highs: feasibility jump off (it does not watch the clock either)")
+        if _presolve_overruns(problem, options, "mip_root_presolve_only") and int_cols.size:
+            # the MIP's root LP runs an LP presolve of its own, under its own copy of the time
+            # limit (a 180k-row p-dispersion root spent 6 s in its parallel-rows search on a
+            # 1 s limit)
+            h.setOptionValue("mip_root_presolve_only", True)
+            notes = (*notes, "highs: root LP presolve off (the same reason)")
         for key, value in options.backend_options.items():
             status = h.setOptionValue(key, value)
             if status != highspy.HighsStatus.kOk:
@@ -161,9 +167,18 @@ class HighsBackend(Backend):
         if (start is not None and x is not None and abs(
                 problem.objective_value(x) - float(info.objective_function_value))
                 > 1e-6 * max(1.0, abs(float(info.objective_function_value)))):
-            # highspy 1.16: a MIP solved in presolve can hand back the start vector with the
-            # optimum's value; trust neither and solve again without the start
-            return self.solve(problem, options, start=None)
+            # highspy 1.16 hands back the start vector under another objective value: after
+            # a MIP solved in presolve (with the optimum's value) and after a stop before the
+            # MIP search began. Trust neither: the (checked) start is the incumbent, and a
+            # finished solve runs again without it, in the time left. A stopped one must not
+            # start again: that lost the Ctrl-C and ran on to the limit.
+            if termination is not Termination.OPTIMAL or interrupted or timed_out:
+                x = None
+            else:
+                if options.time_limit is not None:
+                    options = options.model_copy(update={
+                        "time_limit": max(options.time_limit - seconds, 0.01)})
+                return self.solve(problem, options, start=None)
         bound: float | None
         if mip:
             bound = float(info.mip_dual_bound)
@@ -207,6 +222,15 @@ def _presolve_overruns(problem: MilpProblem, options: SolveOptions,
     return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > PRESOLVE_SHARE * options.time_limit
 
 
+def stop_solve(h) -> None:  # type: ignore[no-untyped-def]
+    """Ask a running solve to stop as soon as it can. highspy's cancel flag is read only by
+    the simplex, IPM and MIP-loop callbacks; presolve (and its probing) and the MIP's next LP
+    solves read the time limit instead, so that is set to zero as well. HiGHS reads the limit
+    from the live options record in those phases (a plain double, written in place)."""
+    h.cancelSolve()
+    h.setOptionValue("time_limit", 0.0)
+
+
 def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]
     """Run the solve in highspy's thread; Ctrl-C or SIGTERM (both KeyboardInterrupt here)
     cancel it and we wait for HiGHS to hand back its incumbent. (highspy's own joinSolve
@@ -227,7 +251,7 @@ def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]
             if done:
                 return bool(held)
             if held and not cancelled:
-                h.cancelSolve()
+                stop_solve(h)
                 cancelled = True
 
 
@@ -245,7 +269,7 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        self._h.cancelSolve()
+        stop_solve(self._h)
 
     def cancel(self) -> None:
         self._timer.cancel()
