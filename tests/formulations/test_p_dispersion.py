@@ -91,16 +91,21 @@ def test_scenario_and_flags_measure_the_sites_against_themselves(tmp_path) -> No
 
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("density", [0.05, 0.4, 0.9])
-def test_conflict_cliques_cover_every_pair_and_only_conflicts(seed: int, density: float) -> None:
+@pytest.mark.parametrize("deadline", [None, 0.0], ids=["cliques", "past-deadline"])
+def test_conflict_cliques_cover_every_pair_and_only_conflicts(seed: int, density: float,
+                                                              deadline: float | None) -> None:
     # the search's step rows: each a clique of the conflict graph, every conflict in one of
-    # them (then the clique rows admit exactly the plans the pair rows admit)
+    # them (then the clique rows admit exactly the plans the pair rows admit); past the
+    # deadline the rest are pairs, still an exact cover
     from siting.formulations.p_dispersion import conflict_cliques
 
     rng = np.random.default_rng(seed)
     n = 40
     upper = np.triu(rng.random((n, n)) < density, k=1)
     conflict = upper | upper.T  # not geometric: any graph
-    row, site = conflict_cliques(conflict)
+    row, site = conflict_cliques(conflict, deadline)
+    if deadline is not None:
+        assert np.all(np.bincount(row) == 2), "past the deadline every row is a pair"
     covered = np.zeros_like(conflict)
     for c in np.unique(row):
         members = site[row == c]

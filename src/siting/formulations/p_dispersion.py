@@ -83,7 +83,8 @@ def greedy_maxmin(D: np.ndarray, p: int, required: np.ndarray,
     return chosen
 
 
-def conflict_cliques(conflict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def conflict_cliques(conflict: np.ndarray, deadline: float | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
     """A cover of the conflict graph's edges by cliques, as (clique number, site) pairs.
 
     ``conflict`` is the symmetric boolean adjacency (no diagonal). Greedy: seed at the site
@@ -92,13 +93,19 @@ def conflict_cliques(conflict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     in some clique, so the rows sum_{i in C} y_i <= 1 admit exactly the plans the pair rows
     admit (the same integer set) with a tighter LP, and HiGHS gets a few hundred rows in
     place of ~10^5 pairs (its presolve spent 14-17 s merging those into cliques, deaf to a
-    Ctrl-C, on a 600-site step)."""
+    Ctrl-C, on a 600-site step). Past ``deadline`` (a perf_counter time) the edges still
+    uncovered become pair rows at once, so a time limit is not spent here."""
     uncovered = np.triu(conflict, k=1)
     uncovered = uncovered | uncovered.T
     left = uncovered.sum(axis=1)
     ids: list[np.ndarray] = []
     members: list[np.ndarray] = []
     while left.any():
+        if deadline is not None and time.perf_counter() > deadline:
+            i, j = np.nonzero(np.triu(uncovered, k=1))
+            ids.append(len(members) + np.repeat(np.arange(i.size), 2))
+            members.append(np.column_stack((i, j)).ravel())
+            break
         v = int(np.argmax(left))
         clique = [v]
         rem = np.flatnonzero(conflict[v])  # adjacent to every member so far
@@ -121,10 +128,11 @@ def conflict_cliques(conflict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(ids), np.concatenate(members)
 
 
-def conflict_milp(instance: Instance, D: np.ndarray, radius: float, p: int) -> MilpProblem:
+def conflict_milp(instance: Instance, D: np.ndarray, radius: float, p: int,
+                  deadline: float | None = None) -> MilpProblem:
     """Feasibility: p sites with no two closer than ``radius`` (sum_{i in C} y_i <= 1 over a
     clique cover of the pairs with d_ij < r, :func:`conflict_cliques`)."""
-    row, site = conflict_cliques(D < radius)
+    row, site = conflict_cliques(D < radius, deadline)
     b = MilpBuilder("max", name=f"{instance.name}-pdispersion-step")
     y = add_site_vars(b, instance, cost=0.0)
     n_rows = int(row.max()) + 1 if row.size else 0
@@ -158,7 +166,7 @@ class PDispersionSearch(Formulation):
                 break
             mid = (lo + hi + 1) // 2
             tb = time.perf_counter()
-            milp = conflict_milp(inst, D, float(values[mid]), pd_.p)
+            milp = conflict_milp(inst, D, float(values[mid]), pd_.p, ctx.deadline)
             build += time.perf_counter() - tb
             sol = ctx.solve(milp)
             solves += 1
