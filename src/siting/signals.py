@@ -91,8 +91,8 @@ def interrupts_held() -> Iterator[list[int]]:
     try:
         yield held
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def raise_held(held: list[int]) -> None:
