@@ -25,16 +25,22 @@ from siting.options import SolveOptions
 from siting.solution import Status, Termination
 
 LIMIT = 1.0
-#: allowed wall time beyond the limit (model build and verification included)
-SLACK = 6.0
+#: allowed wall time beyond the limit (model build and verification included). Measured on
+#: this loaded 2-core machine (2026-12-02, backends/highs.py zeroing the live limit and
+#: skipping the MIP search a limit cannot afford): at most 1.9 s over a 1 s limit
+#: (p-median radius / benders builds, lscp reductions, cflp lagrangian's LP loop).
+SLACK = 4.0
+#: allowed wall time after a Ctrl-C; stops measured 0.2-2.5 s late (HiGHS phases that read
+#: neither the cancel nor the time limit run to their end)
+CANCEL_SLACK = 6.0
 
-#: single MILPs on HiGHS whose Ctrl-C lands in a phase that never looks at the cancel flag
-#: (presolve, the feasibility jump, the root LP's factorisation; highspy 1.16): measured 6-21 s
-#: late on this loaded machine. With a time limit those phases are switched off or kept short
-#: (backends/highs.py), but a Ctrl-C under a generous limit has to wait for them.
-SLOW_CANCEL = {("p-center", "classic"), ("p-dispersion", "search"), ("mclp", "reduced"),
-               ("mclp", "cover"),
-               ("ufl", "strong"), ("cflp", "strong"), ("cflp", "weak")}
+#: single MILPs on HiGHS whose Ctrl-C can land in a phase that reads neither the cancel
+#: flag nor the time limit (highspy 1.16; the same code in HiGHS master): MIP presolve's
+#: dominated-columns search (mclp cover: 8.6 s of one 9.4 s late stop), its
+#: initial row/column sweep, parallel-rows search and enumeration (ufl strong: 1.7-6.5 s
+#: late). With a time limit those are switched off or skipped (backends/highs.py), but a
+#: Ctrl-C under a generous limit has to wait for them.
+SLOW_CANCEL = {("mclp", "cover"), ("ufl", "strong")}
 
 CASES = [(kind, name) for kind, table in FORMULATIONS.items() for name in table]
 
@@ -97,7 +103,10 @@ def test_time_limit_ends_near_the_limit_with_a_bound(kind, formulation):
 
 
 _CHILD = """
-import _thread, json, sys, threading, time
+import _thread, json, signal, sys, threading, time
+# a parent started in the background (no job control) hands down SIGINT ignored, and then
+# interrupt_main does nothing: the child stands for a terminal's Ctrl-C, so it handles it
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import siting
 from siting.options import SolveOptions
 from tests.test_time_limits import PARAMS, _check_honest, _instance
@@ -149,16 +158,17 @@ def test_ctrl_c_ends_the_run_promptly(kind, formulation):
     try:
         proc = subprocess.run([sys.executable, "-c", _CHILD, kind, formulation, str(after)],
                               cwd=root, env=env, capture_output=True, text=True,
-                              timeout=after + SLACK + 60)  # build + import time included
+                              timeout=after + CANCEL_SLACK + 60)  # build + imports included
     except subprocess.TimeoutExpired:
-        pytest.fail(f"{kind}/{formulation}: still running {after + SLACK + 60:.0f}s after start")
+        pytest.fail(f"{kind}/{formulation}: still running {after + CANCEL_SLACK + 60:.0f}s "
+                    "after start")
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
     assert line is not None, proc.stdout[-2000:] + proc.stderr[-2000:]
     out = json.loads(line[len("RESULT "):])
     wall = out["wall"]
     if out["result"] and wall < after:
         pytest.skip(f"{kind}/{formulation} finished before the interrupt")
-    assert wall <= after + SLACK, f"{kind}/{formulation}: stopped {wall - after:.1f}s late"
+    assert wall <= after + CANCEL_SLACK, f"{kind}/{formulation}: stopped {wall - after:.1f}s late"
     if out["result"]:
         assert out["termination"] == "interrupted", out["summary"]
         assert not out["honest"], out["honest"]

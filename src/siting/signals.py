@@ -91,5 +91,34 @@ def interrupts_held() -> Iterator[list[int]]:
     try:
         yield held
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def raise_held(held: list[int]) -> None:
+    """Raise, after the fact, the interrupt that :func:`interrupts_held` recorded (if any):
+    ``Terminated`` for SIGTERM, else ``KeyboardInterrupt``."""
+    if not held:
+        return
+    if signal.SIGTERM in held:
+        raise Terminated(signal.SIGTERM)
+    raise KeyboardInterrupt
+
+
+def import_held(name: str) -> Any:
+    """Import module ``name`` with interrupts held, then raise any that arrived.
+
+    Ctrl-C landing inside a C extension's module initialisation (highspy, pyscipopt,
+    ortools: pybind11 / Cython) surfaces as ``ImportError: initialization failed`` rather
+    than as an interrupt, and may leave the extension half registered for the next import;
+    held, it is raised once the import is complete."""
+    import importlib
+    import sys
+
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    with interrupts_held() as held:
+        module = importlib.import_module(name)
+    raise_held(held)
+    return module

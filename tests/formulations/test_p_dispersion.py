@@ -87,3 +87,38 @@ def test_scenario_and_flags_measure_the_sites_against_themselves(tmp_path) -> No
     rc = main(["solve", "--demand", str(path), "--sites", str(path), "--problem",
                "p-dispersion", "--p", "3", "--json", str(out), "--quiet"])
     assert rc == 0 and out.is_file()
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("density", [0.05, 0.4, 0.9])
+@pytest.mark.parametrize("deadline", [None, 0.0], ids=["cliques", "past-deadline"])
+def test_conflict_cliques_cover_every_pair_and_only_conflicts(seed: int, density: float,
+                                                              deadline: float | None) -> None:
+    # the search's step rows: each a clique of the conflict graph, every conflict in one of
+    # them (then the clique rows admit exactly the plans the pair rows admit); past the
+    # deadline the rest are pairs, still an exact cover
+    from siting.formulations.p_dispersion import conflict_cliques
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    upper = np.triu(rng.random((n, n)) < density, k=1)
+    conflict = upper | upper.T  # not geometric: any graph
+    row, site = conflict_cliques(conflict, deadline)
+    if deadline is not None:
+        assert np.all(np.bincount(row) == 2), "past the deadline every row is a pair"
+    covered = np.zeros_like(conflict)
+    for c in np.unique(row):
+        members = site[row == c]
+        assert members.size == np.unique(members).size
+        inner = conflict[np.ix_(members, members)] | np.eye(members.size, dtype=bool)
+        assert inner.all(), f"clique {c} holds a pair that does not conflict"
+        covered[np.ix_(members, members)] = True
+    np.fill_diagonal(covered, False)
+    assert np.array_equal(covered, conflict), "a conflicting pair is in no clique"
+
+
+def test_conflict_cliques_of_a_graph_without_conflicts_is_empty() -> None:
+    from siting.formulations.p_dispersion import conflict_cliques
+
+    row, site = conflict_cliques(np.zeros((5, 5), dtype=bool))
+    assert row.size == 0 and site.size == 0

@@ -6,14 +6,17 @@ import functools
 import importlib.metadata
 import importlib.util
 import math
+import threading
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
 
 import numpy as np
 
 from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
+from ..signals import import_held, interrupts_held
 from ..solution import MilpSolution, Status, Termination
 from .lazy import LazyResult, LazySeparator, LazySettings
 
@@ -35,6 +38,9 @@ class Backend(ABC):
     supports_lazy_cuts: ClassVar[bool] = False
     #: a backend that re-solves LP loops faster, used for them when installed
     lp_partner: ClassVar[str | None] = None
+    #: the native modules :meth:`_solve` imports (default: :attr:`requires`); loaded by
+    #: :meth:`load` with interrupts held before the first solve
+    modules: ClassVar[tuple[str, ...] | None] = None
 
     @classmethod
     def is_available(cls) -> bool:
@@ -50,6 +56,14 @@ class Backend(ABC):
     def version(cls) -> str:
         return _distribution_version(cls.distribution)
 
+    @classmethod
+    def load(cls) -> None:
+        """Import the solver library, an interrupt that arrives meanwhile raised only after it
+        (see :func:`siting.signals.import_held`: a Ctrl-C inside an extension's import would
+        otherwise end the run with ``ImportError``)."""
+        for name in cls.requires if cls.modules is None else cls.modules:
+            import_held(name)
+
     def solve(
         self,
         problem: MilpProblem,
@@ -64,6 +78,7 @@ class Backend(ABC):
         done = empty_solution(self, problem, options)
         if done is not None:
             return done
+        self.load()
         return self._solve(problem, options, start)
 
     def solve_lazy(self, master: MilpProblem, separator: LazySeparator, options: SolveOptions,
@@ -108,6 +123,45 @@ def proven_optimal(problem: MilpProblem, objective: float | None, bound: float |
     if diff <= effective_abs_gap(problem, options) + 1e-9 * max(1.0, abs(objective)):
         return True
     return diff <= options.rel_gap * max(abs(objective), 1e-12)
+
+
+T = TypeVar("T")
+
+#: seconds between repeated stop requests to a solver that was asked to stop
+STOP_POLL = 0.1
+
+
+def run_interruptible(work: Callable[[], T], stop: Callable[[], object]) -> tuple[T, bool]:
+    """Run ``work`` (a native solve that releases the GIL) in a worker thread; Ctrl-C or
+    SIGTERM calls ``stop`` (the library's own cancel) instead of raising, and the answer the
+    solver hands back is kept. Returns (its answer, whether an interrupt arrived).
+
+    In the main thread a native solve delays Python's signal handler until it returns, then
+    the interrupt is raised just after it and the answer is lost; and an interrupt landing
+    in the few statements that start or join a thread would leave the solver running
+    unwatched. So interrupts are held throughout; ``stop`` is repeated until the solve ends,
+    since a request that comes before the solver's own start may be reset by it."""
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    with interrupts_held() as held:
+        worker = threading.Thread(target=target, name="siting-solver", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(STOP_POLL)
+            if held and worker.is_alive():
+                try:
+                    stop()
+                except Exception:  # noqa: BLE001 - a solver between stages may refuse it
+                    pass
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"], bool(held)  # type: ignore[return-value]
 
 
 # ---- shared by every backend: status mapping, start checking, solution assembly ----------

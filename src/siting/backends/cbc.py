@@ -28,6 +28,7 @@ from ..errors import BackendError, BackendUnavailableError
 from ..milp import MilpProblem
 from ..mps import mps_text
 from ..options import SolveOptions
+from ..signals import interrupts_held
 from ..solution import MilpSolution, Termination
 from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
@@ -53,6 +54,7 @@ def cbc_path() -> str | None:
 class CbcBackend(Backend):
     name = "cbc"
     requires = ("pulp",)
+    modules = ()  # only PuLP's bundled binary is used (a subprocess)
     distribution = "pulp"
     extra = "cbc"
     supports_mip_start = True
@@ -87,7 +89,7 @@ class CbcBackend(Backend):
             args += _cbc_options(problem, options)
             args += ["-solve", "-printingOptions", "all", "-solution", str(sol)]
             t0 = time.perf_counter()
-            log, stopped_by_us = _run(args, options)
+            log, stopped_by_us, interrupted = _run(args, options)
             seconds = time.perf_counter() - t0
             text = sol.read_text() if sol.exists() else ""
         unknown = re.findall(r"^No match for (\S+)", log, re.MULTILINE)
@@ -105,6 +107,9 @@ class CbcBackend(Backend):
             bound = sign * bound + problem.offset
         if termination is Termination.OPTIMAL and x is None:
             termination = Termination.OTHER  # "optimal" without a usable vector: be honest
+        if interrupted and termination is not Termination.INFEASIBLE:
+            # whatever CBC reached (its bound says what is proven), the run stops here
+            termination = Termination.INTERRUPTED
         return assemble(self, problem, options, termination=termination, x=x, bound=bound,
                         seconds=seconds, nodes=_nodes(log), native=native, notes=tuple(notes),
                         log=log if options.verbose else None, start=start)
@@ -146,46 +151,57 @@ def _write_start(path: Path, start: np.ndarray) -> None:
     path.write_text(f"Stopped on time - objective value 0\n{body}\n", encoding="ascii")
 
 
-def _run(args: list[str], options: SolveOptions) -> tuple[str, bool]:
-    """Run CBC, collecting its log; enforce our own wall-clock limit. Returns (log, stopped)."""
-    try:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, text=True, errors="replace")
-    except OSError as exc:
-        raise BackendError(f"cannot run CBC ({args[0]}): {exc}") from None
-    lines: list[str] = []
+def _run(args: list[str], options: SolveOptions) -> tuple[str, bool, bool]:
+    """Run CBC, collecting its log; enforce our own wall-clock limit. Returns (log, stopped
+    on the limit, interrupted).
 
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if options.verbose:
-                sys.stderr.write(line)
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-    limit = options.time_limit
-    stopped = False
-    try:
-        proc.wait(timeout=None if limit is None else limit + max(_GRACE, 0.1 * limit))
-    except subprocess.TimeoutExpired:
-        stopped = True
-        proc.send_signal(signal.SIGINT)
+    Ctrl-C and SIGTERM are held for the whole run and passed on to CBC as SIGINT, on which
+    it stops and writes its incumbent, as on our own wall-clock limit: raised here, an
+    interrupt would throw the incumbent away, and one landing inside Popen or the reader
+    thread's start would leave CBC running with nobody to stop it."""
+    with interrupts_held() as held:
         try:
-            proc.wait(timeout=_KILL_AFTER)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    except KeyboardInterrupt:
-        proc.kill()
-        proc.wait()
-        raise
-    reader.join(timeout=5)
+            proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, text=True, errors="replace")
+        except OSError as exc:
+            raise BackendError(f"cannot run CBC ({args[0]}): {exc}") from None
+        lines: list[str] = []
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                if options.verbose:
+                    sys.stderr.write(line)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        limit = options.time_limit
+        deadline = (None if limit is None
+                    else time.perf_counter() + limit + max(_GRACE, 0.1 * limit))
+        stopped = False
+        signalled: float | None = None  # when CBC was sent SIGINT
+        while proc.poll() is None:
+            try:
+                proc.wait(timeout=0.1)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.perf_counter()
+            if signalled is None and (held or (deadline is not None and now >= deadline)):
+                stopped = not held
+                proc.send_signal(signal.SIGINT)
+                signalled = now
+            elif signalled is not None and now - signalled > _KILL_AFTER:
+                proc.kill()
+                proc.wait()
+        reader.join(timeout=5)
     log = "".join(lines)
-    if proc.returncode not in (0, -signal.SIGINT, -signal.SIGKILL) and not stopped:
+    if proc.returncode not in (0, -signal.SIGINT, -signal.SIGKILL) and not stopped \
+            and not held:
         tail = " ".join(log.strip().splitlines()[-3:])
         raise BackendError(f"CBC exited with code {proc.returncode}: {tail}")
-    return log, stopped
+    return log, stopped, bool(held)
 
 
 def _parse_solution(text: str, n_cols: int) -> tuple[str, np.ndarray | None]:

@@ -28,7 +28,8 @@ from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
+from .base import (Backend, assemble, effective_abs_gap, feasible_point, run_interruptible,
+                   usable_start)
 
 #: CP-SAT needs finite domains; an infinite column bound is capped here (and noted)
 _CAP = 10**9
@@ -41,6 +42,7 @@ _WORKERS = 8
 class CpSatBackend(Backend):
     name = "cpsat"
     requires = ("ortools",)
+    modules = ("ortools.sat.python.cp_model",)
     distribution = "ortools"
     extra = "ortools"
     supports_mip_start = True
@@ -87,12 +89,16 @@ class CpSatBackend(Backend):
         prm.relative_gap_limit = float(options.rel_gap)
         prm.absolute_gap_limit = float(effective_abs_gap(problem, options))
         prm.log_search_progress = bool(options.verbose)
+        # Ctrl-C is ours (run_interruptible calls stop_search): CP-SAT's own SIGINT catcher,
+        # reached from the solver thread, aborted the process (std::bad_function_call)
+        prm.catch_sigint_signal = False
         for key, value in options.backend_options.items():
             if not hasattr(prm, key):
                 raise BackendError(f"cpsat has no parameter {key!r}")
             setattr(prm, key, value)
         t0 = time.perf_counter()
-        status = solver.solve(model)
+        # in a worker thread: Ctrl-C stops the search (stop_search) and keeps its answer
+        status, interrupted = run_interruptible(lambda: solver.solve(model), solver.stop_search)
         seconds = time.perf_counter() - t0
         name = solver.status_name(status)
         termination = {
@@ -120,6 +126,8 @@ class CpSatBackend(Backend):
                 termination, bound = Termination.OTHER, None
                 notes.append("cpsat: the solution sits at an artificial +-1e9 bound; the model "
                              "may be unbounded")
+        if interrupted and termination is not Termination.INFEASIBLE:
+            termination = Termination.INTERRUPTED
         return assemble(self, problem, options, termination=termination, x=x, bound=bound,
                         seconds=seconds, nodes=int(solver.num_branches), native=name,
                         notes=tuple(notes), start=start)

@@ -15,7 +15,7 @@ from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..signals import interrupts_held
 from ..solution import MilpSolution, Status, Termination
-from .base import Backend, assemble, effective_abs_gap, usable_start
+from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
 _banner_shown = False
 
@@ -62,6 +62,8 @@ class HighsBackend(Backend):
                start: np.ndarray | None) -> MilpSolution:
         import highspy
 
+        if _search_overruns(problem, options):
+            return self._relaxation_only(problem, options, start)
         h = _new_highs(options.verbose)
         h.setOptionValue("output_flag", bool(options.verbose))
         if options.time_limit is not None:
@@ -85,6 +87,12 @@ class HighsBackend(Backend):
                 int_cols.size:
             h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
             notes = (*notes, "highs: feasibility jump off (it does not watch the clock either)")
+        if _presolve_overruns(problem, options, "mip_root_presolve_only") and int_cols.size:
+            # the MIP's root LP runs an LP presolve of its own, under its own copy of the time
+            # limit (a 180k-row p-dispersion root spent 6 s in its parallel-rows search on a
+            # 1 s limit)
+            h.setOptionValue("mip_root_presolve_only", True)
+            notes = (*notes, "highs: root LP presolve off (the same reason)")
         for key, value in options.backend_options.items():
             status = h.setOptionValue(key, value)
             if status != highspy.HighsStatus.kOk:
@@ -128,6 +136,38 @@ class HighsBackend(Backend):
                              notes=notes, timed_out=watchdog is not None and watchdog.fired,
                              interrupted=interrupted)
 
+    def _relaxation_only(self, problem: MilpProblem, options: SolveOptions,
+                         start: np.ndarray | None) -> MilpSolution:
+        """A time limit too short for the MIP search on this model: its LP relaxation only
+        (the simplex watches the clock and the cancel; the MIP's root phases do not: on a
+        225k-non-zero UFL model with 1 s, its root rounding heuristic alone ran 2.5 s, and
+        nothing could stop it). The LP's value is a proven bound, the checked start the
+        incumbent, an integral LP optimum the answer."""
+        relaxed = replace(problem, integrality=np.zeros(problem.n_cols, dtype=bool),
+                          objective_granularity=0.0)
+        lp = self._solve(relaxed, options, None)
+        note = (f"highs: MIP search skipped ({problem.nnz} non-zeros: its root phases, which "
+                f"do not watch the clock, would overrun the {options.time_limit:.3g}s left); "
+                "LP relaxation bound only")
+        if lp.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
+                              Termination.INFEASIBLE_OR_UNBOUNDED):
+            termination = (Termination.INFEASIBLE if lp.termination is Termination.INFEASIBLE
+                           else Termination.INFEASIBLE_OR_UNBOUNDED)
+            return assemble(self, problem, options, termination=termination, x=None,
+                            bound=None, seconds=lp.solve_seconds, nodes=0,
+                            native=lp.native_status, notes=(*lp.notes, note))
+        x = None
+        if lp.status is Status.OPTIMAL and lp.x is not None:
+            ints = problem.integrality
+            if np.all(np.abs(lp.x[ints] - np.round(lp.x[ints])) <= 1e-6):
+                x = feasible_point(problem, lp.x)  # an integral LP optimum solves the MIP
+        bound = lp.objective if lp.status is Status.OPTIMAL else None
+        termination = (Termination.INTERRUPTED if lp.termination is Termination.INTERRUPTED
+                       else Termination.TIME_LIMIT)
+        return assemble(self, problem, options, termination=termination, x=x, bound=bound,
+                        seconds=lp.solve_seconds, nodes=0, native=lp.native_status,
+                        start=usable_start(problem, start), notes=(*lp.notes, note))
+
     def _collect(self, h, problem: MilpProblem, options: SolveOptions, seconds: float,
                  mip: bool, start: np.ndarray | None, notes: tuple[str, ...] = (),
                  timed_out: bool = False,
@@ -161,9 +201,18 @@ class HighsBackend(Backend):
         if (start is not None and x is not None and abs(
                 problem.objective_value(x) - float(info.objective_function_value))
                 > 1e-6 * max(1.0, abs(float(info.objective_function_value)))):
-            # highspy 1.16: a MIP solved in presolve can hand back the start vector with the
-            # optimum's value; trust neither and solve again without the start
-            return self.solve(problem, options, start=None)
+            # highspy 1.16 hands back the start vector under another objective value: after
+            # a MIP solved in presolve (with the optimum's value) and after a stop before the
+            # MIP search began. Trust neither: the (checked) start is the incumbent, and a
+            # finished solve runs again without it, in the time left. A stopped one must not
+            # start again: that lost the Ctrl-C and ran on to the limit.
+            if termination is not Termination.OPTIMAL or interrupted or timed_out:
+                x = None
+            else:
+                if options.time_limit is not None:
+                    options = options.model_copy(update={
+                        "time_limit": max(options.time_limit - seconds, 0.01)})
+                return self.solve(problem, options, start=None)
         bound: float | None
         if mip:
             bound = float(info.mip_dual_bound)
@@ -207,6 +256,25 @@ def _presolve_overruns(problem: MilpProblem, options: SolveOptions,
     return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > PRESOLVE_SHARE * options.time_limit
 
 
+def stop_solve(h) -> None:  # type: ignore[no-untyped-def]
+    """Ask a running solve to stop as soon as it can. highspy's cancel flag is read only by
+    the simplex, IPM and MIP-loop callbacks; presolve (and its probing) and the MIP's next LP
+    solves read the time limit instead, so that is set to zero as well. HiGHS reads the limit
+    from the live options record in those phases (a plain double, written in place)."""
+    h.cancelSolve()
+    h.setOptionValue("time_limit", 0.0)
+
+
+def _search_overruns(problem: MilpProblem, options: SolveOptions) -> bool:
+    """Whether a MIP is too large for its time limit to be worth a search: presolve alone
+    would be predicted to take all of it (:data:`PRESOLVE_SECONDS_PER_NNZ`), and the root
+    phases that run before the first time check (the root LP's set-up, randomized
+    rounding, symmetry detection) scale alike. Never when the caller set HiGHS options."""
+    if options.time_limit is None or options.backend_options or not problem.integrality.any():
+        return False
+    return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > options.time_limit
+
+
 def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]
     """Run the solve in highspy's thread; Ctrl-C or SIGTERM (both KeyboardInterrupt here)
     cancel it and we wait for HiGHS to hand back its incumbent. (highspy's own joinSolve
@@ -227,7 +295,7 @@ def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]
             if done:
                 return bool(held)
             if held and not cancelled:
-                h.cancelSolve()
+                stop_solve(h)
                 cancelled = True
 
 
@@ -245,7 +313,7 @@ class _Watchdog:
 
     def _fire(self) -> None:
         self.fired = True
-        self._h.cancelSolve()
+        stop_solve(self._h)
 
     def cancel(self) -> None:
         self._timer.cancel()

@@ -8,6 +8,7 @@ crashes the process on any hint (OR-Tools 9.15), so ortools-highs never sends on
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import ClassVar
 
@@ -18,15 +19,21 @@ from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
+from .base import (Backend, assemble, effective_abs_gap, feasible_point, run_interruptible,
+                   usable_start)
 from .highs import quiet_stdout
 
 
 class _OrToolsModelBuilder(Backend):
     requires = ("ortools",)
+    modules = ("ortools.linear_solver.python.model_builder_helper",)
     distribution = "ortools"
     extra = "ortools"
     solver_id: ClassVar[str]
+    #: the wrapped solver catches SIGINT itself (SCIP), so Python never sees that Ctrl-C
+    stops_on_sigint: ClassVar[bool] = False
+    #: whether the wrapped solver's bound is trustworthy after a limit
+    bound_when_stopped: ClassVar[bool] = True
 
     @classmethod
     def version(cls) -> str:
@@ -73,11 +80,11 @@ class _OrToolsModelBuilder(Backend):
             solver.set_time_limit_in_seconds(float(options.time_limit))
         solver.enable_output(bool(options.verbose))
         t0 = time.perf_counter()
-        if options.verbose:
-            solver.solve(model)
-        else:
-            with quiet_stdout():  # the bundled HiGHS prints a banner from C++
-                solver.solve(model)
+        # in a worker thread, so Ctrl-C keeps the answer (OR-Tools 9.15 passes interrupt_solve
+        # on to neither SCIP nor HiGHS: those run on to their time limit, then stop)
+        with contextlib.nullcontext() if options.verbose else quiet_stdout():
+            _, interrupted = run_interruptible(lambda: solver.solve(model),
+                                               solver.interrupt_solve)
         seconds = time.perf_counter() - t0
         status = solver.status()
         native = f"{status.name} {solver.status_string()}".strip()
@@ -93,8 +100,18 @@ class _OrToolsModelBuilder(Backend):
         if termination is Termination.OTHER and options.time_limit is not None \
                 and seconds >= 0.95 * options.time_limit:
             termination = Termination.TIME_LIMIT  # FEASIBLE / NOT_SOLVED after the limit
+        if termination is Termination.OTHER and self.stops_on_sigint and not interrupted \
+                and not options.backend_options and (
+                    options.time_limit is None or seconds < 0.95 * options.time_limit):
+            # the solver caught Ctrl-C itself (Python never saw it) and stopped early: only
+            # an interrupt ends this run before its limit without a proof
+            termination = Termination.INTERRUPTED
+            notes.append(f"{self.name}: stopped before its limit without a proof (Ctrl-C)")
+        if interrupted and termination is not Termination.INFEASIBLE:
+            termination = Termination.INTERRUPTED
         bound = None
-        if problem.integrality.any():
+        if problem.integrality.any() and (self.bound_when_stopped
+                                          or termination is Termination.OPTIMAL):
             raw = float(solver.best_objective_bound())
             if np.isfinite(raw) and abs(raw) < 1e20 and termination not in (
                     Termination.INFEASIBLE, Termination.ERROR):
@@ -127,6 +144,7 @@ class OrToolsScipBackend(_OrToolsModelBuilder):
     name = "ortools-scip"
     solver_id = "scip"
     supports_mip_start = True
+    stops_on_sigint = True
     supports_threads = False
 
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
@@ -139,6 +157,9 @@ class OrToolsHighsBackend(_OrToolsModelBuilder):
     name = "ortools-highs"
     solver_id = "highs"
     supports_mip_start = False  # hints crash OR-Tools 9.15's HiGHS wrapper
+    # after a time limit OR-Tools 9.15 reports bound 0.0 and no solution, whatever the model
+    # (a maximisation whose optimum is 8,600 included): only a proven optimum's bound counts
+    bound_when_stopped = False
 
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
         params: dict[str, object] = {"mip_rel_gap": float(options.rel_gap),

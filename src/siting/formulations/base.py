@@ -186,10 +186,15 @@ class SingleMilp(Formulation):
         t0 = time.perf_counter()
         milp = self.build(ctx.instance, ctx.problem)
         start = None
+        skipped: tuple[str, ...] = ()
         if ctx.options.warm_start:
             left = ctx.remaining()
-            self.start_deadline = None if left is None else time.perf_counter() + 0.5 * left
-            start = self.start(ctx.instance, ctx.problem, milp, ctx.options.seed)
+            if left is not None and left <= 0.0:
+                # the build used the time up: the MIP start is optional, the limit is not
+                skipped = ("MIP start skipped: the model build used up the time limit",)
+            else:
+                self.start_deadline = None if left is None else time.perf_counter() + 0.5 * left
+                start = self.start(ctx.instance, ctx.problem, milp, ctx.options.seed)
         build = time.perf_counter() - t0
         sol = ctx.solve(milp, start=start)
         decision = None
@@ -206,7 +211,7 @@ class SingleMilp(Formulation):
             nodes=sol.nodes,
             native_status=sol.native_status,
             backend_version=sol.backend_version,
-            messages=sol.notes,
+            messages=skipped + sol.notes,
             model_size={"rows": milp.n_rows, "cols": milp.n_cols, "nnz": milp.nnz},
         )
 

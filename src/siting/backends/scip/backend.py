@@ -16,7 +16,8 @@ from ...milp import MilpProblem
 from ...mps import mps_text
 from ...options import SolveOptions
 from ...solution import MilpSolution, Termination
-from ..base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
+from ..base import (Backend, assemble, effective_abs_gap, feasible_point, run_interruptible,
+                    usable_start)
 from ..lazy import LazyResult, LazySeparator, LazySettings
 
 _STATUS = {
@@ -85,7 +86,7 @@ class ScipBackend(Backend):
                 if not model.addSol(sol, free=True):
                     notes.append("scip rejected the warm start")
             t0 = time.perf_counter()
-            model.optimize()
+            interrupted = _optimize(model)
             seconds = time.perf_counter() - t0
             status = model.getStatus()
             x = None
@@ -99,6 +100,8 @@ class ScipBackend(Backend):
                 raw = float(model.getDualbound())
                 if np.isfinite(raw) and abs(raw) < 1e19:
                     bound = sign * raw + problem.offset
+            if interrupted and termination is not Termination.INFEASIBLE:
+                termination = Termination.INTERRUPTED
             nodes = int(model.getNNodes())
         return assemble(self, problem, options, termination=termination, x=x, bound=bound,
                         seconds=seconds, nodes=nodes, native=status, notes=tuple(notes), start=start)
@@ -115,6 +118,7 @@ class ScipBackend(Backend):
 
         if master.sense != "min":
             raise BackendError("solve_lazy takes minimisation masters")
+        self.load()
         model = pyscipopt.Model()
         model.hideOutput(quiet=not options.verbose)
         with tempfile.TemporaryDirectory(prefix="siting-scip-lazy-") as tmp:
@@ -148,7 +152,7 @@ class ScipBackend(Backend):
         if start is not None:
             handler.offer(start)
         t0 = time.perf_counter()
-        model.optimize()
+        interrupted = _optimize(model)
         seconds = time.perf_counter() - t0
         status = model.getStatus()
         x = objective = None
@@ -156,6 +160,8 @@ class ScipBackend(Backend):
             x = handler.point(model.getBestSol())
             objective = master.objective_value(x)
         termination = _STATUS.get(status, Termination.OTHER)
+        if interrupted and termination is not Termination.INFEASIBLE:
+            termination = Termination.INTERRUPTED
         bound = None
         if termination is not Termination.INFEASIBLE:
             # every accepted point passed the separator's check: the master bound is the
@@ -167,6 +173,20 @@ class ScipBackend(Backend):
                           seconds=seconds, nodes=int(model.getNNodes()),
                           cuts_added=handler.added, separations=handler.rounds,
                           backend_version=self.version(), native_status=status)
+
+
+def _optimize(model: object) -> bool:
+    """Solve in a worker thread (optimizeNogil; PySCIPOpt's plugin callbacks take the GIL
+    themselves); Ctrl-C or SIGTERM interrupts SCIP and keeps its incumbent. Returns whether an
+    interrupt arrived.
+
+    ``optimize()`` keeps the GIL for the whole solve: SCIP's own SIGINT catcher stops it, but
+    SIGTERM's handler (and a simulated Ctrl-C) waits for the end, then raises just after it and
+    the answer is lost. So SCIP's catcher is off and the one Python path serves both."""
+    model.setParam("misc/catchctrlc", False)  # type: ignore[attr-defined]
+    _, interrupted = run_interruptible(model.optimizeNogil,  # type: ignore[attr-defined]
+                                       model.interruptSolve)  # type: ignore[attr-defined]
+    return interrupted
 
 
 def _set_options(model: object, options: SolveOptions) -> None:
