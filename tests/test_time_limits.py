@@ -29,7 +29,7 @@ LIMIT = 1.0
 #: this loaded 2-core machine (2026-12-02, backends/highs.py zeroing the live limit and
 #: skipping the MIP search a limit cannot afford): at most 1.9 s over a 1 s limit
 #: (p-median radius / benders builds, lscp reductions, cflp lagrangian's LP loop).
-SLACK = 4.0
+SLACK = 5.0  # 1.9 s measured, with room for a CI machine under load
 #: allowed wall time after a Ctrl-C; stops measured 0.2-2.5 s late (HiGHS phases that read
 #: neither the cancel nor the time limit run to their end)
 CANCEL_SLACK = 6.0
