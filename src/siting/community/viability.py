@@ -22,13 +22,16 @@ Everything here is arrays; the verifier's recomputation (:func:`operations`) nee
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import DataError
 from .instance import CommunityInstance
 from .spec import CommunityProblem
+
+if TYPE_CHECKING:
+    from .formulation import CommunityModel
 
 TOL = 1e-6
 
@@ -118,7 +121,15 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
             dead = sites[(most < L - TOL) & (inst.existing[sites, s] == 0)]
             if dead.size:
                 impossible.append(h.start + h_index[dead, s])
-        if op > 0:
+            if svc.share_rule == "nearest":
+                pj_, pk_ = viability_conflicts(inst, s, hostable[:, s], wt, L)
+                if pj_.size:   # h_j + h_k ≤ 1: j cannot reach L once k hosts s
+                    k2 = np.arange(pj_.size)
+                    b.add_rows(f"viable_pairs_{s}", pj_.size, np.r_[k2, k2],
+                               h.start + np.r_[h_index[pj_, s], h_index[pk_, s]], 1.0,
+                               upper=1.0, index=(pj_, pk_))
+        if op > 0 and not (L > 0 and op <= rev * L):
+            # (op ≤ ρ L: a viable point never runs a deficit, σ = 0 always fits: no rows)
             _subsidy_rows(b, s, sites, u_rows, u_cols, rev * u_vals, mcol, op,
                           op * must[sites, s].astype(float),
                           inst.max_new[sites, s].astype(float))
@@ -131,6 +142,55 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
             cols = np.concatenate([np.arange(blk.start, blk.start + blk.size) for blk in sig])
             b.add_rows("subsidy_budget", 1, np.zeros(cols.size), cols, 1.0,
                        upper=viab.subsidy_budget)
+
+
+#: most (block, earlier site, later site) triples :func:`viability_conflicts` enumerates
+CONFLICT_TRIPLES = 2_000_000
+
+
+def viability_conflicts(inst: CommunityInstance, s: int, hostable: np.ndarray,
+                        wt: np.ndarray, L: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (j, k), j < k, of new candidate points of s that cannot both host s.
+
+    Users of j only fall when more sites host s (a block goes to j only while nothing before
+    j in its order hosts), so j's users with k and the existing modules hosting are the most j
+    can have whenever k hosts; below L, h_j + h_k ≤ 1 is valid (an exact cut: it removes no
+    viable plan). Skipped (no pairs) when the triples would exceed ``CONFLICT_TRIPLES``.
+    """
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    pr = inst.pairs[s]
+    keep = hostable[pr.j] & (wt[pr.i] > 0)
+    pi, pj, pd = pr.i[keep], pr.j[keep], pr.d[keep]
+    if pi.size == 0:
+        return none
+    o = nearest_order(pi, pj, pd)
+    pi, pj = pi[o], pj[o]
+    start = np.r_[0, np.flatnonzero(np.diff(pi)) + 1]
+    blk = np.repeat(np.arange(start.size), np.diff(np.r_[start, pi.size]))
+    rank = np.arange(pi.size) - start[blk]
+    # a block's list ends at its first existing module (nothing after it is ever nearest)
+    fixed = inst.existing[pj, s] > 0
+    first = np.full(start.size, np.iinfo(np.int64).max)
+    np.minimum.at(first, blk[fixed], rank[fixed])
+    sel = rank <= first[blk]
+    pi, pj, rank, blk = pi[sel], pj[sel], rank[sel], blk[sel]
+    start = np.r_[0, np.flatnonzero(np.diff(blk)) + 1]
+    if int(rank.sum()) > CONFLICT_TRIPLES:
+        return none
+    m = inst.n_sites
+    new = hostable & (inst.existing[:, s] == 0) & (inst.max_new[:, s] > 0)
+    catch = np.bincount(pj, weights=wt[pi], minlength=m)
+    # every (later q, earlier p) in one block: the block is lost to j = site(q) if k = site(p)
+    q = np.repeat(np.arange(pi.size), rank)
+    p = start[np.searchsorted(start, q, side="right") - 1] + (
+        np.arange(q.size) - np.repeat(np.cumsum(rank) - rank, rank))
+    lost = np.bincount(pj[q] * m + pj[p], weights=wt[pi[q]], minlength=m * m).reshape(m, m)
+    most = catch[:, None] - lost                     # users of j when k hosts
+    bad = (most < L - TOL) & new[:, None] & new[None, :] & (catch[:, None] >= L - TOL) \
+        & (catch[None, :] >= L - TOL)
+    bad |= bad.T
+    j, k = np.nonzero(np.triu(bad, 1))
+    return j.astype(np.int64), k.astype(np.int64)
 
 
 def _subsidy_rows(b: Any, s: int, sites: np.ndarray, u_rows: np.ndarray, u_cols: np.ndarray,
@@ -193,28 +253,43 @@ def _nearest_chain(b: Any, inst: CommunityInstance, s: int, hostable: np.ndarray
     pi, pj, rank, blk_of = pi[sel], pj[sel], rank[sel], blk_of[sel]
     if pi.size == 0:
         return empty
-    # merge blocks with the same ordered list (exact: padded rows compared as a whole)
+    # one variable per distinct PREFIX of the ordered lists (a trie): v_ir depends only on
+    # the first r sites of i's list, so blocks sharing a prefix share its variable (exact:
+    # at integer h every v is the OR of its prefix; in LP the shared copy is no looser)
     blocks, bl = np.unique(blk_of, return_inverse=True)
     length = np.bincount(bl, minlength=blocks.size)
     R = int(length.max())
     grid = np.full((blocks.size, R), -1, dtype=np.int64)
     grid[bl, rank] = pj
-    uniq, grp = np.unique(grid, axis=0, return_inverse=True)
-    grp = grp.reshape(-1)
     block_ids = pi[np.r_[0, np.flatnonzero(np.diff(bl)) + 1]]
-    gw = np.bincount(grp, weights=wt[block_ids], minlength=uniq.shape[0])
-    # variables v_gr for each group's list
-    gl = (uniq >= 0).sum(axis=1)
-    gr_g = np.repeat(np.arange(uniq.shape[0]), gl)
-    gr_r = np.arange(gr_g.size) - np.repeat(np.cumsum(gl) - gl, gl)
-    gr_j = uniq[gr_g, gr_r]
-    V = gr_g.size
-    v = b.add_vars(f"near_{s}", V, lower=0.0, upper=1.0, index=(gr_g, gr_j))
+    wb = wt[block_ids]
+    node = np.full((blocks.size, R), -1, dtype=np.int64)   # trie node of (block, depth)
+    n_nodes = 0
+    parent_parts, site_parts, weight_parts, depth_parts = [], [], [], []
+    for r in range(R):
+        alive = np.flatnonzero(length > r)
+        # a node is (parent node, site at depth r): compared as integer pairs, no hashing
+        par = node[alive, r - 1] if r else np.full(alive.size, -1, dtype=np.int64)
+        key = np.column_stack([par, grid[alive, r]])
+        uk, inv = np.unique(key, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        node[alive, r] = n_nodes + inv
+        parent_parts.append(uk[:, 0])
+        site_parts.append(uk[:, 1])
+        weight_parts.append(np.bincount(inv, weights=wb[alive], minlength=uk.shape[0]))
+        depth_parts.append(np.full(uk.shape[0], r))
+        n_nodes += uk.shape[0]
+    parent = np.concatenate(parent_parts)
+    gr_j = np.concatenate(site_parts)
+    gw = np.concatenate(weight_parts)
+    depth = np.concatenate(depth_parts)
+    V = n_nodes
+    v = b.add_vars(f"near_{s}", V, lower=0.0, upper=1.0, index=(parent, gr_j, depth))
     vc = v.start + np.arange(V)
     hc = h.start + h_index[gr_j, s]
     ar = np.arange(V)
-    has_prev = gr_r > 0
-    prev = vc - 1
+    has_prev = parent >= 0
+    prev = v.start + np.where(has_prev, parent, 0)
     # h_{j_r} − v_r ≤ 0
     b.add_rows(f"near_open_{s}", V, np.r_[ar, ar], np.r_[hc, vc], np.r_[np.ones(V), -np.ones(V)],
                upper=0.0)
@@ -225,10 +300,11 @@ def _nearest_chain(b: Any, inst: CommunityInstance, s: int, hostable: np.ndarray
     k = np.flatnonzero(has_prev)
     b.add_rows(f"near_mono_{s}", k.size, np.r_[np.arange(k.size), np.arange(k.size)],
                np.r_[prev[k], vc[k]], np.r_[np.ones(k.size), -np.ones(k.size)], upper=0.0)
-    # x_ij = v_r − v_{r−1}: users at j = Σ w (v_r − v_{r−1})
+    # x_ij = v_r − v_{r−1}: users at j = Σ W_node (v_node − v_parent), W_node the users of
+    # every block whose list passes through the node
     site = np.r_[gr_j, gr_j[k]]
     col = np.r_[vc, prev[k]]
-    coef = np.r_[gw[gr_g], -gw[gr_g[k]]]
+    coef = np.r_[gw, -gw[k]]
     return site, col, coef
 
 
@@ -396,3 +472,154 @@ def not_viable_words(inst: CommunityInstance, problem: CommunityProblem,
         out.append(f"no plan keeps the {name} at {inst.site_ids[j]} viable: at most "
                    f"{most:,.0f} {_unit(svc)} would use it, the threshold is {L:,.0f}")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# a viable MIP start: greedy plan, completed into the model's columns
+
+
+def greedy_plan(inst: CommunityInstance, problem: CommunityProblem,
+                by_ratio: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
+    """(used, new modules) of a greedy plan that keeps every module viable, or None.
+
+    From the existing sites, repeatedly add the one new module (opening its site if needed)
+    with the best coverage gain per yuan (``by_ratio``) or the best gain, among those that fit
+    the area, budget and complex rule and keep every threshold and the subsidy budget (users
+    recomputed by :func:`nearest_users`, the verifier's rule). Only a start for the solver: the
+    caller verifies it. None for what it does not handle (capacitated services, site-count
+    rules, objectives other than coverage).
+    """
+    services = problem.services
+    rules = problem.rules
+    if (problem.objective != "coverage" or any(s.capacity is not None for s in services)
+            or rules.new_site_min_services > 0 or rules.new_site_min_core > 0):
+        return None
+    n, m, S = inst.n_blocks, inst.n_sites, inst.n_services
+    a = np.array([s.module_area for s in services])
+    g = np.array([s.module_cost for s in services])
+    used = inst.existing_site | inst.forced
+    new = np.zeros((m, S), dtype=np.int64)
+    hosts = (inst.existing > 0) & used[:, None]
+    can = inst.allowed & ~inst.forbidden[:, None] & (inst.max_new > 0) & \
+        (a[None, :] <= inst.area[:, None] + 1e-9) & (inst.existing == 0)
+    credit = np.zeros((S, n, m))
+    for s, svc in enumerate(services):
+        pr = inst.pairs[s]
+        radii = np.array([t.radius for t in svc.tiers])
+        cred = np.array([t.credit for t in svc.tiers])
+        credit[s, pr.i, pr.j] = svc.weight * inst.population[pr.i, s] * \
+            cred[np.minimum(np.searchsorted(radii, pr.d, side="left"), radii.size - 1)]
+    L = np.array([s.min_users or 0.0 for s in services])
+    sub = problem.viability.subsidy_budget
+    op = np.array([(s.operating_cost or 0.0) if sub is not None else 0.0 for s in services])
+    rev = np.array([s.revenue_per_user or 0.0 for s in services])
+    must = must_serve(inst, problem)
+    budget = np.inf if problem.budget is None else float(problem.budget)
+    small = ~inst.existing_site & (inst.area < rules.complex_min_area) \
+        if rules.complex_min_area > 0 else np.zeros(m, dtype=bool)
+
+    def service_state(s: int, on: np.ndarray) -> tuple[bool, float]:
+        """(every threshold of s met, subsidy of s) with presence ``on``."""
+        need = np.where(on, new[:, s] + must[:, s], 0)
+        if L[s] <= 0 and op[s] <= 0:
+            return True, 0.0
+        users = nearest_users(inst, problem, s, on)[0]
+        ok = bool(np.all(users >= L[s] * need - TOL * np.maximum(1.0, L[s] * need)))
+        return ok, float(np.clip(op[s] * need - rev[s] * users, 0, None).sum())
+
+    subsidy = np.array([service_state(s, hosts[:, s])[1] for s in range(S)])
+    spent = float(inst.opening_cost[used & ~inst.existing_site].sum())
+    area_left = inst.area.astype(float).copy()
+    while True:
+        best_now = (credit * hosts.T[:, None, :]).max(axis=2)          # (S, n)
+        gain = np.clip(credit - best_now[:, :, None], 0, None).sum(axis=1).T   # (m, S)
+        price = g[None, :] + np.where(used, 0.0, inst.opening_cost)[:, None]
+        fit = can & ~hosts & (new == 0) & (a[None, :] <= area_left[:, None] + 1e-9) & \
+            (spent + price <= budget + 1e-9) & (gain > 0)
+        fit &= ~(small[:, None] & (hosts.sum(axis=1) >= rules.complex_min_services - 1)[:, None])
+        cand = np.argwhere(fit)
+        if cand.size == 0:
+            break
+        score = gain[fit] / np.maximum(price[fit], 1e-9) if by_ratio else gain[fit]
+        moved = False
+        for k in np.argsort(-score, kind="stable"):
+            j, s = (int(v) for v in cand[k])
+            on = hosts[:, s].copy()
+            on[j] = True
+            new[j, s] += 1
+            ok, sig = service_state(s, on)
+            if ok and (sub is None or subsidy.sum() - subsidy[s] + sig <= sub + TOL):
+                hosts[j, s], subsidy[s] = True, sig
+                spent += float(price[j, s])
+                used[j] = True
+                area_left[j] -= a[s]
+                moved = True
+                break
+            new[j, s] -= 1
+        if not moved:
+            break
+    return used, new
+
+
+def complete_start(milp: Any, x: np.ndarray) -> np.ndarray:
+    """``x`` (plan columns and tier variables set) with the closest-assignment variables at
+    their only integer values (v = OR of its prefix) and σ at the deficit max(0, ·)."""
+    x = x.copy()
+    for name, blk in milp.blocks.items():
+        if name.startswith("near_"):
+            s = int(name.split("_")[1])
+            parent, site, depth = blk.index
+            hv = x[milp.blocks["h"].start + _h_lookup(milp, s)[site]]
+            v = np.zeros(blk.size)
+            for r in range(int(depth.max(initial=-1)) + 1):   # parents sit one depth up
+                at = np.flatnonzero(depth == r)
+                up = np.where(parent[at] >= 0, v[np.maximum(parent[at], 0)], 0.0)
+                v[at] = np.maximum(hv[at], up)
+            x[blk.slice] = v
+    for name, blk in milp.blocks.items():
+        if name.startswith("sigma_"):
+            rows = milp.row_blocks["deficit_" + name.split("_")[1]]
+            A = milp.A[rows.start:rows.start + rows.size]
+            x[blk.slice] = 0.0
+            lack = milp.row_lower[rows.start:rows.start + rows.size] - A @ x
+            x[blk.slice] = np.clip(lack, 0.0, milp.col_upper[blk.slice])
+    return x
+
+
+def _h_lookup(milp: Any, s: int) -> np.ndarray:
+    """(m,) local h index of service s per site (-1: no pair)."""
+    pj, ps = milp.blocks["h"].index
+    out = np.full(int(pj.max(initial=-1)) + 1, -1, dtype=np.int64)
+    sel = ps == s
+    out[pj[sel]] = np.flatnonzero(sel)
+    return out
+
+
+def viable_start(model: CommunityModel, inst: CommunityInstance,
+                 problem: CommunityProblem) -> np.ndarray | None:
+    """A MIP start for a model with viability rows: the better (coverage, then cost) of the
+    two greedy plans that the verifier accepts, as a point the model accepts; else None."""
+    from .verify import Plan, verify
+
+    if not needs_users(problem).any():
+        return None
+    best: tuple[tuple[float, float], np.ndarray] | None = None
+    for by_ratio in (True, False):
+        plan = greedy_plan(inst, problem, by_ratio)
+        if plan is None:
+            return None
+        used, new = plan
+        check = verify(inst, problem, Plan(used, new))
+        if not check.feasible:
+            continue
+        key = (check.coverage_objective, -(check.opening_cost + check.module_cost))
+        if best is not None and key <= best[0]:
+            continue
+        x = np.zeros(model.milp.n_cols)
+        x[model.block("y").slice] = used
+        x[model.block("m").slice] = new[model.pair_j, model.pair_s]
+        x[model.block("h").slice] = check.hosts[model.pair_j, model.pair_s]
+        x = complete_start(model.milp, model.lift(x))
+        if model.milp.max_violation(x) <= 1e-6:
+            best = (key, x)
+    return None if best is None else best[1]
