@@ -99,7 +99,7 @@ def test_subsidy_rows_only_for_services_that_can_run_a_deficit() -> None:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_chains_share_one_variable_per_distinct_prefix(seed: int) -> None:
+def test_chains_share_one_variable_per_distinct_prefix_set(seed: int) -> None:
     prob, inst = _inst(seed, TIGHT)
     milp = build_model(inst, prob).milp
     a = np.array([s.module_area for s in prob.services])
@@ -121,7 +121,7 @@ def test_chains_share_one_variable_per_distinct_prefix(seed: int) -> None:
             # a list ends at its first existing module and after its last point with a row
             cut = next((r for r, j in enumerate(seq) if inst.existing[j, s] > 0), len(seq) - 1)
             last = max((r for r, j in enumerate(seq) if relevant[j]), default=-1)
-            prefixes.update(tuple(seq[:r + 1]) for r in range(min(cut, last) + 1))
+            prefixes.update(frozenset(seq[:r + 1]) for r in range(min(cut, last) + 1))
         assert milp.blocks[f"near_{s}"].size == len(prefixes), svc.name
 
 

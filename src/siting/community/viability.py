@@ -144,6 +144,10 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
                        upper=viab.subsidy_budget)
 
 
+#: most (block, depth, depth) cells the prefix-set keys of the closest-assignment chains may
+#: sort; larger instances key prefixes by sequence (a trie), which is exact too
+PREFIX_SET_CELLS = 50_000_000
+
 #: most (block, earlier site, later site) triples :func:`viability_conflicts` enumerates
 CONFLICT_TRIPLES = 2_000_000
 
@@ -253,9 +257,11 @@ def _nearest_chain(b: Any, inst: CommunityInstance, s: int, hostable: np.ndarray
     pi, pj, rank, blk_of = pi[sel], pj[sel], rank[sel], blk_of[sel]
     if pi.size == 0:
         return empty
-    # one variable per distinct PREFIX of the ordered lists (a trie): v_ir depends only on
-    # the first r sites of i's list, so blocks sharing a prefix share its variable (exact:
-    # at integer h every v is the OR of its prefix; in LP the shared copy is no looser)
+    # one variable per distinct prefix SET: "one of these sites hosts s" is the OR of the
+    # set, whatever the order (blocks (a, b, c) and (b, a, c) share {a, b} and {a, b, c}).
+    # A block's list is a path of edges P -> P ∪ {j}; each edge gets the three rows of the
+    # convex hull of v_S = v_P ∨ h_j. Exact: at integer h every v_S is OR(S) whichever edge
+    # reaches it; the LP is the per-block chains' with equal copies identified (no looser).
     blocks, bl = np.unique(blk_of, return_inverse=True)
     length = np.bincount(bl, minlength=blocks.size)
     R = int(length.max())
@@ -263,45 +269,57 @@ def _nearest_chain(b: Any, inst: CommunityInstance, s: int, hostable: np.ndarray
     grid[bl, rank] = pj
     block_ids = pi[np.r_[0, np.flatnonzero(np.diff(bl)) + 1]]
     wb = wt[block_ids]
-    node = np.full((blocks.size, R), -1, dtype=np.int64)   # trie node of (block, depth)
+    by_set = blocks.size * R * R <= PREFIX_SET_CELLS   # sorted prefixes cost O(n R²)
+    node = np.full((blocks.size, R), -1, dtype=np.int64)   # node of (block, depth)
     n_nodes = 0
-    parent_parts, site_parts, weight_parts, depth_parts = [], [], [], []
+    e_parent, e_site, e_child, e_weight = [], [], [], []
+    n_parent, n_site, n_depth = [], [], []
     for r in range(R):
         alive = np.flatnonzero(length > r)
-        # a node is (parent node, site at depth r): compared as integer pairs, no hashing
         par = node[alive, r - 1] if r else np.full(alive.size, -1, dtype=np.int64)
-        key = np.column_stack([par, grid[alive, r]])
-        uk, inv = np.unique(key, axis=0, return_inverse=True)
+        site_r = grid[alive, r]
+        # a node is its site set (sorted prefix row) or, past the size guard, its sequence
+        # (parent node, site); compared as whole integer rows, no hashing
+        key = np.sort(grid[alive, :r + 1], axis=1) if by_set else np.column_stack([par, site_r])
+        _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
         inv = inv.reshape(-1)
-        node[alive, r] = n_nodes + inv
-        parent_parts.append(uk[:, 0])
-        site_parts.append(uk[:, 1])
-        weight_parts.append(np.bincount(inv, weights=wb[alive], minlength=uk.shape[0]))
-        depth_parts.append(np.full(uk.shape[0], r))
-        n_nodes += uk.shape[0]
-    parent = np.concatenate(parent_parts)
-    gr_j = np.concatenate(site_parts)
-    gw = np.concatenate(weight_parts)
-    depth = np.concatenate(depth_parts)
-    V = n_nodes
-    v = b.add_vars(f"near_{s}", V, lower=0.0, upper=1.0, index=(parent, gr_j, depth))
-    vc = v.start + np.arange(V)
+        child = n_nodes + inv
+        node[alive, r] = child
+        n_parent.append(par[first])      # one incoming edge per node, for complete_start
+        n_site.append(site_r[first])
+        n_depth.append(np.full(first.size, r))
+        n_nodes += first.size
+        ek, einv = np.unique(np.column_stack([par, site_r]), axis=0, return_inverse=True)
+        einv = einv.reshape(-1)
+        e_parent.append(ek[:, 0])
+        e_site.append(ek[:, 1])
+        ec = np.empty(ek.shape[0], dtype=np.int64)
+        ec[einv] = child                 # P and j determine P ∪ {j}: one child per edge
+        e_child.append(ec)
+        e_weight.append(np.bincount(einv, weights=wb[alive], minlength=ek.shape[0]))
+    parent, gr_j = np.concatenate(e_parent), np.concatenate(e_site)
+    childn, gw = np.concatenate(e_child), np.concatenate(e_weight)
+    v = b.add_vars(f"near_{s}", n_nodes, lower=0.0, upper=1.0,
+                   index=(np.concatenate(n_parent), np.concatenate(n_site),
+                          np.concatenate(n_depth)))
+    E = parent.size
+    vc = v.start + childn
     hc = h.start + h_index[gr_j, s]
-    ar = np.arange(V)
+    ar = np.arange(E)
     has_prev = parent >= 0
     prev = v.start + np.where(has_prev, parent, 0)
-    # h_{j_r} − v_r ≤ 0
-    b.add_rows(f"near_open_{s}", V, np.r_[ar, ar], np.r_[hc, vc], np.r_[np.ones(V), -np.ones(V)],
+    # per edge P -> S = P ∪ {j}:  h_j − v_S ≤ 0
+    b.add_rows(f"near_open_{s}", E, np.r_[ar, ar], np.r_[hc, vc], np.r_[np.ones(E), -np.ones(E)],
                upper=0.0)
-    # v_r − v_{r−1} − h_{j_r} ≤ 0 (v_0 = 0)
-    b.add_rows(f"near_step_{s}", V, np.r_[ar, ar, ar[has_prev]], np.r_[vc, hc, prev[has_prev]],
-               np.r_[np.ones(V), -np.ones(V), -np.ones(int(has_prev.sum()))], upper=0.0)
-    # v_{r−1} − v_r ≤ 0
+    # v_S − v_P − h_j ≤ 0 (v_∅ = 0)
+    b.add_rows(f"near_step_{s}", E, np.r_[ar, ar, ar[has_prev]], np.r_[vc, hc, prev[has_prev]],
+               np.r_[np.ones(E), -np.ones(E), -np.ones(int(has_prev.sum()))], upper=0.0)
+    # v_P − v_S ≤ 0
     k = np.flatnonzero(has_prev)
     b.add_rows(f"near_mono_{s}", k.size, np.r_[np.arange(k.size), np.arange(k.size)],
                np.r_[prev[k], vc[k]], np.r_[np.ones(k.size), -np.ones(k.size)], upper=0.0)
-    # x_ij = v_r − v_{r−1}: users at j = Σ W_node (v_node − v_parent), W_node the users of
-    # every block whose list passes through the node
+    # x_ij = v_S − v_P on i's edge into j: users at j = Σ_edges W_edge (v_S − v_P), W_edge the
+    # users of every block whose list takes the edge
     site = np.r_[gr_j, gr_j[k]]
     col = np.r_[vc, prev[k]]
     coef = np.r_[gw, -gw[k]]
