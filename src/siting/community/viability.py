@@ -616,9 +616,8 @@ def _h_lookup(milp: Any, s: int) -> np.ndarray:
 def viable_start(model: CommunityModel, inst: CommunityInstance,
                  problem: CommunityProblem) -> np.ndarray | None:
     """A MIP start for a model with viability rows: the better (coverage, then cost) of the
-    two greedy plans that the verifier accepts, as a point the model accepts; else None."""
-    from .verify import Plan, verify
-
+    two greedy plans, as a point the model accepts (every row, bound and integrality checked
+    on the completed vector; the solver's answer is verified as always); else None."""
     if not needs_users(problem).any():
         return None
     best: tuple[tuple[float, float], np.ndarray] | None = None
@@ -627,17 +626,16 @@ def viable_start(model: CommunityModel, inst: CommunityInstance,
         if plan is None:
             return None
         used, new = plan
-        check = verify(inst, problem, Plan(used, new))
-        if not check.feasible:
-            continue
-        key = (check.coverage_objective, -(check.opening_cost + check.module_cost))
-        if best is not None and key <= best[0]:
-            continue
+        hosts = used[:, None] & ((inst.existing + new) > 0)
         x = np.zeros(model.milp.n_cols)
         x[model.block("y").slice] = used
         x[model.block("m").slice] = new[model.pair_j, model.pair_s]
-        x[model.block("h").slice] = check.hosts[model.pair_j, model.pair_s]
+        x[model.block("h").slice] = hosts[model.pair_j, model.pair_s]
         x = complete_start(model.milp, model.lift(x))
-        if model.milp.max_violation(x) <= 1e-6:
+        if model.milp.max_violation(x) > 1e-6:
+            continue
+        key = (float(np.multiply(model.coverage, x).sum()),
+               -float(np.multiply(model.cost, x).sum()))
+        if best is None or key > best[0]:
             best = (key, x)
     return None if best is None else best[1]
