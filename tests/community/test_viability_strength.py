@@ -12,6 +12,7 @@ from siting.community.solve import solve
 from siting.community.verify import Plan, verify
 from siting.community.viability import (
     greedy_plan,
+    improved_plan,
     nearest_order,
     nearest_users,
     user_weights,
@@ -132,9 +133,13 @@ def test_greedy_start_is_a_viable_plan_the_model_accepts(seed: int, overrides: d
     prob, inst = _inst(seed, overrides, **kw)
     for by_ratio in (True, False):
         plan = greedy_plan(inst, prob, by_ratio)
-        assert plan is not None
+        better = improved_plan(inst, prob, by_ratio)
+        assert plan is not None and better is not None
         chk = verify(inst, prob, Plan(*plan))
         assert chk.feasible, chk.violations
+        chk2 = verify(inst, prob, Plan(*better))
+        assert chk2.feasible, chk2.violations
+        assert chk2.coverage_objective >= chk.coverage_objective - 1e-9
     model = build_model(inst, prob, budget_row=True)
     x = viable_start(model, inst, prob)
     assert x is not None and model.milp.max_violation(x) <= 1e-6

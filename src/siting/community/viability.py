@@ -496,11 +496,12 @@ def not_viable_words(inst: CommunityInstance, problem: CommunityProblem,
 # a viable MIP start: greedy plan, completed into the model's columns
 
 
-def greedy_plan(inst: CommunityInstance, problem: CommunityProblem,
-                by_ratio: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
+def greedy_plan(inst: CommunityInstance, problem: CommunityProblem, by_ratio: bool = True,
+                start: tuple[np.ndarray, np.ndarray] | None = None,
+                ) -> tuple[np.ndarray, np.ndarray] | None:
     """(used, new modules) of a greedy plan that keeps every module viable, or None.
 
-    From the existing sites, repeatedly add the one new module (opening its site if needed)
+    From the existing sites (or the viable plan ``start``), repeatedly add the one new module (opening its site if needed)
     with the best coverage gain per yuan (``by_ratio``) or the best gain, among those that fit
     the area, budget and complex rule and keep every threshold and the subsidy budget (users
     recomputed by :func:`nearest_users`, the verifier's rule). Only a start for the solver: the
@@ -517,16 +518,12 @@ def greedy_plan(inst: CommunityInstance, problem: CommunityProblem,
     g = np.array([s.module_cost for s in services])
     used = inst.existing_site | inst.forced
     new = np.zeros((m, S), dtype=np.int64)
-    hosts = (inst.existing > 0) & used[:, None]
+    if start is not None:
+        used, new = used | start[0], start[1].astype(np.int64).copy()
+    hosts = used[:, None] & ((inst.existing + new) > 0)
     can = inst.allowed & ~inst.forbidden[:, None] & (inst.max_new > 0) & \
         (a[None, :] <= inst.area[:, None] + 1e-9) & (inst.existing == 0)
-    credit = np.zeros((S, n, m))
-    for s, svc in enumerate(services):
-        pr = inst.pairs[s]
-        radii = np.array([t.radius for t in svc.tiers])
-        cred = np.array([t.credit for t in svc.tiers])
-        credit[s, pr.i, pr.j] = svc.weight * inst.population[pr.i, s] * \
-            cred[np.minimum(np.searchsorted(radii, pr.d, side="left"), radii.size - 1)]
+    credit = _credits(inst, problem)
     L = np.array([s.min_users or 0.0 for s in services])
     sub = problem.viability.subsidy_budget
     op = np.array([(s.operating_cost or 0.0) if sub is not None else 0.0 for s in services])
@@ -546,8 +543,8 @@ def greedy_plan(inst: CommunityInstance, problem: CommunityProblem,
         return ok, float(np.clip(op[s] * need - rev[s] * users, 0, None).sum())
 
     subsidy = np.array([service_state(s, hosts[:, s])[1] for s in range(S)])
-    spent = float(inst.opening_cost[used & ~inst.existing_site].sum())
-    area_left = inst.area.astype(float).copy()
+    spent = float(inst.opening_cost[used & ~inst.existing_site].sum() + (g[None, :] * new).sum())
+    area_left = inst.area - (a[None, :] * new).sum(axis=1)
     while True:
         best_now = (credit * hosts.T[:, None, :]).max(axis=2)          # (S, n)
         gain = np.clip(credit - best_now[:, :, None], 0, None).sum(axis=1).T   # (m, S)
@@ -613,6 +610,59 @@ def _h_lookup(milp: Any, s: int) -> np.ndarray:
     return out
 
 
+def improved_plan(inst: CommunityInstance, problem: CommunityProblem,
+                  by_ratio: bool = True, rounds: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`greedy_plan`, then drop each opened new site, or each new module, in turn and
+    refill greedily, keeping a change when it covers more (or as much for less). A drop keeps
+    the plan viable: the blocks move to other hosting sites, whose users only grow."""
+    plan = greedy_plan(inst, problem, by_ratio)
+    if plan is None:
+        return None
+    credit = _credits(inst, problem)
+    g = np.array([s.module_cost for s in problem.services])
+
+    def score(p: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
+        used, new = p
+        hosts = used[:, None] & ((inst.existing + new) > 0)
+        cov = float((credit * hosts.T[:, None, :]).max(axis=2).sum())
+        cost = float(inst.opening_cost[used & ~inst.existing_site].sum() + (g * new).sum())
+        return round(cov, 6), -cost
+
+    best = score(plan)
+    fixed = inst.existing_site | inst.forced
+    for _ in range(rounds):
+        better = False
+        # drop a whole new site, or one new module, then refill
+        drops = [(int(j), -1) for j in np.flatnonzero(plan[0] & ~fixed)] + \
+            [(int(j), int(k)) for j, k in np.argwhere(plan[1] > 0)]
+        for j, k in drops:
+            used, new = plan[0].copy(), plan[1].copy()
+            if k < 0:
+                used[j], new[j] = False, 0
+            else:
+                new[j, k] = 0
+                used[j] = bool(fixed[j] or new[j].any())
+            cand = greedy_plan(inst, problem, by_ratio, start=(used, new))
+            if cand is not None and score(cand) > best:
+                plan, best, better = cand, score(cand), True
+        if not better:
+            break
+    return plan
+
+
+def _credits(inst: CommunityInstance, problem: CommunityProblem) -> np.ndarray:
+    """(S, n, m) weighted credited persons of block i if site j hosted service s."""
+    n, m, S = inst.n_blocks, inst.n_sites, inst.n_services
+    credit = np.zeros((S, n, m))
+    for s, svc in enumerate(problem.services):
+        pr = inst.pairs[s]
+        radii = np.array([t.radius for t in svc.tiers])
+        cred = np.array([t.credit for t in svc.tiers])
+        credit[s, pr.i, pr.j] = svc.weight * inst.population[pr.i, s] * \
+            cred[np.minimum(np.searchsorted(radii, pr.d, side="left"), radii.size - 1)]
+    return credit
+
+
 def viable_start(model: CommunityModel, inst: CommunityInstance,
                  problem: CommunityProblem) -> np.ndarray | None:
     """A MIP start for a model with viability rows: the better (coverage, then cost) of the
@@ -622,7 +672,7 @@ def viable_start(model: CommunityModel, inst: CommunityInstance,
         return None
     best: tuple[tuple[float, float], np.ndarray] | None = None
     for by_ratio in (True, False):
-        plan = greedy_plan(inst, problem, by_ratio)
+        plan = improved_plan(inst, problem, by_ratio)
         if plan is None:
             return None
         used, new = plan
