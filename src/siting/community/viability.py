@@ -513,7 +513,7 @@ def greedy_plan(inst: CommunityInstance, problem: CommunityProblem, by_ratio: bo
     if (problem.objective != "coverage" or any(s.capacity is not None for s in services)
             or rules.new_site_min_services > 0 or rules.new_site_min_core > 0):
         return None
-    n, m, S = inst.n_blocks, inst.n_sites, inst.n_services
+    m, S = inst.n_sites, inst.n_services
     a = np.array([s.module_area for s in services])
     g = np.array([s.module_cost for s in services])
     used = inst.existing_site | inst.forced
@@ -546,8 +546,7 @@ def greedy_plan(inst: CommunityInstance, problem: CommunityProblem, by_ratio: bo
     spent = float(inst.opening_cost[used & ~inst.existing_site].sum() + (g[None, :] * new).sum())
     area_left = inst.area - (a[None, :] * new).sum(axis=1)
     while True:
-        best_now = (credit * hosts.T[:, None, :]).max(axis=2)          # (S, n)
-        gain = np.clip(credit - best_now[:, :, None], 0, None).sum(axis=1).T   # (m, S)
+        gain = _gains(inst, credit, hosts)                               # (m, S)
         price = g[None, :] + np.where(used, 0.0, inst.opening_cost)[:, None]
         fit = can & ~hosts & (new == 0) & (a[None, :] <= area_left[:, None] + 1e-9) & \
             (spent + price <= budget + 1e-9) & (gain > 0)
@@ -610,21 +609,25 @@ def _h_lookup(milp: Any, s: int) -> np.ndarray:
     return out
 
 
+#: most (block, site, service) pairs for which the start's drop-and-refill search runs
+SEARCH_PAIRS = 1_000_000
+
+
 def improved_plan(inst: CommunityInstance, problem: CommunityProblem,
                   by_ratio: bool = True, rounds: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
     """:func:`greedy_plan`, then drop each opened new site, or each new module, in turn and
     refill greedily, keeping a change when it covers more (or as much for less). A drop keeps
     the plan viable: the blocks move to other hosting sites, whose users only grow."""
     plan = greedy_plan(inst, problem, by_ratio)
-    if plan is None:
-        return None
+    if plan is None or sum(p.i.size for p in inst.pairs) > SEARCH_PAIRS:
+        return plan          # each refill costs O(pairs) per module added
     credit = _credits(inst, problem)
     g = np.array([s.module_cost for s in problem.services])
 
     def score(p: tuple[np.ndarray, np.ndarray]) -> tuple[float, float]:
         used, new = p
         hosts = used[:, None] & ((inst.existing + new) > 0)
-        cov = float((credit * hosts.T[:, None, :]).max(axis=2).sum())
+        cov = _coverage(inst, credit, hosts)
         cost = float(inst.opening_cost[used & ~inst.existing_site].sum() + (g * new).sum())
         return round(cov, 6), -cost
 
@@ -650,17 +653,41 @@ def improved_plan(inst: CommunityInstance, problem: CommunityProblem,
     return plan
 
 
-def _credits(inst: CommunityInstance, problem: CommunityProblem) -> np.ndarray:
-    """(S, n, m) weighted credited persons of block i if site j hosted service s."""
-    n, m, S = inst.n_blocks, inst.n_sites, inst.n_services
-    credit = np.zeros((S, n, m))
+def _credits(inst: CommunityInstance, problem: CommunityProblem) -> list[np.ndarray]:
+    """Per service, the weighted credited persons of each pair of ``inst.pairs[s]`` (block i
+    if site j hosted s): sparse, one value per pair within reach."""
+    out = []
     for s, svc in enumerate(problem.services):
         pr = inst.pairs[s]
         radii = np.array([t.radius for t in svc.tiers])
         cred = np.array([t.credit for t in svc.tiers])
-        credit[s, pr.i, pr.j] = svc.weight * inst.population[pr.i, s] * \
-            cred[np.minimum(np.searchsorted(radii, pr.d, side="left"), radii.size - 1)]
-    return credit
+        out.append(svc.weight * inst.population[pr.i, s]
+                   * cred[np.minimum(np.searchsorted(radii, pr.d, side="left"), radii.size - 1)])
+    return out
+
+
+def _best(inst: CommunityInstance, credit: list[np.ndarray], hosts: np.ndarray,
+          s: int) -> np.ndarray:
+    """(n,) each block's best credit of service s among the hosting sites."""
+    pr = inst.pairs[s]
+    best = np.zeros(inst.n_blocks)
+    on = hosts[pr.j, s]
+    np.maximum.at(best, pr.i[on], credit[s][on])
+    return best
+
+
+def _gains(inst: CommunityInstance, credit: list[np.ndarray], hosts: np.ndarray) -> np.ndarray:
+    """(m, S) coverage gained if site j also hosted s."""
+    gain = np.zeros((inst.n_sites, inst.n_services))
+    for s in range(inst.n_services):
+        pr = inst.pairs[s]
+        more = np.clip(credit[s] - _best(inst, credit, hosts, s)[pr.i], 0, None)
+        gain[:, s] = np.bincount(pr.j, weights=more, minlength=inst.n_sites)
+    return gain
+
+
+def _coverage(inst: CommunityInstance, credit: list[np.ndarray], hosts: np.ndarray) -> float:
+    return float(sum(_best(inst, credit, hosts, s).sum() for s in range(inst.n_services)))
 
 
 def viable_start(model: CommunityModel, inst: CommunityInstance,
