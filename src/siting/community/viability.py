@@ -188,13 +188,14 @@ def viability_conflicts(inst: CommunityInstance, s: int, hostable: np.ndarray,
     q = np.repeat(np.arange(pi.size), rank)
     p = start[np.searchsorted(start, q, side="right") - 1] + (
         np.arange(q.size) - np.repeat(np.cumsum(rank) - rank, rank))
-    lost = np.bincount(pj[q] * m + pj[p], weights=wt[pi[q]], minlength=m * m).reshape(m, m)
-    most = catch[:, None] - lost                     # users of j when k hosts
-    bad = (most < L - TOL) & new[:, None] & new[None, :] & (catch[:, None] >= L - TOL) \
-        & (catch[None, :] >= L - TOL)
-    bad |= bad.T
-    j, k = np.nonzero(np.triu(bad, 1))
-    return j.astype(np.int64), k.astype(np.int64)
+    # only (j, k) pairs that share a block can lose anything: sparse sums over those
+    code, inv = np.unique(pj[q] * m + pj[p], return_inverse=True)
+    lost = np.bincount(inv.reshape(-1), weights=wt[pi[q]], minlength=code.size)
+    j, k = code // m, code % m
+    alive = new & (catch >= L - TOL)             # the others are fixed closed already
+    bad = (catch[j] - lost < L - TOL) & alive[j] & alive[k]   # users of j when k hosts
+    pairs = np.unique(np.column_stack([np.minimum(j, k), np.maximum(j, k)])[bad], axis=0)
+    return pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.int64)
 
 
 def _subsidy_rows(b: Any, s: int, sites: np.ndarray, u_rows: np.ndarray, u_cols: np.ndarray,
