@@ -310,8 +310,12 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
         small = new_sites[inst.area[new_sites] < rules.complex_min_area]
         sel = np.isin(pj, small)
         loc = np.searchsorted(small, pj[sel])
-        b.add_rows("rule_complex_area", small.size, loc, h.start + ar[sel], 1.0,
-                   upper=float(rules.complex_min_services - 1), index=(small,))
+        # Σ_s h_js ≤ (K_c − 1)·y_j: the same integer points (h ≤ y), a tighter LP
+        kc = float(rules.complex_min_services - 1)
+        b.add_rows("rule_complex_area", small.size, np.r_[loc, np.arange(small.size)],
+                   np.r_[h.start + ar[sel], y.start + small],
+                   np.r_[np.ones(loc.size), np.full(small.size, -kc)], upper=0.0,
+                   index=(small,))
     if rules.space_per_100_households > 0 and inst.households is not None:
         G = inst.n_districts
         need = rules.space_per_100_households * np.bincount(

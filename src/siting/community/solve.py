@@ -26,6 +26,7 @@ from .formulation import CommunityModel, CreditTerms, Lexicographic, build_model
 from .instance import CommunityInstance
 from .spec import CommunityProblem
 from .verify import Allocation, Check, Plan, verify
+from .viability import viable_start
 
 #: how the tie among optimal plans was settled (``CommunityResult.tie_break``)
 TieBreak = Literal["proven", "not proven", "skipped", "n/a"]
@@ -95,6 +96,9 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     model = model or build_model(inst, problem, budget_row=problem.objective == "coverage")
     build_seconds = time.perf_counter() - t0
     engine = get_backend(backend)
+    if start is None and engine.supports_mip_start and options.warm_start:
+        # viability rows: the solver's own heuristics find few viable plans (viability.py)
+        start = viable_start(model, inst, problem)
     # the shared deadline / Ctrl-C / warm-start rule: a stage that stops on the time limit or
     # an interrupt ends every later stage (they are recorded as not run)
     ctx = SolveContext(backend=engine, options=options, backend_named=backend is not None)
