@@ -25,8 +25,8 @@ from .suites import (Case, cap_cases, default_instances, pmed_cases, random_case
 COLUMNS = ["suite", "instance", "model", "formulation", "backend", "requested_backend",
            "status", "objective",
            "bound", "gap", "known_optimum", "matches_optimum", "verified", "build_s", "solve_s",
-           "total_s", "wall_s", "peak_mb", "n", "m", "p", "resolution", "time_limit", "error",
-           "notes", "reference_s"]
+           "total_s", "wall_s", "cpu_s", "peak_mb", "n", "m", "p", "resolution", "time_limit",
+           "error", "notes", "reference_s"]
 
 
 def run_case(case: Case, formulation: str, backend: str, time_limit: float,
@@ -70,6 +70,9 @@ def run_case(case: Case, formulation: str, backend: str, time_limit: float,
         rec = dict(base)
         rec["wall_s"] = wall
         rec["peak_mb"] = usage.ru_maxrss / 1024.0  # Linux: kilobytes
+        # the child's own CPU (user + system): on a shared, loaded machine wall time is
+        # inflated by the other processes, this is not
+        rec["cpu_s"] = usage.ru_utime + usage.ru_stime
         if opath.is_file():
             out = json.loads(opath.read_text())
             actual = out.pop("formulation", None)

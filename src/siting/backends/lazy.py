@@ -76,6 +76,8 @@ class LazySettings:
     general_cuts: bool = True
     #: strong branching (False: pseudocosts only)
     strong_branching: bool = True
+    #: probing in presolve (fixing binaries tentatively; it reasons only from the rows seen)
+    probing: bool = True
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,12 @@ class PMedianBenders(Formulation):
     lagrangian_iters = 300
     #: phase 2 masters carry the row sum w theta <= incumbent - grain (integral objectives)
     cutoff_row = True
+    #: LP-guided search after the LP phase (randomized rounding and shakes, each followed by
+    #: swap descent): at most this many rounds, stopping after ``search_stall`` rounds
+    #: without a better incumbent or at ``search_share`` of the time left
+    search_rounds = 60
+    search_stall = 24
+    search_share = 0.1
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -384,6 +390,15 @@ class PMedianBenders(Formulation):
             cand[np.argsort(-last_lp[1], kind="stable")[:pm.p]] = 1.0
             cand[req] = 1.0
             ub, best_y = _improve(data, cand, req, ub, best_y, ctx.deadline)
+            # the tree's size follows the incumbent (its reduced-cost fixing and pruning):
+            # rl1304 p=100 493870 -> 491664 takes 4 rounds, p=10 finds the optimum
+            search_deadline = None if ctx.deadline is None else min(
+                ctx.deadline, time.perf_counter() + self.search_share * (ctx.remaining() or 0.0))
+            before = ub
+            ub, best_y, rounds = _lp_search(data, last_lp, req, y_hi, ub, best_y, lb, grain,
+                                            self.search_rounds, self.search_stall,
+                                            search_deadline, ctx.options.seed)
+            ctx.note(f"benders: LP-guided search {before:.10g} -> {ub:.10g} in {rounds} rounds")
         if last_lp is not None and last_lp[2] is not None:
             y_lo, y_hi = _fix_by_lp_reduced_cost(*last_lp, ub, grain, y_lo, y_hi)  # type: ignore[arg-type]
             ctx.note(f"benders: LP reduced costs fix {int((y_hi == 0).sum())} closed / "
@@ -486,9 +501,10 @@ class PMedianBenders(Formulation):
     #: better (measured 10-35% faster); general cuts cost more than they gain here, the bound
     #: moves by branching on y (pmed6 0.98 -> 0.58 s, pmed17 2.5 -> 1.5 s); strong branching
     #: re-solves this degenerate master for every candidate (pmed32/38/39-shaped graphs:
-    #: 35/26/21 s -> 23/13/12 s with pseudocosts only)
+    #: 35/26/21 s -> 23/13/12 s with pseudocosts only); probing fixes nothing on these masters
+    #: and took a quarter of the presolve-plus-root time (rl1304 p=10: 6.1 -> 1.7 s presolve)
     tree_settings = LazySettings(fractional_every=1, primal_heuristics=False,
-                                 general_cuts=False, strong_branching=False)
+                                 general_cuts=False, strong_branching=False, probing=False)
 
     def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts,
                      last_master: tuple[MilpProblem, np.ndarray] | None, y_lo: np.ndarray,
@@ -505,7 +521,7 @@ class PMedianBenders(Formulation):
                      f"{backend.name} (name a backend to keep every solve on it)")
         milp = _master_milp("tree", data, _tree_cuts(data, cuts, last_master, best_y), y_lo,
                             y_hi, True, grain)
-        sep = _TreeSeparator(data, milp, req, ub, best_y, ctx.deadline)
+        sep = _TreeSeparator(data, milp, req, ub, best_y, ctx.deadline, y_hi)
         update: dict[str, object] = {}
         left = ctx.remaining()
         if left is not None:
@@ -542,8 +558,10 @@ class _TreeSeparator:
     way are improved by swaps and handed back as incumbents."""
 
     def __init__(self, data: _Data, milp: MilpProblem, req: np.ndarray, ub: float,
-                 best_y: np.ndarray, deadline: float | None) -> None:
+                 best_y: np.ndarray, deadline: float | None,
+                 y_hi: np.ndarray | None = None) -> None:
         self.data, self.req, self.ub, self.best_y = data, req, ub, best_y
+        self.live = None if y_hi is None or (y_hi > 0).all() else y_hi > 0
         self.deadline = deadline
         self.n_cols = milp.n_cols
         self.y_cols = milp.blocks["y"].start + np.arange(data.ma)
@@ -578,6 +596,9 @@ class _TreeSeparator:
         lv = level[clients]
         self._seen.update(zip(clients.tolist(), lv.tolist()))
         r, cols, vals = self.data.cut_rows(clients, lv)  # rows ascending (row-major nonzero)
+        if self.live is not None:  # closed sites are zero in every point of the tree
+            keep = self.live[cols]
+            r, cols, vals = r[keep], cols[keep], vals[keep]
         per_row = np.bincount(r, minlength=clients.size) + 1  # + theta_i
         indptr = np.concatenate(([0], np.cumsum(per_row)))
         out_cols = np.empty(int(indptr[-1]), dtype=np.int64)
@@ -661,6 +682,54 @@ def _improve(data: _Data, y: np.ndarray, req: np.ndarray, ub: float,
     return ub, best_y
 
 
+def _lp_search(data: _Data, last_lp: tuple[float, np.ndarray, np.ndarray | None],
+               req: np.ndarray, y_hi: np.ndarray, ub: float, best_y: np.ndarray, lb: float,
+               grain: float, rounds: int, stall: int, deadline: float | None, seed: int,
+               ) -> tuple[float, np.ndarray, int]:
+    """Incumbents from the master LP answer: every third round p sites drawn with
+    probabilities y_lp (randomized rounding of the LP's support), the others the incumbent
+    with one to three of its sites moved to one of their eight nearest candidates; each
+    followed by swap descent. Candidates are the sites no bound test has closed: by the LP
+    reduced costs r_j (z + r_j above the incumbent: in no better solution) and ``y_hi``.
+    Seeded, so a run without a deadline is reproducible."""
+    z, y_lp, red = last_lp
+    rng = np.random.default_rng(seed)
+    support = np.flatnonzero((y_lp > 1e-6) & (y_hi > 0) & ~req)
+    draw = data.p - int(req.sum())
+    if support.size < draw or draw < 1 or not np.isfinite(ub):
+        return ub, best_y, 0
+    weights = y_lp[support] / y_lp[support].sum()
+    done, idle = 0, 0
+    target = ub
+    while done < rounds and idle < stall:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        if lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, abs(ub))):
+            break  # the incumbent is proven
+        done += 1
+        free = y_hi > 0
+        if red is not None:
+            free &= z + red <= ub + 1e-9 * max(1.0, abs(ub))
+        cand = np.zeros(data.ma, dtype=bool)
+        if done % 3 == 1:
+            cand[rng.choice(support, draw, replace=False, p=weights)] = True
+        else:
+            cand[:] = best_y > 0.5
+            movable = np.flatnonzero(cand & ~req)
+            for site in rng.choice(movable, min(1 + done % 3, movable.size), replace=False):
+                near = data.order[site]
+                near = near[free[near] & ~cand[near]][:8]
+                if near.size:
+                    cand[site], cand[rng.choice(near)] = False, True
+        cand[req] = True
+        if int(cand.sum()) != data.p:
+            continue
+        ub, best_y = _improve(data, cand.astype(float), req, ub, best_y, deadline)
+        idle = 0 if ub < target else idle + 1
+        target = ub
+    return ub, best_y, done
+
+
 def _cover_start(data: _Data, req: np.ndarray) -> np.ndarray | None:
     """Greedy set cover of the clients by sites within reach (required sites first), filled
     up to p by the sites reaching most clients; None when greedy needs more than p."""
@@ -739,10 +808,17 @@ def _master_milp(name: str, data: _Data, cuts: _Cuts, y_lo: np.ndarray, y_hi: np
     th = b.add_vars("theta", data.n, lower=data.lower, cost=data.w)
     client = np.concatenate(cuts.client)
     rows = np.concatenate(cuts.rows)
+    cols = np.concatenate(cuts.cols)
+    vals = np.concatenate(cuts.vals)
+    # a site closed by a bound test contributes nothing: at small p a cut spans a fifth of
+    # the sites, and dropping the closed ones halves the master (rl1304 p=10: 757 closed)
+    live = y_hi[cols] > 0
+    if not live.all():
+        rows, cols, vals = rows[live], cols[live], vals[live]
     b.add_rows("cuts", cuts.count,
                np.concatenate((np.arange(cuts.count), rows)),
-               np.concatenate((th.start + client, y.start + np.concatenate(cuts.cols))),
-               np.concatenate((np.ones(cuts.count), np.concatenate(cuts.vals))),
+               np.concatenate((th.start + client, y.start + cols)),
+               np.concatenate((np.ones(cuts.count), vals)),
                lower=np.concatenate(cuts.rhs))
     b.add_rows("cardinality", 1, np.zeros(data.ma, np.int64), y.start + np.arange(data.ma), 1.0,
                lower=float(data.p), upper=float(data.p))

@@ -139,6 +139,8 @@ class ScipBackend(Backend):
             model.setSeparating(pyscipopt.SCIP_PARAMSETTING.OFF)
         if not settings.strong_branching:
             model.setParam("branching/pscost/priority", 100000)
+        if not settings.probing:
+            model.setParam("propagating/probing/maxprerounds", 0)
         model.setParam("limits/absgap", float(effective_abs_gap(master, options)))
         model.setParam("limits/gap", float(options.rel_gap))
         model.setParam("randomization/randomseedshift", int(options.seed))

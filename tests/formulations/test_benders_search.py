@@ -1,0 +1,68 @@
+"""The LP-guided incumbent search of the p-median Benders route (formulations/benders.py):
+exact values, exactly p sites, required sites kept, never worse, and the brute-force optimum
+from a poor start on small seeded instances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from siting.formulations import benders
+from siting.problems import PMedian
+from siting.testing import brute_force, random_instance
+
+SEEDS = range(6)
+
+
+def _setup(seed: int, p: int, required: list[int] | None = None):
+    inst = random_instance(seed, n=30, m=12, fixed_costs=False)
+    if required:
+        inst = inst.with_flags(required=required)
+    pm = PMedian(p=p)
+    data = benders._Data(inst, pm)
+    req = inst.required[data.allowed]
+    # a poor start: the p sites farthest from everyone (plus the required ones)
+    start = np.zeros(data.ma)
+    far = np.argsort(-(data.w @ data.Da), kind="stable")
+    start[req] = 1.0
+    start[[j for j in far if not req[j]][:p - int(req.sum())]] = 1.0
+    # an LP-like point: fractional mass on every site, its reduced costs unknown
+    last_lp = (0.0, np.full(data.ma, p / data.ma), None)
+    return inst, pm, data, req, start, last_lp
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_search_reaches_the_optimum_from_a_poor_start(seed):
+    p = 2 + seed % 3
+    inst, pm, data, req, start, last_lp = _setup(seed, p)
+    start_value = data.value(start)
+    ub, best_y, rounds = benders._lp_search(data, last_lp, req, np.ones(data.ma), start_value,
+                                            start, -np.inf, 1.0, 60, 60, None, seed)
+    expected, _ = brute_force(inst, pm)
+    assert rounds > 0
+    assert int((best_y > 0.5).sum()) == p
+    assert ub == pytest.approx(data.value(best_y), abs=1e-9), "reported value is not exact"
+    assert ub <= start_value
+    assert ub == pytest.approx(expected, abs=1e-6), f"seed {seed}: {ub} vs optimum {expected}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_search_keeps_required_sites_and_stops_when_proven(seed):
+    inst, pm, data, req, start, last_lp = _setup(seed, 3, required=[1 + seed % 12])
+    start_value = data.value(start)
+    ub, best_y, _ = benders._lp_search(data, last_lp, req, np.ones(data.ma), start_value,
+                                       start, -np.inf, 1.0, 60, 60, None, seed)
+    assert best_y[req].min() > 0.5, "a required site was closed"
+    assert int((best_y > 0.5).sum()) == 3
+    assert ub == pytest.approx(data.value(best_y), abs=1e-9)
+    # a bound equal to the incumbent: nothing is left to find, no round runs
+    again = benders._lp_search(data, last_lp, req, np.ones(data.ma), ub, best_y, ub, 1.0,
+                               60, 60, None, seed)
+    assert again[2] == 0 and again[0] == ub
+
+
+def test_search_is_reproducible():
+    _, _, data, req, start, last_lp = _setup(3, 4)
+    runs = [benders._lp_search(data, last_lp, req, np.ones(data.ma), data.value(start), start,
+                               -np.inf, 1.0, 20, 20, None, 7) for _ in range(2)]
+    assert runs[0][0] == runs[1][0] and np.array_equal(runs[0][1], runs[1][1])
