@@ -12,7 +12,7 @@ The scenario is read, its travel pairs computed and the MILP built ONCE (with a 
 target row per service and district, inactive at share 0: ``build_model(editable=True)``). A
 what-if changes only bounds (budget, locked and forbidden sites, targets) or the coverage
 objective and its lexicographic row (weights), and the solve starts from the last plan when that
-plan is still feasible. Each ``resolve`` describes one what-if relative to the scenario as
+plan is still feasible, topped up greedily (else from a greedy plan). Each ``resolve`` describes one what-if relative to the scenario as
 opened (edits do not accumulate; ``resolve()`` with no edits is the scenario itself), and its
 answer is the answer of a cold solve of the edited scenario (``edited()`` returns that scenario
 as an instance and problem; tests/community/test_session.py compares the two for every kind of
@@ -86,9 +86,12 @@ class Session:
         ``budget``: a new budget (None: no budget); ``lock``/``forbid``: site ids forced open /
         closed on top of the scenario's; ``weights``: new β of the named services; ``targets``:
         the named services' targets replaced (a ``Target``, its dict form, or None to drop it).
-        ``repair=True`` makes a last plan that no longer fits into a start (``_repaired``); off
-        by default: on the demo (HiGHS 1.16) repaired starts made the budget −10 % and lock
-        what-ifs 3× slower (15.6 / 20.6 CPU s against 4.5 / 7.2 without a start).
+        The start is the last plan (or ``start``) when it fits the edited model, topped up by
+        :func:`~siting.community.formulation.greedy_start` with what the edit freed; else a
+        fresh greedy plan. ``repair=True`` makes a last plan that no longer fits into the start
+        first (``_repaired``); off by default: on the demo (HiGHS 1.16, one thread) it was no
+        faster than the greedy plan (budget −10 %, lock, forbid: 2.7 / 3.8 / 3.6 CPU s against
+        2.7 / 4.1 / 3.0, within the machine's noise).
         """
         what = self._what_if(budget, lock, forbid, weights, targets)
         inst, problem = self._edited(what)
