@@ -130,7 +130,7 @@ def test_greedy_start_is_a_feasible_plan_no_better_than_the_optimum(seed: int,
 
 def test_greedy_start_opens_a_locked_site_with_services_the_rules_accept() -> None:
     """A site locked open starts with no service; the greedy gives it a set the rules accept
-    (or returns None), never a plan that breaks the site rules."""
+    (the plan fits the model, rule rows included)."""
     from dataclasses import replace
 
     from siting.community.formulation import greedy_start
@@ -142,6 +142,22 @@ def test_greedy_start_opens_a_locked_site_with_services_the_rules_accept() -> No
         locked = replace(inst, forced=inst.forced | np.isin(np.arange(inst.n_sites), free[:1]))
         model = build_model(locked, prob, budget_row=True)
         x = greedy_start(model, locked, prob)
-        if x is not None:
-            assert model.milp.max_violation(x) <= 1e-6
-            assert x[model.block("y").start + free[0]] == 1.0
+        assert x is not None, f"seed {seed}: no greedy plan with site {free[0]} locked"
+        assert model.milp.max_violation(x) <= 1e-6
+        assert x[model.block("y").start + free[0]] == 1.0
+        assert x[model.block("h").slice][model.pair_j == free[0]].sum() >= 1
+
+
+def test_greedy_start_for_least_cost_stops_at_the_first_plan_that_meets_the_targets() -> None:
+    from siting.community.formulation import greedy_start, value
+    from siting.community.solve import solve
+
+    prob = problem("cost", targets={"elderly": {"overall": 0.4}})
+    for seed in (1, 2, 3):
+        inst = build(seed, prob)
+        model = build_model(inst, prob)
+        x = greedy_start(model, inst, prob)
+        best = solve(inst, prob)
+        assert x is not None, f"seed {seed}: no greedy plan"
+        assert model.milp.max_violation(x) <= 1e-6
+        assert value(model.cost, x) >= best.objective - 1e-6

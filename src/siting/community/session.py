@@ -12,11 +12,11 @@ The scenario is read, its travel pairs computed and the MILP built ONCE (with a 
 target row per service and district, inactive at share 0: ``build_model(editable=True)``). A
 what-if changes only bounds (budget, locked and forbidden sites, targets) or the coverage
 objective and its lexicographic row (weights), and the solve starts from the last plan when that
-plan is still feasible, topped up greedily (else from a greedy plan). Each ``resolve`` describes one what-if relative to the scenario as
-opened (edits do not accumulate; ``resolve()`` with no edits is the scenario itself), and its
-answer is the answer of a cold solve of the edited scenario (``edited()`` returns that scenario
-as an instance and problem; tests/community/test_session.py compares the two for every kind of
-edit).
+plan is still feasible, topped up greedily (else from a greedy plan). Each ``resolve`` describes
+one what-if relative to the scenario as opened (edits do not accumulate; ``resolve()`` with no
+edits is the scenario itself), and its answer is the answer of a cold solve of the edited
+scenario (``edited()`` returns that scenario as an instance and problem;
+tests/community/test_session.py compares the two for every kind of edit).
 """
 
 from __future__ import annotations
