@@ -100,3 +100,64 @@ def test_lift_sets_tier_variables_to_their_best_value() -> None:
     lifted = model.lift(x)
     assert model.milp.max_violation(lifted) <= 1e-9
     assert float(model.coverage @ lifted) == pytest.approx(res.check.coverage_objective)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("budget", [40, 70, None])
+def test_greedy_start_is_a_feasible_plan_no_better_than_the_optimum(seed: int,
+                                                                    budget: float | None) -> None:
+    """The greedy MIP start fits the model (budget, area, rules, targets) and, being a plan,
+    never beats the verified optimum; from the optimum it cannot improve (it only adds)."""
+    from siting.community.formulation import greedy_start, value
+    from siting.community.solve import decode, solve
+    from siting.community.verify import verify
+
+    prob = problem("coverage", budget=budget)
+    inst = build(seed, prob)
+    model = build_model(inst, prob, budget_row=True)
+    x = greedy_start(model, inst, prob)
+    best = solve(inst, prob)
+    if x is None:       # allowed (a start is a hint), but the tiny cases all have one
+        pytest.fail(f"seed {seed}, budget {budget}: no greedy plan")
+    assert model.milp.max_violation(x) <= 1e-6
+    check = verify(inst, prob, decode(model, inst, x))
+    assert not check.violations
+    assert check.coverage_objective == pytest.approx(value(model.coverage, x))
+    assert check.coverage_objective <= best.objective + 1e-9
+    again = greedy_start(model, inst, prob, model.lift(best.x))
+    assert again is not None and value(model.coverage, again) == pytest.approx(best.objective)
+
+
+def test_greedy_start_opens_a_locked_site_with_services_the_rules_accept() -> None:
+    """A site locked open starts with no service; the greedy gives it a set the rules accept
+    (the plan fits the model, rule rows included)."""
+    from dataclasses import replace
+
+    from siting.community.formulation import greedy_start
+
+    prob = problem("coverage", budget=70)
+    for seed in (1, 2, 3):
+        inst = build(seed, prob)
+        free = np.flatnonzero(~inst.existing_site & ~inst.forbidden)
+        locked = replace(inst, forced=inst.forced | np.isin(np.arange(inst.n_sites), free[:1]))
+        model = build_model(locked, prob, budget_row=True)
+        x = greedy_start(model, locked, prob)
+        assert x is not None, f"seed {seed}: no greedy plan with site {free[0]} locked"
+        assert model.milp.max_violation(x) <= 1e-6
+        assert x[model.block("y").start + free[0]] == 1.0
+        assert x[model.block("h").slice][model.pair_j == free[0]].sum() >= 1
+
+
+def test_greedy_start_for_least_cost_stops_at_the_first_plan_that_meets_the_targets() -> None:
+    from siting.community.formulation import greedy_start, value
+    from siting.community.solve import solve
+
+    prob = problem("cost", targets={"elderly": {"overall": 0.4}})
+    for seed in (1, 2, 3):
+        inst = build(seed, prob)
+        model = build_model(inst, prob)
+        x = greedy_start(model, inst, prob)
+        best = solve(inst, prob)
+        assert x is not None, f"seed {seed}: no greedy plan"
+        assert model.milp.max_violation(x) <= 1e-6
+        assert value(model.cost, x) >= best.objective - 1e-6

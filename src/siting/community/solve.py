@@ -9,10 +9,11 @@ previous stage's plan.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -22,7 +23,8 @@ from ..formulations.base import SolveContext
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
-from .formulation import CommunityModel, CreditTerms, Lexicographic, build_model, value
+from .formulation import (CommunityModel, CreditTerms, Lexicographic, build_model,
+                          greedy_start, value)
 from .instance import CommunityInstance
 from .spec import CommunityProblem
 from .verify import Allocation, Check, Plan, verify
@@ -82,14 +84,43 @@ class CommunityResult:
 def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | None = None,
           options: SolveOptions | None = None, model: CommunityModel | None = None,
           start: np.ndarray | None = None, tie_break: bool = True,
-          explain: bool = True) -> CommunityResult:  # noqa: PLR0915
+          explain: bool = True) -> CommunityResult:
     """Build (unless ``model`` is given), solve every stage, decode and verify the plan.
 
     ``tie_break=False`` stops after the primary objective (``tie_break`` is then "skipped").
     An infeasible result carries ``reasons`` (also in ``notes``) from
     :mod:`siting.community.diagnose`; ``explain=False`` skips that (the diagnosis itself
-    solves relaxed copies).
+    solves relaxed copies). Without a ``start`` a greedy plan is the MIP start.
     """
+    with one_blas_thread():
+        return _solve(inst, problem, backend=backend, options=options, model=model,
+                      start=start, tie_break=tie_break, explain=explain)
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS on one thread while solving: multi-threaded OpenBLAS took 20-43 ms per
+    10k-vector dot product on the loaded 2-core machine (µs on one thread), and its waiting
+    threads compete with the solver's. Without threadpoolctl nothing is limited."""
+    global _CONTROLLER
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        yield
+        return
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
+_CONTROLLER: Any = None
+
+
+def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | None,
+           options: SolveOptions | None, model: CommunityModel | None,
+           start: np.ndarray | None, tie_break: bool,
+           explain: bool) -> CommunityResult:  # noqa: PLR0915
     options = options or SolveOptions()
     tie_break_wanted = tie_break
     t0 = time.perf_counter()
@@ -104,6 +135,10 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     ctx = SolveContext(backend=engine, options=options, backend_named=backend is not None)
     stages: list[Stage] = []
     notes: list[str] = []
+    if start is None and options.warm_start and engine.supports_mip_start:
+        # a greedy plan as the MIP start (0.2 s on the demo, on the run's clock); the backend
+        # then skips its own first-incumbent search (models/community.md, "Warm starts")
+        start = greedy_start(model, inst, problem, seconds=_greedy_seconds(options))
 
     def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None, *,
             exact: bool = False,
@@ -187,6 +222,11 @@ def solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str | 
     out = _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
                   build_seconds, t0, final_x, notes, tied, termination)
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
+
+
+def _greedy_seconds(options: SolveOptions) -> float:
+    """Time for the greedy start: 2 s, and at most 5 % of a time limit."""
+    return 2.0 if options.time_limit is None else min(2.0, 0.05 * options.time_limit)
 
 
 def infeasible_result(problem: CommunityProblem, backend: str,
