@@ -243,3 +243,22 @@ def test_weighted_grain():
     assert weighted_grain(np.array([0.0, 1.0]), [0.0, 2.0]) == 2.0, "weight-0 phases are free"
     assert weighted_grain(np.array([1.0, 1.0]), [1.0, 0.0]) == 0.0, "unknown grain"
     assert weighted_grain(np.array([1.0, 2 ** 0.5]), [1.0, 1.0]) == 0.0, "irrational weight"
+
+
+def test_too_large_weighted_objective_falls_back_to_the_questions(monkeypatch):
+    """Where the weighted objective is too large for an absolute-gap proof, the tie-break asks
+    the cost-step questions and the answer is still the enumeration's."""
+    import siting.community.phases as ph
+
+    prob = tc.problem(services=SERVICES, **CASES["per-phase budgets"])
+    inst = tc.build(1, prob, n=8, m=3)
+    pinst = phased_instance(inst, prob)
+    assert ph.exact_lexicographic(ph.build_phased(pinst)) is not None
+    monkeypatch.setattr(ph, "LEX_MAX_MAGNITUDE", 10.0)
+    assert ph.exact_lexicographic(ph.build_phased(pinst)) is None
+    res = solve_phased(inst, prob)
+    assert res.stages[0].objective == "max coverage over phases"
+    assert res.tie_break == "proven" and res.status.value == "optimal"
+    ref = reference(pinst)
+    assert res.objective == pytest.approx(ref[0], rel=1e-9)
+    assert res.check.total_cost == pytest.approx(ref[1], abs=1e-6)
