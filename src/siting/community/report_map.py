@@ -34,7 +34,7 @@ class Page(Protocol):
     def service_plain(self, name: str) -> str: ...
 
 # what a phase builds (halo of a site opened in the phase, badge of modules added there)
-HIGHLIGHT = "#c51b7d"
+HIGHLIGHT = "#00a6d6"  # apart from the service palette and the block ramp
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
            "#1f78b4", "#b2df8a", "#fb9a99"]
 
