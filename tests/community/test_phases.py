@@ -195,3 +195,70 @@ def test_diagnosis_names_the_phase():
     assert reasons and all(r.startswith("phase 2025: ") for r in reasons), reasons
     res = solve_phased(inst, prob)
     assert not res.has_solution and res.status.value == "infeasible"
+
+
+def test_phased_tie_break_is_the_models_one_exact_weighted_solve():
+    """Coverage and its cheapest tie in ONE solve of CommunityModel.lexicographic's objective on
+    the stacked model (as a one-phase run), proven; the brute force agrees on both orders."""
+    from siting.community.phases import build_phased
+
+    kw = dict(CASES["carry-over"])
+    prob = tc.problem(services=SERVICES, **kw)
+    inst = tc.build(2, prob, n=8, m=3)
+    pinst = phased_instance(inst, prob)
+    lex = build_phased(pinst).community.lexicographic()
+    assert lex is not None and lex.milp.objective_granularity == 1.0
+    res = solve_phased(inst, prob)
+    assert [s.objective for s in res.stages] == [
+        "max coverage over phases, then min cost (one exact weighted objective)"]
+    assert res.tie_break == "proven" and res.status.value == "optimal"
+    ref = reference(pinst)
+    assert res.objective == pytest.approx(ref[0], rel=1e-9)
+    assert res.check.total_cost == pytest.approx(ref[1], abs=1e-6)
+
+
+def test_irrational_phase_weight_falls_back_to_the_tie_break_questions():
+    """A weight that is no small fraction has no exact scaling: the stacked model answers the
+    one-cost-step-cheaper questions instead, and still agrees with the enumeration."""
+    prob = tc.problem(services=SERVICES, phases=[
+        {"name": "a", "budget": 40}, {"name": "b", "budget": 40, "weight": 2 ** 0.5,
+                                      "growth": {"elderly": 1.3}}])
+    inst = tc.build(3, prob, n=8, m=3)
+    pinst = phased_instance(inst, prob)
+    from siting.community.phases import build_phased
+
+    assert build_phased(pinst).community.lexicographic() is None
+    res = solve_phased(inst, prob)
+    assert res.stages[0].objective == "max coverage over phases"
+    assert res.tie_break == "proven" and res.status.value == "optimal"
+    ref = reference(pinst)
+    assert res.objective == pytest.approx(ref[0], rel=1e-9)
+    assert res.check.total_cost == pytest.approx(ref[1], abs=1e-6)
+
+
+def test_weighted_grain():
+    from siting.community.phases import weighted_grain
+
+    assert weighted_grain(np.array([1.0, 0.95, 0.9]), [1.0, 0.5, 0.25]) == pytest.approx(0.025)
+    assert weighted_grain(np.array([0.0, 1.0]), [0.0, 2.0]) == 2.0, "weight-0 phases are free"
+    assert weighted_grain(np.array([1.0, 1.0]), [1.0, 0.0]) == 0.0, "unknown grain"
+    assert weighted_grain(np.array([1.0, 2 ** 0.5]), [1.0, 1.0]) == 0.0, "irrational weight"
+
+
+def test_too_large_weighted_objective_falls_back_to_the_questions(monkeypatch):
+    """Where the weighted objective is too large for an absolute-gap proof, the tie-break asks
+    the cost-step questions and the answer is still the enumeration's."""
+    import siting.community.phases as ph
+
+    prob = tc.problem(services=SERVICES, **CASES["per-phase budgets"])
+    inst = tc.build(1, prob, n=8, m=3)
+    pinst = phased_instance(inst, prob)
+    assert ph.exact_lexicographic(ph.build_phased(pinst)) is not None
+    monkeypatch.setattr(ph, "LEX_MAX_MAGNITUDE", 10.0)
+    assert ph.exact_lexicographic(ph.build_phased(pinst)) is None
+    res = solve_phased(inst, prob)
+    assert res.stages[0].objective == "max coverage over phases"
+    assert res.tie_break == "proven" and res.status.value == "optimal"
+    ref = reference(pinst)
+    assert res.objective == pytest.approx(ref[0], rel=1e-9)
+    assert res.check.total_cost == pytest.approx(ref[1], abs=1e-6)

@@ -104,3 +104,14 @@ def test_one_phase_scenario_is_todays_answer(district: Path) -> None:
     assert "phases" not in a and [p["name"] for p in b["phases"]] == ["2025"]
     for key in ("status", "objective", "open_sites", "new_modules", "cost", "coverage"):
         assert a[key] == b[key] or key == "cost" and a[key]["total"] == b[key]["total"], key
+
+
+def test_phased_run_replaces_its_own_folder(district: Path) -> None:
+    """A second run into a phased run's folder replaces it (its per-phase CSVs are a run's
+    own files, not foreign ones)."""
+    out = _run(district, "again", PHASES)
+    assert (out / "sites_2026.csv").is_file() and (out / "phases.csv").is_file()
+    _run(district, "again", PHASES)  # _run asserts exit code 0
+    (out / "notes.txt").write_text("mine")
+    path = district / "again.toml"
+    assert main(["solve", str(path), "--out", str(out), "--quiet"]) == 2, "a foreign file"

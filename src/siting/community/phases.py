@@ -8,13 +8,17 @@ position): what is built stays built (y_j^t ≤ y_j^{t+1}, m_js^t ≤ m_js^{t+1}
 spending C_t − C_{t−1} (C_t = cost of everything built by phase t) stays within its budget, or
 with ``carry_over`` the cumulative spending C_t within the cumulative budget.
 
-A one-phase scenario is solved by :func:`siting.community.solve.solve` on that phase's
-instance, so it gives exactly today's answer.
+The stacked MILP is solved as one community model (``PhasedModel.community``): 'max coverage,
+then min cost' is the model's own exact weighted objective (``CommunityModel.lexicographic``),
+the same one-solve tie-break as a one-phase run. A one-phase scenario is solved by
+:func:`siting.community.solve.solve` on that phase's instance, so it gives exactly today's
+answer.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -25,13 +29,14 @@ from ..backends import get_backend
 from ..errors import DataError, SpecError, VerificationError
 from ..formulations.base import SolveContext
 from ..geo import columns as col
+from ..i18n import N_
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
-from .formulation import CommunityModel, build_model
+from .formulation import CommunityModel, Lexicographic, build_model, value
 from .instance import CommunityInstance
 from .solve import LEX_REL_TOL, CommunityResult, Stage, TieBreak, decode, solve
-from .spec import CommunityProblem
+from .spec import CommunityProblem, Objective
 from .verify import TOL, Check, Plan, verify
 
 NEVER = np.iinfo(np.int64).max
@@ -230,30 +235,34 @@ def verify_phased(pinst: PhasedInstance, plans: tuple[Plan, ...]) -> PhasedCheck
 
 @dataclass(frozen=True, eq=False)
 class PhasedModel:
-    milp: MilpProblem                  # the stacked MILP (objective set by ``stage``)
+    milp: MilpProblem                  # the stacked MILP (primary objective)
     models: tuple[CommunityModel, ...]
     offsets: np.ndarray                # (T + 1,) first column of each phase
     primary: np.ndarray                # the primary objective vector (coverage form)
     total_cost: np.ndarray             # C_T as a vector
     lex_row: int                       # primary ≥ floor (inactive: −inf)
-    cost_row: int                      # C_T ≤ budget (∞ without a total budget)
+    cost_row: int                      # C_T ≤ min(total budget, Σ phase budgets) (implied)
+    primary_grain: float = 0.0         # step of the primary over plans (0: unknown)
 
     def phase_x(self, x: np.ndarray, t: int) -> np.ndarray:
         return x[self.offsets[t]:self.offsets[t + 1]]
 
-    def stage(self, objective: str, *, primary_at_least: float | None = None,
-              cost_at_most: float | None = None) -> MilpProblem:
-        p = self.milp
-        lo, hi = p.row_lower.copy(), p.row_upper.copy()
-        if primary_at_least is not None:
-            lo[self.lex_row] = primary_at_least
-        if cost_at_most is not None:
-            hi[self.cost_row] = min(hi[self.cost_row], cost_at_most)
-        if objective == "cost":
-            return replace(p, c=self.total_cost.copy(), sense="min", row_lower=lo, row_upper=hi,
-                           objective_granularity=_step(self.total_cost))
-        return replace(p, c=self.primary.copy(), sense="max", row_lower=lo, row_upper=hi,
-                       objective_granularity=0.0)
+    def lift(self, x: np.ndarray) -> np.ndarray:
+        """Each phase's slice lifted by its own model (integers rounded, tier variables at their
+        best values): the stacked value of a plan then equals the verifier's."""
+        return np.concatenate([md.lift(self.phase_x(x, t)) for t, md in enumerate(self.models)])
+
+    @property
+    def community(self) -> CommunityModel:
+        """The stacked MILP seen as one community model (coverage = the primary, cost = C_T,
+        budget row = the C_T row), so phased solves take the community model's own stages and
+        its exact lexicographic objective (``CommunityModel.lexicographic``)."""
+        empty = np.zeros(0, dtype=np.int64)
+        return CommunityModel(
+            milp=self.milp, pair_j=empty, pair_s=empty, h_index=np.zeros((0, 0), np.int64),
+            coverage=self.primary, cost=self.total_cost, credits=(), lex_row=self.lex_row,
+            budget_row=self.cost_row, t_col=None, coverage_grain=self.primary_grain,
+            cost_step=self.models[-1].cost_step)
 
 
 def build_phased(pinst: PhasedInstance) -> PhasedModel:
@@ -264,7 +273,6 @@ def build_phased(pinst: PhasedInstance) -> PhasedModel:
     offsets = np.r_[0, np.cumsum([md.milp.n_cols for md in models])].astype(np.int64)
     n = int(offsets[-1])
     S = pinst.base.n_services
-    g = np.array([s.module_cost for s in problem.services])
 
     def cols(t: int, name: str) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         blocks = models[t].milp.blocks
@@ -273,15 +281,14 @@ def build_phased(pinst: PhasedInstance) -> PhasedModel:
         blk = blocks[name]
         return offsets[t] + blk.start + np.arange(blk.size), blk.index
 
-    # C_t = Σ f_j y_j + Σ g_s m_js over phase t's columns (everything built by phase t)
-    cum = []
-    for t in range(T):
-        c = np.zeros(n)
-        ycols, _ = cols(t, "y")
-        c[ycols] = pinst.instances[t].opening_cost
-        mcols, (pj, ps) = cols(t, "m")
-        c[mcols] = g[ps]
-        cum.append(c)
+    def stacked(t: int, vec: np.ndarray) -> np.ndarray:
+        out = np.zeros(n)
+        out[offsets[t]:offsets[t + 1]] = vec
+        return out
+
+    # C_t = Σ f_j y_j + Σ g_s m_js over phase t's columns (everything built by phase t): the
+    # phase model's own cost vector
+    cum = [stacked(t, models[t].cost) for t in range(T)]
 
     rows: list[sp.csr_array] = []
     lo: list[np.ndarray] = []
@@ -320,8 +327,12 @@ def build_phased(pinst: PhasedInstance) -> PhasedModel:
                 add(cum[t][None, :], -np.inf, cap)
         elif ph.budget is not None:
             add((cum[t] - (cum[t - 1] if t else 0.0))[None, :], -np.inf, ph.budget)
-    cost_row = add(cum[-1][None, :], -np.inf,
-                   np.inf if problem.budget is None else problem.budget)
+    # C_T ≤ Σ_t b_t holds under either budget rule: the implied ceiling keeps the exact
+    # lexicographic weight K (one more than the cost steps a plan can have) small
+    ceiling = float(sum(np.inf if ph.budget is None else ph.budget for ph in problem.phases))
+    if problem.budget is not None:
+        ceiling = min(ceiling, float(problem.budget))
+    cost_row = add(cum[-1][None, :], -np.inf, ceiling)
     weights = np.array([ph.weight for ph in problem.phases])
     if problem.phase_objective == "final":
         weights = np.zeros(T)
@@ -333,6 +344,7 @@ def build_phased(pinst: PhasedInstance) -> PhasedModel:
     A = sp.vstack([sp.block_diag([md.milp.A for md in models], format="csr"), *rows],
                   format="csr")
     cat = np.concatenate
+    grain = weighted_grain(weights, [md.coverage_grain for md in models])
     milp = MilpProblem(
         sense="max", c=primary.copy(), offset=0.0, A=sp.csr_array(A),
         row_lower=cat([*(md.milp.row_lower for md in models), *lo]),
@@ -340,18 +352,40 @@ def build_phased(pinst: PhasedInstance) -> PhasedModel:
         col_lower=cat([md.milp.col_lower for md in models]),
         col_upper=cat([md.milp.col_upper for md in models]),
         integrality=cat([md.milp.integrality for md in models]),
-        name=f"community-phased-{problem.objective}")
+        name=f"community-phased-{problem.objective}", objective_granularity=grain)
     milp.validate()
     return PhasedModel(milp, models, offsets, primary, cum[-1], base_rows + lex_row,
-                       base_rows + cost_row)
+                       base_rows + cost_row, grain)
 
 
-def _step(c: np.ndarray) -> float:
-    """gcd of integral cost coefficients (the objective's step over plans), else 0."""
-    nz = np.abs(c[c != 0])
-    if nz.size == 0 or not np.all(np.abs(nz - np.round(nz)) < 1e-9):
+def weighted_grain(weights: np.ndarray, grains: list[float],
+                   max_denominator: int = 10**4) -> float:
+    """Step of Σ_t ω_t a_t g_t over integers a_t: the gcd of the ω_t g_t as fractions, or 0
+    (unknown) when a phase's grain is unknown or a weight is not a fraction with a small
+    denominator. Phases of weight 0 do not count."""
+    from fractions import Fraction
+    from math import gcd
+
+    terms: list[Fraction] = []
+    for w, g in zip(weights, grains):
+        if w == 0:
+            continue
+        if g <= 0:
+            return 0.0
+        fw = Fraction(float(w)).limit_denominator(max_denominator)
+        fg = Fraction(float(g)).limit_denominator(max_denominator)
+        if abs(float(fw) - w) > 1e-12 * max(1.0, w) or abs(float(fg) - g) > 1e-12 * max(1.0, g):
+            return 0.0
+        terms.append(fw * fg)
+    if not terms:
         return 0.0
-    return float(np.gcd.reduce(np.round(nz).astype(np.int64)))
+    den = 1
+    for f in terms:
+        den = den * f.denominator // gcd(den, f.denominator)
+    num = 0
+    for f in terms:
+        num = gcd(num, f.numerator * (den // f.denominator))
+    return num / den if num > 0 and den <= max_denominator**2 else 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,75 +418,148 @@ def solve_phased(inst: CommunityInstance, problem: CommunityProblem, *,
                  demand: pd.DataFrame | None = None, populations: np.ndarray | None = None,
                  backend: str | None = None, options: SolveOptions | None = None,
                  tie_break: bool = True) -> PhasedResult:
-    """The phased plan: primary objective proven, then the cheapest such plan (total cost)."""
+    """The phased plan: primary objective proven and, among optimal plans, the cheapest.
+
+    As in a one-phase solve (siting.community.solve), 'max coverage, then min cost' is ONE
+    exact weighted objective from ``CommunityModel.lexicographic`` on the stacked model; only
+    when no exact scaling is known (capacitated services, weights that are no small fractions)
+    does the tie-break ask again for a plan one cost step cheaper.
+    """
     pinst = phased_instance(inst, problem, demand, populations)
     if pinst.n_phases == 1:
         return _one_phase(pinst, backend, options, tie_break)
     options = options or SolveOptions()
     t0 = time.perf_counter()
     model = build_phased(pinst)
+    view = model.community
     build_seconds = time.perf_counter() - t0
     engine = get_backend(backend)
     ctx = SolveContext(backend=engine, options=options, backend_named=backend is not None)
     stages: list[Stage] = []
     notes: list[str] = []
 
-    def run(milp: MilpProblem, label: str, x0: np.ndarray | None = None) -> MilpSolution:
+    def run(milp: MilpProblem, label: str, *, exact: bool = False) -> MilpSolution:
         stop = ctx.stopped()
         if stop is not None:
             stages.append(Stage(label, Status.NO_SOLUTION, None, None, None, 0.0, None,
                                 f"not run ({stop.value})"))
             return MilpSolution(engine.name, "", stop, Status.NO_SOLUTION, None, None, None, 0.0)
-        use = x0 if (x0 is not None and engine.supports_mip_start
-                     and milp.max_violation(x0) <= 1e-6) else None
-        sol = ctx.solve(milp, start=use)
+        # an exactly weighted objective: only the absolute gap (< 1 step) may count
+        sol = ctx.solve(milp, rel_gap=0.0) if exact else ctx.solve(milp)
+        if exact:
+            sol = _lex_translate(model, lex, sol, lex_state)
         notes.extend(n for n in sol.notes if n not in notes)
         stages.append(Stage(label, sol.status, sol.objective, sol.bound, sol.gap,
                             sol.solve_seconds, sol.nodes, sol.termination.value))
         return sol
 
-    first = "cost" if problem.objective == "cost" else "coverage"
-    sol1 = run(model.stage(first), f"{'min' if first == 'cost' else 'max'} {first} over phases")
+    first: Objective = "cost" if problem.objective == "cost" else "coverage"
+    # the same rule as a one-phase solve: exact weights only when exact answers are asked for
+    lex = exact_lexicographic(model) if (first == "coverage" and tie_break
+                                         and options.rel_gap <= SolveOptions().rel_gap
+                                         and options.abs_gap is None) else None
+    lex_state: dict[str, bool] = {}
+    if lex is not None:
+        sol1 = run(lex.milp, "max coverage over phases, then min cost (one exact weighted "
+                   "objective)", exact=True)
+    else:
+        sol1 = run(view.stage(first), f"{'min' if first == 'cost' else 'max'} {first} over phases")
     if not sol1.has_solution:
         return PhasedResult(pinst, sol1.status, None, sol1.bound, None, None, None, tuple(stages),
                             engine.name, build_seconds, time.perf_counter() - t0 - build_seconds,
                             termination=_termination(ctx, sol1, stages), notes=tuple(notes))
     assert sol1.x is not None
     plans, check = _decode_check(model, pinst, sol1.x, "stage 1")
-    primary = check.objective(problem)
     tb: TieBreak = "n/a" if problem.objective == "cost" else "skipped"
     if problem.objective != "cost" and tie_break:
-        # cheapest among optimal plans: ask for a plan with the primary value costing one
-        # cost step less; 'infeasible' proves the current plan cheapest
-        floor_value = min(primary, sol1.objective if sol1.objective is not None else primary)
-        floor = floor_value - LEX_REL_TOL * max(1.0, abs(floor_value))
-        step = _step(model.total_cost)
-        tb = "not proven"
-        for _ in range(50):
-            cost = check.total_cost
-            below = cost - step if step > 0 else cost - max(1e-6 * abs(cost), 1e-6)
-            if below < -1e-9:
-                tb = "proven"
-                break
-            sol = run(model.stage("coverage", primary_at_least=floor, cost_at_most=below),
-                      f"tie-break: optimal coverage for at most {below:,.6g}?")
-            if sol.status is Status.INFEASIBLE:
-                tb = "proven"
-                break
-            if not sol.has_solution or sol.x is None:
-                break
-            plans2, check2 = _decode_check(model, pinst, sol.x, "tie-break stage")
-            if check2.total_cost >= cost - 1e-9:
-                break
-            plans, check = plans2, check2
+        if lex is not None:
+            tb = "proven" if lex_state.get("proven") else "not proven"
+        else:
+            plans, check, tb = _cheapest_optimal(view, model, pinst, run, sol1, plans, check)
     primary = check.objective(problem)
     gap = _gap(problem, primary, sol1.bound)
     out = PhasedResult(pinst, sol1.status, primary, sol1.bound, gap, plans, check, tuple(stages),
                        engine.name, build_seconds, time.perf_counter() - t0 - build_seconds,
                        tb, _termination(ctx, sol1, stages), tuple(notes))
     if out.status is not Status.OPTIMAL:
-        out = replace(out, notes=out.notes + ("the primary objective is not proven optimal",))
+        out = replace(out, notes=out.notes + (N_("the primary objective is not proven optimal"),))
+    elif tb == "not proven":
+        out = replace(out, notes=out.notes + (N_(
+            "the primary objective is proven but ties may not be broken optimally"),))
     return out
+
+
+#: largest weighted objective F the exact one-solve proof is asked for: it needs an absolute gap
+#: below 1, which a solver's floating-point bound cannot give on much larger values (the
+#: one-phase demo's F reaches 1.0e9 and proves in seconds; the phased demo's, with growth
+#: factors and discounts making the grain 1/2000, reaches 3e12 and did not prove in 45 min)
+LEX_MAX_MAGNITUDE = 2.0**32
+
+
+def exact_lexicographic(model: PhasedModel) -> Lexicographic | None:
+    """The community model's exact weighted objective on the stacked model
+    (``CommunityModel.lexicographic``), or None when there is none or its values are too large
+    for the proof (then the tie-break asks the cost-step questions)."""
+    lex = model.community.lexicographic()
+    if lex is None:
+        return None
+    a_max = float(model.primary @ model.milp.col_upper) / lex.grain
+    return lex if lex.weight * (a_max + 1.0) <= LEX_MAX_MAGNITUDE else None
+
+
+def _lex_translate(model: PhasedModel, lex: Lexicographic | None, sol: MilpSolution,
+                   state: dict[str, bool]) -> MilpSolution:
+    """The weighted solve's answer in primary units (as siting.community.solve reads its own):
+    objective = the lifted plan's primary, bound ⌊(U + K − 1)/K⌋·g; both orders proven when F
+    is proven optimal and the lifted plan's F reaches the bound U."""
+    assert lex is not None
+    state["proven"] = False
+    bound = None if sol.bound is None else lex.coverage_bound(sol.bound)
+    if sol.x is None:
+        return replace(sol, objective=None, bound=bound)
+    x = model.lift(sol.x)
+    coverage, cost = value(model.primary, x), value(model.total_cost, x)
+    status = sol.status
+    if status is Status.OPTIMAL or status is Status.FEASIBLE:
+        reached = bound is not None and coverage >= bound - 0.5 * lex.grain
+        status = Status.OPTIMAL if reached else Status.FEASIBLE
+        state["proven"] = (sol.status is Status.OPTIMAL and sol.bound is not None
+                           and lex.value(coverage, cost) >= sol.bound - 0.5)
+    if bound is not None and status is Status.OPTIMAL:
+        bound = max(bound, coverage)
+    return replace(sol, status=status, objective=coverage, bound=bound, x=x)
+
+
+def _cheapest_optimal(view: CommunityModel, model: PhasedModel, pinst: PhasedInstance,
+                      run: Callable[[MilpProblem, str], MilpSolution], sol1: MilpSolution,
+                      plans: tuple[Plan, ...], check: PhasedCheck,
+                      ) -> tuple[tuple[Plan, ...], PhasedCheck, TieBreak]:
+    """No exact weights known: ask for a plan with the optimal primary costing one cost step
+    less (the community model's budget row and lex row); 'infeasible' proves the current plan
+    cheapest."""
+    if sol1.status is not Status.OPTIMAL:
+        return plans, check, "not proven"
+    primary = check.objective(pinst.problem)
+    floor_value = min(primary, sol1.objective if sol1.objective is not None else primary)
+    floor = floor_value - LEX_REL_TOL * max(1.0, abs(floor_value))
+    step, ceiling = view.cost_step, float(model.milp.row_upper[model.cost_row])
+    for _ in range(50):
+        cost = check.total_cost
+        below = cost - step if step > 0 else cost - max(1e-6 * abs(cost), 1e-6)
+        if below < -1e-9:
+            return plans, check, "proven"
+        budget = min(below, ceiling)
+        sol = run(view.with_budget(budget).stage("coverage", coverage_at_least=floor),
+                  f"tie-break: optimal coverage for at most {budget:,.6g}?")
+        if sol.status is Status.INFEASIBLE:
+            return plans, check, "proven"
+        if not sol.has_solution or sol.x is None:
+            return plans, check, "not proven"
+        plans2, check2 = _decode_check(model, pinst, sol.x, "tie-break stage")
+        if check2.total_cost >= cost - 1e-9:
+            return plans, check, "not proven"
+        plans, check = plans2, check2
+    return plans, check, "not proven"
 
 
 def _decode_check(model: PhasedModel, pinst: PhasedInstance, x: np.ndarray,
@@ -645,3 +752,10 @@ def phases_text(res: PhasedResult) -> str:
             phase=ph.name, opened=int((check.opened == t).sum()),
             cost=fmt_money(float(check.spend[t])), shares=shares))
     return "\n".join(lines)
+
+
+def phase_views(res: PhasedResult) -> list[tuple[CommunityInstance, CommunityProblem, Check]]:
+    """Per phase: its instance, problem and verified check (the report's map of each phase)."""
+    if res.check is None:
+        return []
+    return list(zip(res.pinst.instances, res.pinst.problems, res.check.checks))

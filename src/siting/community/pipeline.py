@@ -318,11 +318,16 @@ def write_outputs(out_dir: Path, inst: CommunityInstance, problem: CommunityProb
         from dataclasses import replace
 
         result = replace(result, notes=tuple(n for n in result.notes if n not in reasons))
+    views: list[Any] = []
+    if phased is not None and phased.has_solution:  # the report's map of each phase
+        from .phases import phase_views
+
+        views = phase_views(phased)
     with atomic_dir(out_dir) as tmp:
         # report.html in the current language, and report.json to re-render it (siting report)
         written += write_report(tmp, inst, problem, result, diagnosis=reasons, streets=streets,
                                 meta=meta, phases=summary.get("phases"), network=network,
-                                network_note=network_note)
+                                network_note=network_note, phase_views=views)
         (tmp / "summary.json").write_text(json_text(summary), encoding="utf-8")
         written += ["summary.json"]
         if result is not None and result.check is not None and result.plan is not None:

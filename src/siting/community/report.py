@@ -36,6 +36,7 @@ from .report_map import escape as _e
 from .solve import CommunityResult
 from .spec import CommunityProblem
 from .tables import compliance_table, coverage_table, sites_table
+from .verify import Check
 
 DATA_VERSION = 1
 # columns per table: a table never needs more than this many at 1,280 px or on A4 portrait
@@ -64,7 +65,8 @@ max-width:420px}
 .bar div{height:100%;background:#2b7bb9}.note{background:#fff8e1;border-left:4px solid #f0b400;
 padding:6px 10px;margin:6px 0}.bad{background:#ffebe9;border-left:4px solid #cf222e;padding:6px 10px}
 .mapbox{position:relative;background:#fff;border:1px solid #ddd}
-#map{display:block;width:100%;height:auto;cursor:grab;touch-action:none}
+svg.planmap{display:block;width:100%;height:auto;cursor:grab;touch-action:none}
+.phase-map{break-inside:avoid;margin:12px 0 20px}
 .ctl{position:absolute;top:8px;left:8px;display:flex;gap:4px}
 .ctl button{font:inherit;font-size:13px;padding:2px 8px;background:#fff;border:1px solid #999;
 border-radius:4px;cursor:pointer}
@@ -78,26 +80,28 @@ section.page{break-before:page}h2,h3{break-after:avoid}
  body{background:#fff;font-size:9.5pt}main{max-width:none;padding:0}
  .ctl,.noprint{display:none!important}
  .kpi{border-color:#bbb}section.page h2{margin-top:0}
- svg#map{max-height:145mm}.legend{font-size:8pt;margin:3px 0}.kpi{min-width:0;padding:4px 8px}.kpis{gap:6px;margin:8px 0}
+ svg.planmap{max-height:145mm}.legend{font-size:8pt;margin:3px 0}.kpi{min-width:0;padding:4px 8px}.kpis{gap:6px;margin:8px 0}
  .kpi b{font-size:1.1em}h2{margin-top:.6em}
  details{display:block}details>*{display:block}
 }
 @page{size:A4;margin:12mm 10mm}
 body.print-view main{max-width:190mm}body.print-view .ctl button:not(#print-view){display:none}
 """
-# zoom (wheel, buttons), pan (drag) and the scale bar follow the view; nothing is fetched
+# zoom (wheel, buttons), pan (drag) and the scale bar follow the view of each map (the plan
+# and, for a phased rollout, one per phase); nothing is fetched
 SCRIPT = """
 (function(){"use strict";
-var svg=document.getElementById("map");if(!svg)return;
-var vp=document.getElementById("viewport"),W=+svg.dataset.w,H=+svg.dataset.h,
-mpp=+svg.dataset.mpp,k=1,tx=0,ty=0,drag=null;
 function nice(m){var p=Math.pow(10,Math.floor(Math.log10(m))),f=m/p;
 return (f>=5?5:f>=2?2:1)*p;}
-function scalebar(){var m=nice(140*mpp/k),px=m*k/mpp,b=document.getElementById("scalebar-bar"),
-t=document.getElementById("scalebar-text");b.setAttribute("width",px.toFixed(1));
+var resets=[];
+document.querySelectorAll("svg.planmap").forEach(function(svg){
+var vp=svg.querySelector(".viewport"),W=+svg.dataset.w,H=+svg.dataset.h,
+mpp=+svg.dataset.mpp,k=1,tx=0,ty=0,drag=null,b=svg.querySelector(".scalebar-bar"),
+t=svg.querySelector(".scalebar-text"),tick=svg.querySelector(".scalebar-tick");
+function scalebar(){var m=nice(140*mpp/k),px=m*k/mpp;b.setAttribute("width",px.toFixed(1));
 t.setAttribute("x",(px/2).toFixed(1));
 t.textContent=m>=1000?(m/1000)+" "+svg.dataset.km:m+" "+svg.dataset.m;
-document.getElementById("scalebar-tick").setAttribute("x",px.toFixed(1)-1);}
+tick.setAttribute("x",px.toFixed(1)-1);}
 function apply(){vp.setAttribute("transform","translate("+tx.toFixed(2)+","+ty.toFixed(2)+
 ") scale("+k.toFixed(4)+")");vp.style.setProperty("--k",k);scalebar();}
 function pt(ev){var r=svg.getBoundingClientRect();return [(ev.clientX-r.left)*W/r.width,
@@ -111,18 +115,21 @@ svg.style.cursor="grabbing";});
 svg.addEventListener("pointermove",function(ev){if(!drag)return;var p=pt(ev);
 tx+=p[0]-drag[0];ty+=p[1]-drag[1];drag=p;apply();});
 svg.addEventListener("pointerup",function(){drag=null;svg.style.cursor="grab";});
-document.querySelectorAll("[data-zoom]").forEach(function(b){b.addEventListener("click",
-function(){var z=b.dataset.zoom;if(z==="reset"){k=1;tx=0;ty=0;apply();}
-else zoom(z==="in"?1.5:1/1.5,[W/2,H/2]);});});
+svg.closest(".mapbox").querySelectorAll("[data-zoom]").forEach(function(bt){
+bt.addEventListener("click",function(){var z=bt.dataset.zoom;if(z==="reset"){k=1;tx=0;ty=0;
+apply();}else zoom(z==="in"?1.5:1/1.5,[W/2,H/2]);});});
+resets.push(function(){k=1;tx=0;ty=0;apply();});apply();});
+if(!resets.length)return;
+function resetAll(){resets.forEach(function(r){r();});}
 document.querySelectorAll("input[data-layer]").forEach(function(cb){cb.addEventListener("change",
 function(){document.querySelectorAll(cb.dataset.layer).forEach(function(g){
 g.style.display=cb.checked?"":"none";});});});
 var pv=document.getElementById("print-view");if(pv)pv.addEventListener("click",function(){
-document.body.classList.toggle("print-view");k=1;tx=0;ty=0;apply();});
+document.body.classList.toggle("print-view");resetAll();});
 var pr=document.getElementById("print-now");if(pr)pr.addEventListener("click",function(){
 window.print();});
-window.addEventListener("beforeprint",function(){k=1;tx=0;ty=0;apply();});
-apply();document.body.setAttribute("data-map-ready","1");})();
+window.addEventListener("beforeprint",resetAll);
+document.body.setAttribute("data-map-ready","1");})();
 """
 
 
@@ -134,7 +141,9 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
                 communities: Any = None, meta: dict[str, Any] | None = None,
                 metric: str | None = None,
                 phases: Sequence[dict[str, Any]] | None = None, network: Sequence[Any] = (),
-                network_note: dict[str, Any] | None = None) -> dict[str, Any]:
+                network_note: dict[str, Any] | None = None,
+                phase_views: Sequence[tuple[CommunityInstance, CommunityProblem, Check]] = (),
+                ) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-able values (stored as report.json).
 
     ``communities``: a GeoDataFrame of community polygons (name in the district column) or
@@ -143,6 +152,8 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
     the blocks the site reaches within the tier.
     ``phases``: a phased rollout's summary list (siting.community.phases.phases_summary); the
     page then shows the roadmap and the coverage curve, the rest of it the last phase.
+    ``phase_views``: per phase, its instance, problem and verified check
+    (siting.community.phases.phase_views): a map of each phase beside the roadmap.
     ``network``: the walking network the costs were measured on (lines in the working CRS,
     :func:`siting.geo.netcosts.map_lines`), drawn apart from the user's ``streets``.
     """
@@ -185,7 +196,67 @@ def report_data(inst: CommunityInstance, problem: CommunityProblem,
     data["map"]["links"] = _links(inst, problem, check)
     if phases:
         data["phases"] = [dict(p) for p in phases]
+        if len(phase_views) == len(phases):
+            data["phase_maps"] = [_phase_map(i, p, c, metric, ph)
+                                  for (i, p, c), ph in zip(phase_views, phases)]
+    operating = _operating(inst, problem, check)
+    if operating is not None:
+        data["operating"] = operating
     return data
+
+
+def _phase_map(inst: CommunityInstance, problem: CommunityProblem, check: Check, metric: str,
+               phase: dict[str, Any]) -> dict[str, Any]:
+    """What a phase's map draws on the main map's geometry: the phase's block populations and
+    credited shares, which sites are open (existing, opened before, opened in the phase), the
+    modules the phase adds and the catchments of the sites open in it."""
+    pop = inst.population.sum(axis=1)
+    share = np.divide(check.credit.sum(axis=1), pop, out=np.zeros_like(pop), where=pop > 0)
+    ids = [str(x) for x in inst.site_ids]
+    opened = set(map(str, phase.get("opened_sites", ())))
+    status = ["existing" if inst.existing_site[j] else
+              ("opened" if ids[j] in opened else "new") if check.used[j] else "unused"
+              for j in range(inst.n_sites)]
+    names = [s.name for s in problem.services]
+    at = {sid: j for j, sid in enumerate(ids)}
+    added: list[list[list[int]]] = [[] for _ in ids]
+    for m in phase.get("new_modules", ()):
+        added[at[str(m["site"])]].append([names.index(m["service"]), int(m["modules"])])
+    return {"pop": [float(p) for p in pop], "share": np.round(share, 4).tolist(),
+            "status": status, "used": check.used.astype(bool).tolist(),
+            "hosts": [np.flatnonzero(check.hosts[j]).tolist() for j in range(inst.n_sites)],
+            "added": added, "catchments": _catchments(inst, problem, check, metric)}
+
+
+def _operating(inst: CommunityInstance, problem: CommunityProblem,
+               check: Check) -> dict[str, Any] | None:
+    """The operating view of a plan whose scenario has viability figures (thresholds, operating
+    cost, revenue or a subsidy budget; siting.community.viability): per
+    service point its users, threshold, utilisation and annual money, and the users its
+    operator needs to break even (annual operating cost / revenue per user)."""
+    has_figures = problem.viability.subsidy_budget is not None or any(
+        s.min_users is not None or s.operating_cost is not None or s.revenue_per_user is not None
+        for s in problem.services)
+    if check.operations is None or not has_figures:
+        return None
+    from .tables import module_records
+
+    svc = {s.name: s for s in problem.services}
+    rows = []
+    for r in module_records(inst, problem, check):
+        s = svc[r["service"]]
+        breakeven = None
+        if r["operating_cost"] is not None and s.revenue_per_user:
+            breakeven = r["operating_cost"] / s.revenue_per_user
+        rows.append({**r, "break_even_users": breakeven,
+                     "revenue": None if s.revenue_per_user is None else r["revenue"]})
+    ops = check.operations
+    return {"modules": rows, "subsidy_needed": float(ops.subsidy),
+            "subsidy_budget": problem.viability.subsidy_budget,
+            "existing_counted": problem.viability.existing,
+            "services": {s.name: {"min_users": s.min_users, "operating_cost": s.operating_cost,
+                                  "revenue_per_user": s.revenue_per_user, "users": s.users}
+                         for s in problem.services}}
 
 
 def _records(df: pd.DataFrame) -> dict[str, Any]:
@@ -373,10 +444,13 @@ def write_report(folder: Path, inst: CommunityInstance, problem: CommunityProble
                  streets: Sequence[tuple[tuple[float, float], ...]] = (),
                  meta: dict[str, Any] | None = None,
                  phases: Sequence[dict[str, Any]] | None = None, network: Sequence[Any] = (),
-                 network_note: dict[str, Any] | None = None) -> list[str]:
+                 network_note: dict[str, Any] | None = None,
+                 phase_views: Sequence[tuple[CommunityInstance, CommunityProblem, Check]] = (),
+                 ) -> list[str]:
     """report.html (current language) and report.json (what re-rendering needs) into folder."""
     data = report_data(inst, problem, result, diagnosis=diagnosis, streets=streets, meta=meta,
-                       phases=phases, network=network, network_note=network_note)
+                       phases=phases, network=network, network_note=network_note,
+                       phase_views=phase_views)
     (Path(folder) / "report.json").write_text(json.dumps(data, allow_nan=False,
                                                          ensure_ascii=False),
                                               encoding="utf-8")
@@ -500,13 +574,19 @@ class _Page:
         for note in res.get("notes", []):
             parts.append(f"<div class=\"note\">{self.sentence(note)}</div>")
         if "map" in d:  # the map right after the headline: page 1 of the print
+            last = (d.get("phases") or [None])[-1]
+            where = "" if last is None else ("<p class=\"muted\">" + _e(_(
+                "The plan at the last phase, {phase}; the rollout section has a map of each "
+                "phase.")).replace("{phase}", self.phase_name(last)) + "</p>")
             parts.append(f"<section id=\"sec-map\"><h2>{_e(_('Planning map'))}"
-                         f"</h2>{PlanMap(self).svg()}</section>")
+                         f"</h2>{where}{PlanMap(self).svg()}</section>")
             parts.append(self.budget())
             if d.get("phases"):
                 parts.append(self.roadmap())
             parts.append(self.coverage())
             parts.append(self.sites())
+            if d.get("operating"):
+                parts.append(self.operating())
             parts.append(self.compliance())
         parts.append(self.solver())
         parts.append(f"</main><script>{SCRIPT}</script></body></html>")
@@ -602,8 +682,10 @@ class _Page:
             return "—"
         if col in _MONEY:
             return _e(fmt_money_in_unit(v))
-        if col in ("credited_share", "share"):
+        if col in ("credited_share", "share", "utilisation"):
             return _e(fmt_percent(v))
+        if col == "service":
+            return self.service(str(v))
         if col == "district":
             return self.district(v)
         if col == "status":
@@ -651,74 +733,164 @@ class _Page:
         return "".join(out)
 
     def roadmap(self) -> str:
-        """Phased rollout: what opens when, spending per phase, coverage per phase (overall and
-        per community) and the coverage curve."""
+        """Phased rollout: spending per phase, what opens when, coverage per phase per service
+        (and per community), the coverage curve over time and a map of each phase."""
         phases = self.data["phases"]
-        head = "".join(f"<th>{x}</th>" for x in (
-            _e(_("sites opened")), _e(_("new modules")), _e(_("spending")),
-            _e(_("spending to date")), _e(_("phase budget")),
-            *(self.service(n) for n in self.names)))
+        phase_word = _e(_("phase"))
+        head = "".join(f"<th>{_e(x)}</th>" for x in (
+            _("sites opened"), _("new modules"), _("spending"), _("spending to date"),
+            _("phase budget")))
         body = []
         for ph in phases:
             mods = sum(int(m["modules"]) for m in ph["new_modules"])
             budget = "—" if ph.get("budget") is None else _e(fmt_money(ph["budget"]))
-            shares = "".join(f"<td>{_e(fmt_percent(ph['coverage'][n]['share'], 1))}</td>"
-                             for n in self.names)
-            body.append(f"<tr><td class=\"l\">{_d(ph['name'])}</td>"
-                        f"<td>{fmt_number(len(ph['opened_sites']))}</td><td>{fmt_number(mods)}"
-                        f"</td><td>{_e(fmt_money(ph['cost']))}</td>"
-                        f"<td>{_e(fmt_money(ph['cumulative_cost']))}</td><td>{budget}</td>"
-                        f"{shares}</tr>")
-        title, phase_word = _e(_("Rollout by phase")), _e(_("phase"))
-        community_word, curve_title = _e(_("community")), _e(_("Coverage over time"))
-        parts = [f"<section class=\"page\" id=\"sec-roadmap\"><h2>{title}"
-                 f"</h2><table><thead><tr><th class=\"l\">{phase_word}</th>{head}</tr>"
-                 f"</thead><tbody>{''.join(body)}</tbody></table>"]
-        opened = [(ph["name"], ", ".join(ph["opened_sites"])) for ph in phases]
-        parts.append("<ul>" + "".join(f"<li><b>{_d(n)}</b>: {_d(s) or '—'}</li>"
-                                      for n, s in opened) + "</ul>")
-        parts.append(f"<h3>{curve_title}</h3>{self.curve(phases)}")
+            body.append(f"<tr data-phase=\"{_e(ph['name'])}\"><td class=\"l\">"
+                        f"{self.phase_name(ph)}</td>"
+                        f"<td>{_e(fmt_number(len(ph['opened_sites'])))}</td>"
+                        f"<td>{_e(fmt_number(mods))}</td><td>{_e(fmt_money(ph['cost']))}</td>"
+                        f"<td>{_e(fmt_money(ph['cumulative_cost']))}</td><td>{budget}</td></tr>")
+        parts = [f"<section class=\"page\" id=\"sec-roadmap\"><h2>{_e(_('Rollout by phase'))}"
+                 "</h2><p class=\"muted\">" + _e(_(
+                     "One plan over all phases, solved as one exact model: what is built in a "
+                     "phase stays open in the later ones, each phase keeps the planning rules and "
+                     "its budget, and the coverage of each phase is counted with that phase's "
+                     "population.")) + "</p>"
+                 f"<table id=\"roadmap\"><thead><tr><th class=\"l\">{phase_word}</th>{head}"
+                 f"</tr></thead><tbody>{''.join(body)}</tbody></table>"]
+        parts.append(f"<h3>{_e(_('What opens when'))}</h3>" + self.openings(phases))
+        parts.append(f"<h3>{_e(_('Coverage per phase'))}</h3>" + self.phase_coverage(phases))
+        parts.append(f"<h3>{_e(_('Coverage over time'))}</h3>{self.curve(phases)}")
+        community_word = _e(_("community"))
         for n in self.names:
             by_phase = [ph["coverage"][n].get("districts", {}) for ph in phases]
             districts = sorted({d for shares in by_phase for d in shares})
-            rows = "".join(
-                f"<tr><td class=\"l\">{self.district(dname)}</td>" + "".join(
-                    "<td>" + _e(fmt_percent(shares.get(dname, 0.0), 1)) + "</td>"
-                    for shares in by_phase) + "</tr>" for dname in districts)
-            parts.append(f"<details><summary>" + _e(_(
-                "Coverage by community and phase: {service}")).replace(
-                "{service}", self.service(n)) + "</summary><table class=\"narrow\"><thead><tr>"
-                f"<th class=\"l\">{community_word}</th>" + "".join(
-                    f"<th>{_d(ph['name'])}</th>" for ph in phases)
-                + f"</tr></thead><tbody>{rows}</tbody></table></details>")
+            for start in range(0, len(phases), MAX_COLUMNS - 1):  # phases in page-wide groups
+                group = phases[start:start + MAX_COLUMNS - 1]
+                rows = "".join(
+                    f"<tr><td class=\"l\">{self.district(dname)}</td>" + "".join(
+                        "<td>" + _e(fmt_percent(ph["coverage"][n].get("districts", {}).get(
+                            dname, 0.0), 1)) + "</td>" for ph in group) + "</tr>"
+                    for dname in districts)
+                parts.append("<details class=\"phase-districts\" data-service=\"" + _e(n)
+                             + "\"><summary>" + _e(_(
+                                 "Coverage by community and phase: {service}")).replace(
+                    "{service}", self.service(n)) + "</summary><table class=\"narrow\"><thead>"
+                    f"<tr><th class=\"l\">{community_word}</th>" + "".join(
+                        f"<th>{self.phase_name(ph)}</th>" for ph in group)
+                    + f"</tr></thead><tbody>{rows}</tbody></table></details>")
+        parts.append(self.phase_maps(phases))
         parts.append("</section>")
         return "".join(parts)
 
+    def phase_name(self, ph: dict[str, Any]) -> str:
+        """A phase as named in the scenario, with its year when that says more."""
+        name = str(ph["name"])
+        year = ph.get("year")
+        return _d(name if year is None or str(year) == name else f"{name} ({year})")
+
+    def openings(self, phases: list[dict[str, Any]]) -> str:
+        """One row per phase and site the phase builds at: opens the site, or adds modules."""
+        rows = []
+        for ph in phases:
+            opened = [str(x) for x in ph["opened_sites"]]
+            added: dict[str, list[str]] = {}
+            for m in ph["new_modules"]:
+                added.setdefault(str(m["site"]), []).append(
+                    f"{self.service(m['service'])} ×{_e(fmt_number(int(m['modules'])))}")
+            for site in opened + sorted(set(added) - set(opened)):
+                what = _("opens") if site in opened else _("adds modules")
+                rows.append(f"<tr data-phase=\"{_e(ph['name'])}\"><td class=\"l\">"
+                            f"{self.phase_name(ph)}</td><td class=\"l\">{_d(site)}</td>"
+                            f"<td class=\"l\">{_e(what)}</td><td class=\"l\">"
+                            + ("; ".join(added.get(site, [])) or "—") + "</td></tr>")
+            if not opened and not added:
+                rows.append(f"<tr data-phase=\"{_e(ph['name'])}\"><td class=\"l\">"
+                            f"{self.phase_name(ph)}</td><td class=\"l muted\" colspan=\"3\">"
+                            + _e(_("nothing new in this phase")) + "</td></tr>")
+        heads = "".join(f"<th class=\"l\">{_e(h)}</th>" for h in (
+            _("phase"), _("site"), _("what is built"), _("new modules")))
+        return (f"<table id=\"roadmap-sites\"><thead><tr>{heads}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>")
+
+    def phase_coverage(self, phases: list[dict[str, Any]]) -> str:
+        """Credited share of each service per phase (services in groups that fit a page)."""
+        out = []
+        room = MAX_COLUMNS - 1
+        for start in range(0, len(self.names), room):
+            names = self.names[start:start + room]
+            head = "".join(f"<th data-col=\"{_e(n)}\">{self.service(n)}</th>" for n in names)
+            body = "".join(
+                f"<tr data-phase=\"{_e(ph['name'])}\"><td class=\"l\">{self.phase_name(ph)}</td>"
+                + "".join(f"<td>{_e(fmt_percent(ph['coverage'][n]['share'], 1))}</td>"
+                          for n in names) + "</tr>" for ph in phases)
+            out.append(f"<table class=\"roadmap-coverage\"><thead><tr><th class=\"l\">"
+                       f"{_e(_('phase'))}</th>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return "".join(out)
+
+    def phase_maps(self, phases: list[dict[str, Any]]) -> str:
+        """A map of each phase on the main map's geometry: what is open then, with the sites the
+        phase opens and the modules it adds marked."""
+        maps = self.data.get("phase_maps") or []
+        if "map" not in self.data or len(maps) != len(phases):
+            return ""
+        base = self.data["map"]
+        out = [f"<h3>{_e(_('Maps by phase'))}</h3><p class=\"muted\">" + _e(_(
+            "Each map shows the plan as it stands at the end of the phase: blocks coloured by "
+            "their credited share with that phase's population, the catchments of the sites "
+            "open then, and what the phase builds marked.")) + "</p>"]
+        for k, (ph, pm) in enumerate(zip(phases, maps)):
+            m = {**base, "blocks": {**base["blocks"], "pop": pm["pop"], "share": pm["share"]},
+                 "sites": {**base["sites"], "status": pm["status"], "used": pm["used"],
+                           "hosts": pm["hosts"], "added": pm["added"]},
+                 "catchments": pm["catchments"], "links": None, "network": []}
+            n_open = sum(1 for u in pm["used"] if u)
+            title = _("Phase {phase}: {open} sites open, {opened} opened in this phase").format(
+                phase="{phase}", open=fmt_number(n_open), opened=fmt_number(
+                    len(ph["opened_sites"])))
+            caption = _e(title).replace("{phase}", self.phase_name(ph))
+            plain = title.replace("{phase}", str(ph["name"]))
+            out.append(f"<figure class=\"phase-map\" data-phase=\"{_e(ph['name'])}\" "
+                       f"style=\"margin:0\"><h4>{caption}</h4>"
+                       f"{PlanMap(self, m, key=f'phasemap-{k + 1}', caption=plain).svg()}"
+                       "</figure>")
+        return "".join(out)
+
     def curve(self, phases: list[dict[str, Any]]) -> str:
-        """Credited share per service over the phases, as an inline SVG line chart."""
-        W, H, L, B = 560, 220, 44, 28
+        """Credited share per service over the phases, as an inline SVG line chart (a point
+        per phase, its value in the tooltip)."""
+        W, H, L, B = 560, 220, 58, 28
         n = len(phases)
         xs = [L + (W - L - 16) * (k / max(n - 1, 1)) for k in range(n)]
 
         def y(v: float) -> float:
             return 10 + (H - B - 10) * (1 - v)
         colours = ("#2b7bb9", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
-        out = [f"<svg class=\"curve\" viewBox=\"0 0 {W} {H}\" width=\"{W}\" height=\"{H}\" "
-               "role=\"img\" style=\"max-width:100%;height:auto;background:#fff\">"]
+        out = [f"<svg class=\"curve\" id=\"coverage-curve\" viewBox=\"0 0 {W} {H}\" "
+               f"width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\""
+               f"{_e(_('Coverage over time'))}\" "
+               "style=\"max-width:100%;height:auto;background:#fff\">"]
         for v in (0.0, 0.5, 1.0):
             out.append(f"<line x1=\"{L}\" x2=\"{W - 10}\" y1=\"{y(v):.1f}\" y2=\"{y(v):.1f}\" "
                        f"stroke=\"#ddd\"/><text x=\"{L - 6}\" y=\"{y(v) + 4:.1f}\" "
                        f"text-anchor=\"end\" font-size=\"11\">{_e(fmt_percent(v))}</text>")
         for k, ph in enumerate(phases):
-            out.append(f"<text x=\"{xs[k]:.1f}\" y=\"{H - 8}\" text-anchor=\"middle\" "
-                       f"font-size=\"11\">{_d(ph['name'])}</text>")
+            # SVG text holds no HTML (a <span> would end the svg in the HTML parser)
+            out.append(f"<text class=\"curve-phase\" translate=\"no\" x=\"{xs[k]:.1f}\" "
+                       f"y=\"{H - 8}\" text-anchor=\"middle\" font-size=\"11\">"
+                       f"{_e(ph['name'])}</text>")
         legend = []
         for i, name in enumerate(self.names):
             c = colours[i % len(colours)]
-            pts = " ".join(f"{xs[k]:.1f},{y(ph['coverage'][name]['share']):.1f}"
-                           for k, ph in enumerate(phases))
-            out.append(f"<polyline points=\"{pts}\" fill=\"none\" stroke=\"{c}\" "
-                       "stroke-width=\"2\"/>")
+            vals = [float(ph["coverage"][name]["share"]) for ph in phases]
+            pts = " ".join(f"{xs[k]:.1f},{y(v):.1f}" for k, v in enumerate(vals))
+            label = self.service_plain(name)
+            out.append(f"<polyline class=\"curve-line\" data-service=\"{_e(name)}\" "
+                       f"points=\"{pts}\" fill=\"none\" stroke=\"{c}\" stroke-width=\"2\"/>")
+            for k, v in enumerate(vals):
+                out.append(f"<circle class=\"curve-point\" data-service=\"{_e(name)}\" "
+                           f"data-phase=\"{_e(phases[k]['name'])}\" data-share=\"{v:.6f}\" "
+                           f"cx=\"{xs[k]:.1f}\" cy=\"{y(v):.1f}\" r=\"3.5\" fill=\"{c}\">"
+                           f"<title>{_e(label)}: {_e(fmt_percent(v, 1))}</title></circle>")
             legend.append(f"<span><i class=\"sw\" style=\"background:{c}\"></i>"
                           f"{self.service(name)}</span>")
         out.append("</svg>")
@@ -764,6 +936,111 @@ class _Page:
                 + self.split_table(rec, ["id"], [ident, money_area, modules, rest],
                                    ("id", "name", "kind", "district", "status", "services"))
                 + "</section>")
+
+    def operating(self) -> str:
+        """Operating viability: per service point its users against the viability threshold
+        and the operator's break-even, and the annual deficit a subsidy has to cover."""
+        op = self.data["operating"]
+        rows = op["modules"]
+        title = _e(_("Operating viability"))
+        out = [f"<section class=\"page\" id=\"sec-operating\"><h2>{title}</h2>"
+               "<p class=\"muted\">" + _e(_(
+                   "The users of a service point are the persons (or households) for whom it is "
+                   "the nearest point offering the service within reach; a capacitated service "
+                   "counts the persons allocated to it. A point breaks even when its users' "
+                   "annual revenue covers its annual operating cost; below that, its operator "
+                   "needs an annual subsidy of the difference. A new point must also reach its "
+                   "service's viability threshold (minimum users) to be opened.")) + "</p>"]
+        money = [r for r in rows if r["deficit"] is not None]
+        below = sorted((r for r in money if r["deficit"] > 1e-9),
+                       key=lambda r: -float(r["deficit"]))
+        facts = []
+        if money:
+            facts.append(_("{below} of {total} service points with operating figures are below "
+                           "their operator's break-even; their annual deficits add up to "
+                           "{deficit}.").format(
+                below=fmt_number(len(below)), total=fmt_number(len(money)),
+                deficit=fmt_money(sum(float(r["deficit"]) for r in below))))
+        budget = op.get("subsidy_budget")
+        counted = (_("new service points and existing ones") if op.get("existing_counted")
+                   else _("new service points"))
+        if budget is not None:
+            facts.append(_("Annual subsidy needed ({counted}): {needed} of the subsidy budget "
+                           "{budget}.").format(counted=counted,
+                                               needed=fmt_money(op["subsidy_needed"]),
+                                               budget=fmt_money(budget)))
+        elif money:
+            facts.append(_("Annual subsidy needed ({counted}): {needed}; the scenario sets no "
+                           "subsidy budget.").format(counted=counted,
+                                                     needed=fmt_money(op["subsidy_needed"])))
+        short = [r for r in rows if r["threshold"] and r["users"] < r["threshold"] - 1e-6]
+        if short:
+            facts.append(_("{n} existing service points have fewer users than their service's "
+                           "viability threshold (existing modules keep running; the threshold "
+                           "binds new ones).").format(n=fmt_number(len(short))))
+        kpis = "".join(f"<li>{_e(f)}</li>" for f in facts)
+        out.append(f"<ul class=\"operating-facts\">{kpis}</ul>")
+        if below:
+            out.append(f"<h3>{_e(_('Service points below break-even'))}</h3><ol class="
+                       "\"below-break-even\">")
+            for r in below:
+                out.append(f"<li data-site=\"{_e(r['site'])}\" data-service=\""
+                           f"{_e(r['service'])}\">{self.below_words(r)}</li>")
+            out.append("</ol>")
+        elif money:
+            out.append("<p>" + _e(_("Every service point covers its operating cost from its "
+                                    "users' revenue.")) + "</p>")
+        cols = ["site", "service", "status", "modules", "users", "threshold",
+                "break_even_users", "viable", "utilisation", "operating_cost", "revenue",
+                "deficit", "subsidy"]
+        recs = [[self.operating_value(c, r) for c in cols] for r in rows]
+        keep = [c for k, c in enumerate(cols)
+                if k < 2 or any(rec[k] is not None for rec in recs)]
+        out.append(f"<h3>{_e(_('Users and annual operating figures per service point'))}</h3>")
+        users = ("status", "modules", "users", "threshold", "break_even_users", "viable",
+                 "utilisation")
+        money_cols = ("operating_cost", "revenue", "deficit", "subsidy")
+        for group in (users, money_cols):
+            # the money table only lists the points that have operating figures
+            sel = [rec for rec, r in zip(recs, rows)
+                   if group is users or r["deficit"] is not None or r["revenue"] is not None]
+            chosen = ["site", "service"] + [c for c in keep if c in group]
+            if not sel or len(chosen) == 2:
+                continue
+            idx = [cols.index(c) for c in chosen]
+            records = {"columns": chosen, "rows": [[rec[i] for i in idx] for rec in sel]}
+            out.append(self.split_table(records, ["site", "service"], [chosen[2:]],
+                                        ("site", "service", "status")))
+        out.append("<p class=\"muted\">" + _e(_(
+            "summary.json and sites.csv hold the same figures; a negative deficit is a surplus.")) + "</p>")
+        out.append("</section>")
+        return "".join(out)
+
+    @staticmethod
+    def operating_value(col: str, r: dict[str, Any]) -> Any:
+        """A cell of the operating table: no threshold (0) and its viability verdict are '—'."""
+        if col in ("threshold", "viable") and not r.get("threshold"):
+            return None
+        return r.get(col)
+
+    def below_words(self, r: dict[str, Any]) -> str:
+        """One service point below break-even, in planning words."""
+        unit = (_("households") if r["users_unit"] == "households"
+                else pgettext("segment", r["users_unit"]) if known(r["users_unit"], "segment")
+                else str(r["users_unit"]))
+        args = {"service": "{service}", "site": "{site}",
+                "users": fmt_number(r["users"], 0), "unit": unit,
+                "deficit": fmt_money(r["deficit"])}
+        if r.get("break_even_users") is not None:
+            msg = _("{service} at {site}: {users} {unit} use it, {short} fewer than the "
+                    "{breakeven} its operator needs to break even; annual deficit {deficit}.")
+            args.update(short=fmt_number(max(r["break_even_users"] - r["users"], 0.0), 0),
+                        breakeven=fmt_number(r["break_even_users"], 0))
+        else:
+            msg = _("{service} at {site}: {users} {unit} use it and no revenue per user is "
+                    "given, so its operating cost is an annual deficit of {deficit}.")
+        return (_e(msg.format(**args)).replace("{service}", self.service(r["service"]))
+                .replace("{site}", _d(r["site"])))
 
     def rule(self, rule: str) -> str:
         m = re.fullmatch(r"target (\S+) (overall|per district)", rule)
@@ -838,6 +1115,15 @@ class _Page:
 
     def stage(self, label: str) -> str:
         """A solve stage's label (siting.community.solve) in the report's language."""
+        fixed = {"max coverage, then min cost (one exact weighted objective)":
+                 _("maximise coverage, then minimise cost (one exact weighted objective)"),
+                 "max coverage over phases, then min cost (one exact weighted objective)":
+                 _("maximise coverage over the phases, then minimise cost (one exact weighted "
+                   "objective)"),
+                 "max coverage over phases": _("maximise coverage over the phases"),
+                 "min cost over phases": _("minimise cost over the phases")}
+        if label in fixed:
+            return _e(fixed[label])
         m = re.fullmatch(r"(max|min) (coverage|equity|cost)", label)
         if m:
             msg = _("maximise: {objective}") if m.group(1) == "max" else _("minimise: {objective}")
@@ -905,9 +1191,16 @@ _COLUMNS: dict[str, str] = {
     "annual_deficit": N_("annual operating deficit"), "annual_subsidy": N_("annual subsidy"),
     "not_covered": N_("not covered"), "credited": N_("credited persons"),
     "credited_share": N_("credited share"), "rule": N_("rule"),
+    "site": N_("site"), "service": N_("service"), "modules": N_("modules"),
+    "users": N_("users"), "threshold": N_("viability threshold (users)"),
+    "break_even_users": N_("users to break even"), "viable": N_("reaches the threshold"),
+    "utilisation": N_("utilisation"), "operating_cost": N_("annual operating cost"),
+    "revenue": N_("annual revenue"), "deficit": N_("annual deficit"),
+    "subsidy": N_("annual subsidy needed"),
 }
 _LEFT = " class=\"l\""
-_MONEY = frozenset({"opening_cost", "module_cost", "total_cost"})
+_MONEY = frozenset({"opening_cost", "module_cost", "total_cost", "operating_cost", "revenue",
+                    "deficit", "subsidy"})
 _RULES: dict[str, str] = {
     "new_site_min_services": N_("new site hosts at least 3 services"),
     "new_site_min_core": N_("new site hosts at least 2 core services"),
@@ -930,4 +1223,7 @@ _DETAILS: list[tuple[str, str]] = [
     (r"(\S+) credited \(target (\S+)\)", N_("{0} credited (target {1})")),
 ]
 # messages used inside f-strings, where Python 3.11's tokenizer hides them from pybabel
-_IN_FSTRINGS = [N_("Budget"), N_("Coverage by service, community and walking tier"), N_("Failing checks"), N_("No rules apply."), N_("Planning map"), N_("Selected sites"), N_("Solver"), N_("Sources"), N_("Standards compliance"), N_("cost"), N_("fail"), N_("item"), N_("pass"), N_("reported only"), N_("rule")]
+_IN_FSTRINGS = [N_("Operating viability"), N_("Service points below break-even"),
+                N_("Users and annual operating figures per service point"),
+                N_("What opens when"), N_("Coverage per phase"), N_("Maps by phase"),
+                N_("Rollout by phase"), N_("phase"), N_("Coverage over time"), N_("Budget"), N_("Coverage by service, community and walking tier"), N_("Failing checks"), N_("No rules apply."), N_("Planning map"), N_("Selected sites"), N_("Solver"), N_("Sources"), N_("Standards compliance"), N_("cost"), N_("fail"), N_("item"), N_("pass"), N_("reported only"), N_("rule")]

@@ -33,6 +33,8 @@ class Page(Protocol):
 
     def service_plain(self, name: str) -> str: ...
 
+# what a phase builds (halo of a site opened in the phase, badge of modules added there)
+HIGHLIGHT = "#00a6d6"  # apart from the service palette and the block ramp
 PALETTE = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
            "#1f78b4", "#b2df8a", "#fb9a99"]
 
@@ -52,9 +54,20 @@ class PlanMap:
 
     W = 1100.0
 
-    def __init__(self, page: Page):
+    def __init__(self, page: Page, m: dict[str, Any] | None = None, key: str = "map",
+                 caption: str = ""):
+        """``m``: the map data (default: the page's ``map``); ``key``: the id of this map's
+        svg, prefixing every id inside it (the main map, "map", keeps the plain ids);
+        ``caption``: the accessible name of a second map (a phase's)."""
         self.p = page
-        self.m = page.data["map"]
+        self.m = page.data["map"] if m is None else m
+        self.key = key
+        self.main = key == "map"
+        self.caption = caption
+
+    def ident(self, name: str) -> str:
+        """An element id unique on the page (several maps share the same layer names)."""
+        return name if self.main else f"{self.key}-{name}"
 
     def svg(self) -> str:
         m, p = self.m, self.p
@@ -80,12 +93,14 @@ class PlanMap:
 
         self.X, self.Y, self.s = X, Y, s
         mpp = 1.0 / s  # metres per canvas unit
-        out = [f"<div class=\"mapbox\"><svg xmlns=\"http://www.w3.org/2000/svg\" id=\"map\" "
+        label = self.caption or _("planning map")
+        out = [f"<div class=\"mapbox\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
+               f"id=\"{self.key}\" class=\"planmap\" "
                f"viewBox=\"0 0 {W:.0f} {H:.0f}\" data-w=\"{W:.0f}\" data-h=\"{H:.0f}\" "
                f"data-mpp=\"{mpp:.6g}\" data-m=\"{escape(_('m'))}\" data-km=\"{escape(_('km'))}\" "
-               f"role=\"img\" aria-label=\"{escape(_('planning map'))}\">"
+               f"role=\"img\" aria-label=\"{escape(label)}\">"
                f"<rect width=\"{W:.0f}\" height=\"{H:.0f}\" fill=\"#fff\"/>"
-               "<g id=\"viewport\">"]
+               f"<g id=\"{self.ident('viewport')}\" class=\"viewport\">"]
         out.append(self.basemap(lo, hi))
         out.append(self.boundaries())
         out.append(self.streets())
@@ -101,11 +116,12 @@ class PlanMap:
         out.append("</svg><div class=\"ctl noprint\">"
                    f"<button type=\"button\" data-zoom=\"in\" title=\"{escape(_('zoom in'))}\">+</button>"
                    f"<button type=\"button\" data-zoom=\"out\" title=\"{escape(_('zoom out'))}\">−</button>"
-                   f"<button type=\"button\" data-zoom=\"reset\">{escape(_('reset view'))}</button>"
-                   f"<button type=\"button\" id=\"print-view\">{escape(_('print view'))}</button>"
-                   f"<button type=\"button\" id=\"print-now\">{escape(_('print'))}</button>"
-                   "</div></div>")
-        out.append(self.legend())
+                   f"<button type=\"button\" data-zoom=\"reset\">{escape(_('reset view'))}</button>")
+        if self.main:  # one print view and print button for the page
+            out.append(f"<button type=\"button\" id=\"print-view\">{escape(_('print view'))}</button>"
+                       f"<button type=\"button\" id=\"print-now\">{escape(_('print'))}</button>")
+        out.append("</div></div>")
+        out.append(self.legend() if self.main else self.phase_legend())
         return "".join(out)
 
     def basemap(self, lo: np.ndarray, hi: np.ndarray) -> str:
@@ -129,7 +145,7 @@ class PlanMap:
             if len(xs) * len(ys) <= 120 or z == 0:
                 break
             z -= 1
-        out = ["<g id=\"layer-basemap\" opacity=\"0.7\">"]
+        out = [f"<g id=\"{self.ident('layer-basemap')}\" opacity=\"0.7\">"]
         for tx in xs:
             for ty in ys:
                 x0, y1 = tx * size - world / 2, world / 2 - ty * size
@@ -153,7 +169,7 @@ class PlanMap:
         return "".join(d)
 
     def boundaries(self) -> str:
-        out = ["<g id=\"layer-boundaries\" class=\"boundaries\">"]
+        out = [f"<g id=\"{self.ident('layer-boundaries')}\" class=\"boundaries\">"]
         for b in self.m["boundaries"]:
             out.append(f"<path class=\"community\" d=\"{self.path(b['rings'])}\" fill=\"#f4f1ea\" "
                        "stroke=\"#6b5b45\" stroke-width=\"1.6\" stroke-dasharray=\"6,3\" "
@@ -163,7 +179,7 @@ class PlanMap:
         return "".join(out)
 
     def streets(self) -> str:
-        out = ["<g id=\"layer-streets\" class=\"streets\" fill=\"none\" stroke=\"#bdbdbd\" "
+        out = [f"<g id=\"{self.ident('layer-streets')}\" class=\"streets\" fill=\"none\" stroke=\"#bdbdbd\" "
                "stroke-width=\"2\" stroke-linecap=\"round\">"]
         for line in self.m["streets"]:
             xy = np.asarray(line, dtype=float)
@@ -177,7 +193,7 @@ class PlanMap:
 
     def network(self) -> str:
         """The walking network the distances were measured on (network metric)."""
-        out = ["<g id=\"layer-network\" class=\"network\" fill=\"none\" stroke=\"#7aa6c2\" "
+        out = [f"<g id=\"{self.ident('layer-network')}\" class=\"network\" fill=\"none\" stroke=\"#7aa6c2\" "
                "stroke-width=\"1\" stroke-opacity=\"0.8\">"]
         for line in self.m.get("network", []):
             xy = np.asarray(line, dtype=float).reshape(-1, 2)
@@ -199,7 +215,7 @@ class PlanMap:
             out.append(f"<line class=\"link svc-{s}\" x1=\"{bx[i]:.1f}\" y1=\"{by[i]:.1f}\" "
                        f"x2=\"{sx[j]:.1f}\" y2=\"{sy[j]:.1f}\" "
                        f"stroke=\"{PALETTE[s % len(PALETTE)]}\"/>")
-        return ("<g id=\"layer-links\" stroke-width=\"0.5\" stroke-opacity=\"0.3\">"
+        return (f"<g id=\"{self.ident('layer-links')}\" stroke-width=\"0.5\" stroke-opacity=\"0.3\">"
                 + "".join(out) + "</g>")
 
     def blocks(self) -> str:
@@ -209,7 +225,7 @@ class PlanMap:
         px, py = self.X(b["x"]), self.Y(b["y"])
         names = self.m["districts"]
         label = _("{share} credited")
-        out = ["<g id=\"layer-blocks\">"]
+        out = [f"<g id=\"{self.ident('layer-blocks')}\">"]
         for k in range(len(px)):
             tip = (f"{b['id'][k]} ({names[b['district'][k]]}): "
                    + label.format(share=fmt_percent(b['share'][k], 0)))
@@ -239,12 +255,12 @@ class PlanMap:
         for s, shapes in sorted(by_service.items()):
             out.append(f"<g class=\"catchments svc-{s}\" data-service=\"{escape(self.p.names[s])}\">"
                        + "".join(shapes) + "</g>")
-        return "<g id=\"layer-catchments\">" + "".join(out) + "</g>"
+        return f"<g id=\"{self.ident('layer-catchments')}\">" + "".join(out) + "</g>"
 
     def sites(self) -> str:
         st = self.m["sites"]
         px, py = self.X(st["x"]), self.Y(st["y"])
-        out = ["<g id=\"layer-unused\">"]
+        out = [f"<g id=\"{self.ident('layer-unused')}\">"]
         for j in range(len(px)):
             if st["used"][j]:
                 continue
@@ -253,8 +269,9 @@ class PlanMap:
                        f"{y + 3:.1f}M{x - 3:.1f},{y + 3:.1f}L{x + 3:.1f},{y - 3:.1f}\" "
                        "stroke=\"#8a8a8a\" stroke-width=\"1.2\"><title>"
                        + escape(f"{st['id'][j]} {st['name'][j]}".strip() + " — "
-                            + _("candidate, not chosen")) + "</title></path>")
-        out.append("</g><g id=\"layer-sites\">")
+                            + (_("candidate, not chosen") if self.main
+                               else _("not open in this phase"))) + "</title></path>")
+        out.append(f"</g><g id=\"{self.ident('layer-sites')}\">")
         for j in range(len(px)):
             if not st["used"][j]:
                 continue
@@ -266,14 +283,27 @@ class PlanMap:
         st = self.m["sites"]
         hosted = st["hosts"][j]
         existing = st["status"][j] == "existing"
+        opened = st["status"][j] == "opened"   # a phase map: the site opens in this phase
+        added = st["added"][j] if "added" in st else []   # [[service, modules]] of the phase
         names = ", ".join(self.p.service_plain(self.p.names[s]) for s in hosted) or _("no service")
-        kind = _("existing site") if existing else _("new site")
+        kind = (_("existing site") if existing else
+                _("new site, opens in this phase") if opened else _("new site"))
         tip = f"{st['id'][j]} {st['name'][j]}".strip() + f" ({kind}): {names}"
+        if added:
+            tip += "; " + _("new modules in this phase: {modules}").format(modules=", ".join(
+                f"{self.p.service_plain(self.p.names[s])} ×{n}" for s, n in added))
         size = 13.0
-        parts = [f"<g class=\"site site-{'existing' if existing else 'new'}\">"
-                 f"<title>{escape(tip)}</title>"]
+        cls = "existing" if existing else "new"
+        cls += " site-opened" if opened else ""
+        cls += " site-added" if added else ""
+        parts = [f"<g class=\"site site-{cls}\"><title>{escape(tip)}</title>"]
+        if opened:  # a halo around the square: what this phase builds
+            parts.append(f"<rect class=\"opened-halo\" x=\"{x - size / 2 - 4:.1f}\" "
+                         f"y=\"{y - size / 2 - 4:.1f}\" width=\"{size + 8}\" "
+                         f"height=\"{size + 8}\" fill=\"#fff\" fill-opacity=\"0.6\" "
+                         f"stroke=\"{HIGHLIGHT}\" stroke-width=\"2.6\"/>")
         w = size / max(len(hosted), 1)
-        clip = f"clip-site-{j}"
+        clip = self.ident(f"clip-site-{j}")
         if existing:  # a circle with its services as vertical bands
             parts.append(f"<clipPath id=\"{clip}\"><circle cx=\"{x:.1f}\" cy=\"{y:.1f}\" "
                          f"r=\"{size / 2:.1f}\"/></clipPath>")
@@ -294,11 +324,17 @@ class PlanMap:
         else:
             parts.append(f"<rect x=\"{x - size / 2:.1f}\" y=\"{y - size / 2:.1f}\" width=\"{size}\" "
                          f"height=\"{size}\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.6\"/>")
+        if added and not opened:  # modules added at a site already open: a "+" badge
+            bx, by = x + size / 2 + 1, y - size / 2 - 1
+            parts.append(f"<g class=\"added-badge\"><circle cx=\"{bx:.1f}\" cy=\"{by:.1f}\" "
+                         f"r=\"5\" fill=\"{HIGHLIGHT}\"/><path d=\"M{bx - 3:.1f},{by:.1f}H{bx + 3:.1f}"
+                         f"M{bx:.1f},{by - 3:.1f}V{by + 3:.1f}\" stroke=\"#fff\" "
+                         "stroke-width=\"1.6\"/></g>")
         parts.append("</g>")
         return "".join(parts)
 
     def labels(self) -> str:
-        out = ["<g id=\"layer-labels\" font-size=\"15\" font-weight=\"700\" fill=\"#333\" "
+        out = [f"<g id=\"{self.ident('layer-labels')}\" font-size=\"15\" font-weight=\"700\" fill=\"#333\" "
                "fill-opacity=\"0.7\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\" "
                "text-anchor=\"middle\" pointer-events=\"none\">"]
         b = self.m["blocks"]
@@ -315,7 +351,7 @@ class PlanMap:
 
     def north_arrow(self, W: float) -> str:
         x, y = W - 42, 22
-        return (f"<g id=\"north-arrow\" transform=\"translate({x:.0f},{y:.0f})\">"
+        return (f"<g id=\"{self.ident('north-arrow')}\" class=\"north-arrow\" transform=\"translate({x:.0f},{y:.0f})\">"
                 "<rect x=\"-18\" y=\"-8\" width=\"36\" height=\"62\" fill=\"#fff\" "
                 "fill-opacity=\"0.85\" rx=\"4\"/>"
                 "<path d=\"M0,0 L10,34 L0,27 L-10,34 Z\" fill=\"#222\"/>"
@@ -326,13 +362,13 @@ class PlanMap:
     def scale_bar(self, H: float, mpp: float) -> str:
         label = self.static_scale(mpp)
         w = self.bar_px
-        return (f"<g id=\"scalebar\" transform=\"translate(24,{H - 30:.0f})\">"
+        return (f"<g id=\"{self.ident('scalebar')}\" class=\"scalebar\" transform=\"translate(24,{H - 30:.0f})\">"
                 "<rect x=\"-8\" y=\"-20\" width=\"190\" height=\"34\" fill=\"#fff\" "
                 "fill-opacity=\"0.85\" rx=\"4\"/>"
-                f"<rect id=\"scalebar-bar\" x=\"0\" y=\"0\" width=\"{w:.1f}\" height=\"6\" fill=\"#222\"/>"
+                f"<rect id=\"{self.ident('scalebar-bar')}\" class=\"scalebar-bar\" x=\"0\" y=\"0\" width=\"{w:.1f}\" height=\"6\" fill=\"#222\"/>"
                 "<rect x=\"0\" y=\"-4\" width=\"1.5\" height=\"10\" fill=\"#222\"/>"
-                f"<rect id=\"scalebar-tick\" x=\"{w - 1:.1f}\" y=\"-4\" width=\"1.5\" height=\"10\" "
-                f"fill=\"#222\"/><text id=\"scalebar-text\" x=\"{w / 2:.1f}\" y=\"-6\" "
+                f"<rect id=\"{self.ident('scalebar-tick')}\" class=\"scalebar-tick\" x=\"{w - 1:.1f}\" y=\"-4\" width=\"1.5\" height=\"10\" "
+                f"fill=\"#222\"/><text id=\"{self.ident('scalebar-text')}\" class=\"scalebar-text\" x=\"{w / 2:.1f}\" y=\"-6\" "
                 f"text-anchor=\"middle\" font-size=\"12\">{escape(label)}</text></g>")
 
     def static_scale(self, mpp: float) -> str:
@@ -404,6 +440,32 @@ class PlanMap:
         out.append("</div>")
         return "".join(out)
 
+    def phase_legend(self) -> str:
+        """A phase map's key: what is open at the phase and what the phase builds (the
+        catchment colours and the block ramp are those of the main map's legend)."""
+        out = ["<div class=\"legend\">"]
+        out.append("<span><svg class=\"sym\" width=\"22\" height=\"22\"><rect x=\"2\" y=\"2\" "
+                   f"width=\"18\" height=\"18\" fill=\"#fff\" stroke=\"{HIGHLIGHT}\" "
+                   "stroke-width=\"2.4\"/><rect x=\"6\" y=\"6\" width=\"10\" height=\"10\" "
+                   "fill=\"#ddd\" stroke=\"#000\" stroke-width=\"1.4\"/></svg>"
+                   f"{escape(_('new site, opens in this phase'))}</span>")
+        out.append("<span><svg class=\"sym\" width=\"16\" height=\"16\"><rect x=\"2\" y=\"2\" "
+                   "width=\"12\" height=\"12\" fill=\"#ddd\" stroke=\"#000\" stroke-width=\"1.6\"/>"
+                   f"</svg>{escape(_('new site, opened in an earlier phase'))}</span>")
+        out.append("<span><svg class=\"sym\" width=\"18\" height=\"18\"><circle cx=\"9\" cy=\"9\" "
+                   "r=\"6\" fill=\"#ddd\" stroke=\"#222\" stroke-width=\"1.4\"/><circle cx=\"9\" "
+                   "cy=\"9\" r=\"8\" fill=\"none\" stroke=\"#222\" stroke-width=\".9\"/></svg>"
+                   f"{escape(_('existing site'))}</span>")
+        out.append(f"<span><svg class=\"sym\" width=\"14\" height=\"14\"><circle cx=\"7\" "
+                   f"cy=\"7\" r=\"5\" fill=\"{HIGHLIGHT}\"/><path d=\"M4,7H10M7,4V10\" "
+                   "stroke=\"#fff\" stroke-width=\"1.6\"/></svg>"
+                   f"{escape(_('modules added in this phase'))}</span>")
+        out.append("<span><svg class=\"sym\" width=\"14\" height=\"14\"><path d=\"M3,3L11,11M3,11"
+                   "L11,3\" stroke=\"#8a8a8a\" stroke-width=\"1.4\"/></svg>"
+                   f"{escape(_('not open in this phase'))}</span>")
+        out.append("</div>")
+        return "".join(out)
+
 
 def _ramp(v: float) -> str:
     """Red (0) → amber → green (1)."""
@@ -418,4 +480,6 @@ def _ramp(v: float) -> str:
 
 
 # messages used inside f-strings, where Python 3.11's tokenizer hides them from pybabel
-_IN_FSTRINGS = [N_("N"), N_("candidate, not chosen"), N_("existing site"), N_("km"), N_("m"), N_("new site"), N_("planning map"), N_("print"), N_("print view"), N_("reset view"), N_("street network"), N_("zoom in"), N_("zoom out")]
+_IN_FSTRINGS = [N_("N"), N_("candidate, not chosen"), N_("existing site"),
+                N_("new site, opens in this phase"), N_("new site, opened in an earlier phase"),
+                N_("modules added in this phase"), N_("not open in this phase"), N_("km"), N_("m"), N_("new site"), N_("planning map"), N_("print"), N_("print view"), N_("reset view"), N_("street network"), N_("zoom in"), N_("zoom out")]

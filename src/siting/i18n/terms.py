@@ -36,6 +36,10 @@ CONTEXT_TERMS = [
     NP_("segment", "total"), NP_("segment", "households"),
     NP_("service", "elderly_care"), NP_("service", "childcare"), NP_("service", "after_school"),
     NP_("service", "meals"), NP_("service", "health"), NP_("service", "fitness"),
+    NP_("service", "nursing_station"), NP_("service", "housekeeping"),
+    NP_("service", "convenience_store"), NP_("service", "fresh_food"),
+    NP_("service", "breakfast"), NP_("service", "express"), NP_("service", "repair"),
+    NP_("service", "culture"), NP_("service", "leisure_social"), NP_("service", "rehab_care"),
     # distance units (siting.pipeline)
     NP_("unit", "metre"), NP_("unit", "m"), NP_("unit", "min"), NP_("unit", "foot"),
     NP_("unit", "US survey foot"), NP_("unit", "degree"), NP_("unit", "coordinate units"),

@@ -26,7 +26,18 @@ OUTPUT_NAMES = frozenset({
     "frontier.csv", "frontier.png", "allocations.csv",
     # siting report (re-rendering and PDF) and the frontier page
     "report.json", "report.pdf", "frontier.html",
+    # a phased rollout (siting.community.phases.write_phase_tables)
+    "phases.csv",
 })
+# per-phase tables of a phased rollout: sites_<phase>.csv, coverage_<phase>.csv
+OUTPUT_PATTERNS = ("sites_*.csv", "coverage_*.csv")
+
+
+def is_output_name(name: str) -> bool:
+    """A file name a run may have written into its folder."""
+    from fnmatch import fnmatchcase
+
+    return name in OUTPUT_NAMES or any(fnmatchcase(name, p) for p in OUTPUT_PATTERNS)
 
 
 def check_targets(out_dir: Path | None, json_path: Path | None) -> None:
@@ -42,7 +53,7 @@ def check_targets(out_dir: Path | None, json_path: Path | None) -> None:
         if out_dir.exists() and not out_dir.is_dir():
             raise SpecError(f"{out_dir}: exists and is not a folder")
         if out_dir.is_dir():
-            foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in OUTPUT_NAMES)
+            foreign = sorted(p.name for p in out_dir.iterdir() if not is_output_name(p.name))
             if foreign:
                 raise SpecError(f"{out_dir}: folder holds files a run did not write "
                                 f"({', '.join(foreign[:3])}); choose an empty or new folder")
