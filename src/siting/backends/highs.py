@@ -267,12 +267,20 @@ def stop_solve(h) -> None:  # type: ignore[no-untyped-def]
     h.setOptionValue("time_limit", 0.0)
 
 
+#: seconds: a time limit at most this short may skip the MIP search (:func:`_search_overruns`)
+SHORT_LIMIT = 10.0
+
+
 def _search_overruns(problem: MilpProblem, options: SolveOptions) -> bool:
     """Whether a MIP is too large for its time limit to be worth a search: presolve alone
     would be predicted to take all of it (:data:`PRESOLVE_SECONDS_PER_NNZ`), and the root
     phases that run before the first time check (the root LP's set-up, randomized
-    rounding, symmetry detection) scale alike. Never when the caller set HiGHS options."""
-    if options.time_limit is None or options.backend_options or not problem.integrality.any():
+    rounding, symmetry detection) scale alike. Only for short limits (:data:`SHORT_LIMIT`):
+    under a long one those phases overrun it by a small share, and a search is worth more
+    than an LP bound (the 30M-non-zero city MCLPs of benchmarks/scale). Never when the
+    caller set HiGHS options."""
+    if options.time_limit is None or options.time_limit > SHORT_LIMIT or \
+            options.backend_options or not problem.integrality.any():
         return False
     return problem.nnz * PRESOLVE_SECONDS_PER_NNZ > options.time_limit
 
