@@ -138,7 +138,7 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     if start is None and options.warm_start and engine.supports_mip_start:
         # a greedy plan as the MIP start (0.2 s on the demo, on the run's clock); the backend
         # then skips its own first-incumbent search (models/community.md, "Warm starts")
-        start = greedy_start(model, inst, problem, seconds=_greedy_seconds(options))
+        start = greedy_start(model, inst, problem, seconds=greedy_seconds(options))
 
     def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None, *,
             exact: bool = False,
@@ -225,7 +225,7 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
 
 
-def _greedy_seconds(options: SolveOptions) -> float:
+def greedy_seconds(options: SolveOptions) -> float:
     """Time for the greedy start: 2 s, and at most 5 % of a time limit."""
     return 2.0 if options.time_limit is None else min(2.0, 0.05 * options.time_limit)
 
