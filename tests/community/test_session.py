@@ -96,6 +96,27 @@ def test_warm_start_is_taken_when_the_last_plan_still_fits() -> None:
     _same(res, solve(inst, prob))
 
 
+def test_a_what_ifs_greedy_start_keeps_within_its_time_limit(  # type: ignore[no-untyped-def]
+        monkeypatch) -> None:
+    # a what-if's greedy start gets the share of the limit a cold solve gives it (5 % of a
+    # 1 s limit), not its own 2 s on top of the limit
+    import siting.community.session as session_module
+    from siting.options import SolveOptions
+
+    asked: list[float] = []
+    real = session_module.greedy_start
+
+    def spy(*args, seconds: float = 2.0, **kw):  # type: ignore[no-untyped-def]
+        asked.append(seconds)
+        return real(*args, seconds=seconds, **kw)
+
+    monkeypatch.setattr(session_module, "greedy_start", spy)
+    prob = problem("coverage", budget=70)
+    s = Session(build(2, prob), prob, options=SolveOptions(time_limit=1.0))
+    s.resolve(budget=60)
+    assert asked and max(asked) <= 0.05 + 1e-12, f"greedy start given {asked} s of a 1 s limit"
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_repaired_starts_fit_the_edited_model(seed: int) -> None:
     from siting.community.session import _repaired

@@ -53,7 +53,7 @@ def test_weighted_answer_is_translated_and_checked() -> None:
     from dataclasses import replace
 
     from siting.community.formulation import build_model
-    from siting.community.solve import _lex_translate
+    from siting.community.solve import lex_translate
     prob = problem("coverage", budget=60)
     inst = build(4, prob)
     model = build_model(inst, prob, budget_row=True)
@@ -64,15 +64,16 @@ def test_weighted_answer_is_translated_and_checked() -> None:
     sol = get_backend("highs").solve(lex.milp, SolveOptions(rel_gap=0.0))
     assert sol.status is Status.OPTIMAL and sol.objective == pytest.approx(F)
     state: dict[str, bool] = {}
-    out = _lex_translate(model, lex, sol, state)
+    args = (model.lift, model.coverage, model.cost)
+    out = lex_translate(lex, sol, *args, state)
     assert state["proven"] and out.status is Status.OPTIMAL
     assert out.objective == pytest.approx(res.check.coverage_objective) == out.bound
     # claimed optimal, but the bound is one cost step above the plan's own F
-    _lex_translate(model, lex, replace(sol, bound=F + 1.0), state)
+    lex_translate(lex, replace(sol, bound=F + 1.0), *args, state)
     assert not state["proven"]
     # one grain of coverage above the plan: the coverage is not proven either
-    out = _lex_translate(model, lex, replace(sol, status=Status.FEASIBLE,
-                                             bound=F + lex.weight), state)
+    out = lex_translate(lex, replace(sol, status=Status.FEASIBLE, bound=F + lex.weight),
+                        *args, state)
     assert not state["proven"] and out.status is Status.FEASIBLE
     assert out.bound == pytest.approx(res.check.coverage_objective + lex.grain)
 

@@ -6,36 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
 
 from siting.community.diagnose import viability_notes
 from siting.community.formulation import build_model
 from siting.community.solve import solve
 from siting.community.spec import CommunityProblem
-from siting.community.verify import Allocation, Plan, verify
+from siting.community.verify import Plan, verify
 from siting.community.viability import max_users, not_viable
 from siting.solution import Status
 
-from .helpers import SERVICES, planar_instance, plans, tiny_tables
-
-
-def _problem(objective: str = "coverage", *, names=None, overrides=None, **kw):  # type: ignore[no-untyped-def]
-    chosen = []
-    for s in SERVICES:
-        if names is not None and s["name"] not in names:
-            continue
-        chosen.append({**s, **(overrides or {}).get(s["name"], {})})
-    return CommunityProblem.model_validate({"kind": "community", "objective": objective,
-                                            "services": chosen, **kw})
-
-
-def _tables(seed: int, grid: bool = True):  # type: ignore[no-untyped-def]
-    demand, sites = tiny_tables(seed, n=10, m=4)
-    if grid:  # coarse coordinates: equal distances (ties) happen
-        for df in (demand, sites):
-            df["x"] = (df["x"] // 150) * 150
-            df["y"] = (df["y"] // 150) * 150
-    return demand, sites
+from .helpers import (planar_instance, plans, viability_problem, viability_reference,
+                      viability_tables)
 
 
 def _naive_users(inst, prob, s: int, hosts: np.ndarray, weights: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -59,8 +40,8 @@ def _naive_users(inst, prob, s: int, hosts: np.ndarray, weights: np.ndarray) -> 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_users_are_nearest_shares(seed: int) -> None:
-    prob = _problem()
-    demand, sites = _tables(seed)
+    prob = viability_problem()
+    demand, sites = viability_tables(seed)
     inst = planar_instance(prob, demand, sites)
     rng = np.random.default_rng(seed)
     for _ in range(5):
@@ -73,49 +54,6 @@ def test_users_are_nearest_shares(seed: int) -> None:
         for s in range(inst.n_services):
             want = _naive_users(inst, prob, s, chk.hosts[:, s], inst.population[:, s])
             assert ops.users[:, s] == pytest.approx(want), prob.services[s].name
-
-
-def _viability_reference(inst, prob):  # type: ignore[no-untyped-def]
-    """Enumerate every plan; allocations (capacitated services) by an LP that also asks the
-    viability rows; the verifier judges each plan."""
-    best = None
-    for used, new in plans(inst):
-        allocs = _allocations(inst, prob, used, new)
-        if allocs is None:
-            continue
-        chk = verify(inst, prob, Plan(used, new, allocs))
-        if not chk.feasible:
-            continue
-        key = (round(chk.coverage_objective, 6), -chk.total_cost)
-        if best is None or key > best[0]:
-            best = (key, chk)
-    return None if best is None else best[1]
-
-
-def _allocations(inst, prob, used, new):  # type: ignore[no-untyped-def]
-    out = []
-    for s, svc in enumerate(prob.services):
-        if svc.capacity is None:
-            out.append(None)
-            continue
-        pr = inst.pairs[s]
-        w = inst.population[:, s]
-        radii = np.array([t.radius for t in svc.tiers])
-        cred = np.array([t.credit for t in svc.tiers])[np.searchsorted(radii, pr.d)]
-        A, b = [], []
-        for i in np.unique(pr.i):
-            A.append((pr.i == i).astype(float)); b.append(w[i])
-        mods = (inst.existing[:, s] + new[:, s]) * used
-        for j in np.unique(pr.j):
-            A.append((pr.j == j).astype(float)); b.append(svc.capacity * mods[j])
-            if svc.min_users and mods[j] > 0:
-                A.append(-(pr.j == j).astype(float)); b.append(-svc.min_users * new[j, s])
-        res = linprog(-cred, A_ub=np.array(A), b_ub=np.array(b), bounds=(0, None),
-                      method="highs")
-        if res.status != 0:
-            return None
-        out.append(Allocation(pr.i, pr.j, res.x))
-    return tuple(out)
 
 
 CASES = [
@@ -136,10 +74,10 @@ CASES = [
 def test_milp_equals_enumeration(case, seed: int) -> None:  # type: ignore[no-untyped-def]
     _, overrides, kw, _ = case
     names = ["elderly", "health"] if case[0] in ("allocation", "existing-viable") else None
-    prob = _problem(names=names, overrides=overrides, **kw)
-    demand, sites = _tables(seed)
+    prob = viability_problem(names=names, overrides=overrides, **kw)
+    demand, sites = viability_tables(seed)
     inst = planar_instance(prob, demand, sites)
-    ref = _viability_reference(inst, prob)
+    ref = viability_reference(inst, prob)
     res = solve(inst, prob)
     if ref is None:
         assert res.status is Status.INFEASIBLE and res.plan is None
@@ -154,9 +92,9 @@ def test_viability_binds_on_some_case() -> None:
     """The cases above are not vacuous: without the thresholds some optimum changes."""
     changed = 0
     for seed in (1, 2, 3, 4):
-        demand, sites = _tables(seed)
-        with_v = _problem(overrides=CASES[0][1])
-        without = _problem()
+        demand, sites = viability_tables(seed)
+        with_v = viability_problem(overrides=CASES[0][1])
+        without = viability_problem()
         a = solve(planar_instance(with_v, demand, sites), with_v)
         b = solve(planar_instance(without, demand, sites), without)
         changed += abs(a.objective - b.objective) > 1e-6
@@ -231,8 +169,8 @@ def test_catchment_bound_and_diagnosis_words() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_catchment_bound_is_an_upper_bound(seed: int) -> None:
-    prob = _problem(overrides={"elderly": {"min_users": 1}})
-    demand, sites = _tables(seed)
+    prob = viability_problem(overrides={"elderly": {"min_users": 1}})
+    demand, sites = viability_tables(seed)
     inst = planar_instance(prob, demand, sites)
     most = max_users(inst, prob, 0, np.ones(inst.n_sites, dtype=bool))
     for used, new in plans(inst)[:400]:
@@ -241,8 +179,8 @@ def test_catchment_bound_is_an_upper_bound(seed: int) -> None:
 
 
 def test_no_viability_adds_nothing_to_the_model() -> None:
-    demand, sites = _tables(1)
-    prob = _problem()
+    demand, sites = viability_tables(1)
+    prob = viability_problem()
     milp = build_model(planar_instance(prob, demand, sites), prob).milp
     assert not any(k.startswith(("near_", "viable_", "sigma_")) for k in milp.blocks)
     assert not any(k.startswith(("near_", "viable_", "deficit_")) for k in milp.row_blocks)

@@ -21,8 +21,8 @@ from siting.community.viability import (
 )
 from siting.solution import Status
 
-from .helpers import planar_instance, plans
-from .test_viability import _problem, _tables, _viability_reference
+from .helpers import (planar_instance, plans, viability_problem, viability_reference,
+                      viability_tables)
 
 #: thresholds high against the tiny catchments, so that pairs of sites exclude each other
 TIGHT = {"elderly": {"min_users": 70}, "health": {"min_users": 220}}
@@ -33,8 +33,8 @@ SUBSIDY = {"elderly": {"min_users": 40, "operating_cost": 100, "revenue_per_user
 
 
 def _inst(seed: int, overrides: dict, **kw):  # type: ignore[no-untyped-def]
-    prob = _problem(overrides=overrides, **kw)
-    demand, sites = _tables(seed)
+    prob = viability_problem(overrides=overrides, **kw)
+    demand, sites = viability_tables(seed)
     return prob, planar_instance(prob, demand, sites)
 
 
@@ -80,7 +80,7 @@ def test_strengthened_milp_equals_enumeration(case: str, seed: int) -> None:
     overrides, kw = {"tight": (TIGHT, {}), "tight-budget": (TIGHT, {"budget": 70}),
                      "subsidy": (SUBSIDY, {"viability": {"subsidy_budget": 150}})}[case]
     prob, inst = _inst(seed, overrides, **kw)
-    ref = _viability_reference(inst, prob)
+    ref = viability_reference(inst, prob)
     res = solve(inst, prob)
     if ref is None:
         assert res.status is Status.INFEASIBLE and res.plan is None

@@ -117,6 +117,19 @@ def test_conflict_cliques_cover_every_pair_and_only_conflicts(seed: int, density
     assert np.array_equal(covered, conflict), "a conflicting pair is in no clique"
 
 
+def test_conflict_cliques_ignore_a_true_diagonal() -> None:
+    # D < r with d_ii = 0 marks every site as conflicting with itself: the cover must be the
+    # same as without the diagonal (it looped forever, growing cliques with repeated members)
+    from siting.formulations.p_dispersion import conflict_cliques
+
+    rng = np.random.default_rng(3)
+    upper = np.triu(rng.random((12, 12)) < 0.5, k=1)
+    conflict = upper | upper.T
+    with_diagonal = conflict | np.eye(12, dtype=bool)
+    for a, b in zip(conflict_cliques(conflict), conflict_cliques(with_diagonal)):
+        assert np.array_equal(a, b), "a True diagonal changed the clique cover"
+
+
 def test_conflict_cliques_of_a_graph_without_conflicts_is_empty() -> None:
     from siting.formulations.p_dispersion import conflict_cliques
 

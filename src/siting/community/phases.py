@@ -33,9 +33,10 @@ from ..i18n import N_
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Status, Termination
-from .formulation import CommunityModel, Lexicographic, build_model, value
+from .formulation import CommunityModel, Lexicographic, build_model
 from .instance import CommunityInstance
-from .solve import LEX_REL_TOL, CommunityResult, Stage, TieBreak, decode, solve
+from .solve import (LEX_REL_TOL, CommunityResult, Stage, TieBreak, decode, lex_translate,
+                    solve)
 from .spec import CommunityProblem, Objective
 from .verify import TOL, Check, Plan, verify
 
@@ -447,7 +448,10 @@ def solve_phased(inst: CommunityInstance, problem: CommunityProblem, *,
         # an exactly weighted objective: only the absolute gap (< 1 step) may count
         sol = ctx.solve(milp, rel_gap=0.0) if exact else ctx.solve(milp)
         if exact:
-            sol = _lex_translate(model, lex, sol, lex_state)
+            assert lex is not None
+            # in primary units, as a one-phase solve reads its own
+            sol = lex_translate(lex, sol, model.lift, model.primary, model.total_cost,
+                                lex_state)
         notes.extend(n for n in sol.notes if n not in notes)
         stages.append(Stage(label, sol.status, sol.objective, sol.bound, sol.gap,
                             sol.solve_seconds, sol.nodes, sol.termination.value))
@@ -505,29 +509,6 @@ def exact_lexicographic(model: PhasedModel) -> Lexicographic | None:
         return None
     a_max = float(model.primary @ model.milp.col_upper) / lex.grain
     return lex if lex.weight * (a_max + 1.0) <= LEX_MAX_MAGNITUDE else None
-
-
-def _lex_translate(model: PhasedModel, lex: Lexicographic | None, sol: MilpSolution,
-                   state: dict[str, bool]) -> MilpSolution:
-    """The weighted solve's answer in primary units (as siting.community.solve reads its own):
-    objective = the lifted plan's primary, bound ⌊(U + K − 1)/K⌋·g; both orders proven when F
-    is proven optimal and the lifted plan's F reaches the bound U."""
-    assert lex is not None
-    state["proven"] = False
-    bound = None if sol.bound is None else lex.coverage_bound(sol.bound)
-    if sol.x is None:
-        return replace(sol, objective=None, bound=bound)
-    x = model.lift(sol.x)
-    coverage, cost = value(model.primary, x), value(model.total_cost, x)
-    status = sol.status
-    if status is Status.OPTIMAL or status is Status.FEASIBLE:
-        reached = bound is not None and coverage >= bound - 0.5 * lex.grain
-        status = Status.OPTIMAL if reached else Status.FEASIBLE
-        state["proven"] = (sol.status is Status.OPTIMAL and sol.bound is not None
-                           and lex.value(coverage, cost) >= sol.bound - 0.5)
-    if bound is not None and status is Status.OPTIMAL:
-        bound = max(bound, coverage)
-    return replace(sol, status=status, objective=coverage, bound=bound, x=x)
 
 
 def _cheapest_optimal(view: CommunityModel, model: PhasedModel, pinst: PhasedInstance,

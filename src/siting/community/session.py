@@ -33,7 +33,7 @@ from ..errors import SpecError
 from ..options import SolveOptions
 from .formulation import CommunityModel, build_model, greedy_start, value
 from .instance import CommunityInstance
-from .solve import CommunityResult, solve
+from .solve import CommunityResult, greedy_seconds, solve
 from .spec import CommunityProblem, Target
 
 
@@ -107,7 +107,9 @@ class Session:
         # the greedy spends what the edit freed (or starts afresh when the last plan does not
         # fit): a better incumbent lets the solver fix more columns by reduced cost at the root
         if self.options.warm_start:
-            filled = greedy_start(model, inst, problem, x0)
+            # within the share of the time limit a cold solve gives it
+            filled = greedy_start(model, inst, problem, x0,
+                                  seconds=greedy_seconds(self.options))
             x0 = filled if filled is not None else x0
         res = solve(inst, problem, backend=self.backend, options=self.options, model=model,
                     start=x0, tie_break=tie_break)

@@ -138,7 +138,7 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     if start is None and options.warm_start and engine.supports_mip_start:
         # a greedy plan as the MIP start (0.2 s on the demo, on the run's clock); the backend
         # then skips its own first-incumbent search (models/community.md, "Warm starts")
-        start = greedy_start(model, inst, problem, seconds=_greedy_seconds(options))
+        start = greedy_start(model, inst, problem, seconds=greedy_seconds(options))
 
     def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None, *,
             exact: bool = False,
@@ -170,7 +170,8 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     if lex is not None:   # coverage and its cheapest tie in one exact solve
         lex_state: dict[str, bool] = {}
         sol1 = run(lex.milp, start, "max coverage, then min cost (one exact weighted objective)",
-                   exact=True, translate=lambda sol: _lex_translate(model, lex, sol, lex_state))
+                   exact=True, translate=lambda sol: lex_translate(
+                       lex, sol, model.lift, model.coverage, model.cost, lex_state))
     else:
         sol1 = run(model.stage(first), start)
     if not sol1.has_solution:
@@ -224,7 +225,7 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
 
 
-def _greedy_seconds(options: SolveOptions) -> float:
+def greedy_seconds(options: SolveOptions) -> float:
     """Time for the greedy start: 2 s, and at most 5 % of a time limit."""
     return 2.0 if options.time_limit is None else min(2.0, 0.05 * options.time_limit)
 
@@ -274,27 +275,29 @@ def proof_notes(result: CommunityResult) -> list[str]:
     return out
 
 
-def _lex_translate(model: CommunityModel, lex: Lexicographic, sol: MilpSolution,
-                   state: dict[str, bool]) -> MilpSolution:
-    """The weighted solve's answer in coverage units: objective C(x), bound ⌊(U + K − 1)/K⌋·g.
+def lex_translate(lex: Lexicographic, sol: MilpSolution, lift: Callable[[np.ndarray], np.ndarray],
+                  primary: np.ndarray, cost: np.ndarray,
+                  state: dict[str, bool]) -> MilpSolution:
+    """The weighted solve's answer in coverage units: objective C(x), bound ⌊(U + K − 1)/K⌋·g
+    (``lift`` completes the tier variables, ``primary``/``cost`` are the coverage and cost
+    vectors; the phased model passes its own).
 
     Both orders are proven when the solver proved F optimal and the plan's own F (tier
     variables lifted to their best values, as the verifier counts them) reaches the bound U;
     coverage alone is proven when the plan's coverage reaches the coverage bound.
     """
     state["proven"] = False
-    if sol.x is None:
-        return replace(sol, objective=None, bound=None if sol.bound is None
-                       else lex.coverage_bound(sol.bound))
-    x = model.lift(sol.x)
-    coverage, cost = value(model.coverage, x), value(model.cost, x)
     bound = None if sol.bound is None else lex.coverage_bound(sol.bound)
+    if sol.x is None:
+        return replace(sol, objective=None, bound=bound)
+    x = lift(sol.x)
+    coverage, spent = value(primary, x), value(cost, x)
     status = sol.status
     if status is Status.OPTIMAL or status is Status.FEASIBLE:
         reached = bound is not None and coverage >= bound - 0.5 * lex.grain
         status = Status.OPTIMAL if reached else Status.FEASIBLE
         state["proven"] = (sol.status is Status.OPTIMAL and sol.bound is not None
-                           and lex.value(coverage, cost) >= sol.bound - 0.5)
+                           and lex.value(coverage, spent) >= sol.bound - 0.5)
     if bound is not None and status is Status.OPTIMAL:
         bound = max(bound, coverage)
     return replace(sol, status=status, objective=coverage, bound=bound, x=x)

@@ -87,7 +87,7 @@ def conflict_cliques(conflict: np.ndarray, deadline: float | None = None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """A cover of the conflict graph's edges by cliques, as (clique number, site) pairs.
 
-    ``conflict`` is the symmetric boolean adjacency (no diagonal). Greedy: seed at the site
+    ``conflict`` is the symmetric boolean adjacency (its diagonal is ignored). Greedy: seed at the site
     with the most uncovered edges, grow by the candidate adjacent to every member that covers
     the most still-uncovered edges, while one covers any. Every edge ends
     in some clique, so the rows sum_{i in C} y_i <= 1 admit exactly the plans the pair rows
@@ -97,6 +97,9 @@ def conflict_cliques(conflict: np.ndarray, deadline: float | None = None
     uncovered become pair rows at once, so a time limit is not spent here."""
     uncovered = np.triu(conflict, k=1)
     uncovered = uncovered | uncovered.T
+    # a True diagonal (d_ii = 0 < r) would put a site in its own candidates, twice in a
+    # clique (a row 2 y_i <= 1) and the loop below would never end
+    conflict = uncovered.copy()
     left = uncovered.sum(axis=1)
     ids: list[np.ndarray] = []
     members: list[np.ndarray] = []
