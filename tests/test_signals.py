@@ -109,3 +109,17 @@ def test_interrupts_held_records_ctrl_c_and_restores_the_handler():
         _thread.interrupt_main()
         for _ in range(1000):
             pass
+
+
+def test_nested_interrupts_held_both_see_the_interrupt():
+    import _thread
+
+    from siting.signals import interrupts_held
+
+    with interrupts_held() as outer:
+        with interrupts_held() as inner:
+            _thread.interrupt_main()
+            for _ in range(1000):
+                pass
+        assert inner == [signal.SIGINT]  # the inner code must cancel what it started
+    assert outer == [signal.SIGINT]

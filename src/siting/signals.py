@@ -82,6 +82,11 @@ def interrupts_held() -> Iterator[list[int]]:
                 handler(signum, frame)
         except KeyboardInterrupt:
             held.append(signum)
+        else:
+            if getattr(handler, "holds_interrupts", False):
+                held.append(signum)  # nested: the outer block holds it too, this one acts
+
+    hold.holds_interrupts = True  # type: ignore[attr-defined]
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         handler = signal.getsignal(sig)

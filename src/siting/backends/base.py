@@ -160,6 +160,8 @@ def run_interruptible(work: Callable[[], T], stop: Callable[[], object]) -> tupl
                 except Exception:  # noqa: BLE001 - a solver between stages may refuse it
                     pass
     if "error" in box:
+        if held:  # the stop made the library fail: the user's interrupt is what happened
+            raise KeyboardInterrupt(f"interrupted ({box['error']})") from box["error"]  # type: ignore[misc]
         raise box["error"]  # type: ignore[misc]
     return box["value"], bool(held)  # type: ignore[return-value]
 

@@ -176,7 +176,10 @@ def solve_warm(warm: Warm, job: Scenario, kw: dict[str, Any], out_dir: Path,
         opts = dict(solver.backend_options)
         opts.update(log_file=str(log_file), log_to_console=False)
         solver = solver.model_copy(update={"verbose": True, "backend_options": opts})
-    session.options = solver.options()  # this solve's time limit (and HiGHS log)
+    options = solver.options()  # this solve's time limit (and HiGHS log)
+    if options.threads is None:  # the session's own default (one solver thread, session.py)
+        options = options.model_copy(update={"threads": session.options.threads})
+    session.options = options
     with use_language(getattr(job, "language", None)):
         check_targets(out_dir, None)
         t0 = time.perf_counter()
