@@ -152,7 +152,9 @@ class CommunityModel:
         for terms in self.credits:
             if terms.site is None and terms.col.size:
                 rows = self.milp.row_blocks[f"tier_{terms.service}"]
-                out.append((terms.col, self.milp.A[rows.start:rows.start + rows.size]))
+                # merged tier variables (``merge_tiers``) share a column: one row each
+                cols, first = np.unique(terms.col, return_index=True)
+                out.append((cols, self.milp.A[rows.start + first]))
         return out
 
     def with_sites(self, lock: np.ndarray, forbid: np.ndarray) -> CommunityModel:
@@ -207,12 +209,14 @@ class CommunityModel:
 
 
 def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
-                budget_row: bool | None = None, editable: bool = False) -> CommunityModel:
+                budget_row: bool | None = None, editable: bool = False,
+                merge: bool = True) -> CommunityModel:
     """Assemble the model. ``budget_row=True`` keeps a budget row even without a budget (frontier).
 
     ``editable=True`` (sessions) also keeps a budget row, and a target row for every service
     (overall) and every district with population, inactive at share 0, so budget and targets
     change by row bounds alone (``with_targets``); the feasible set is the same.
+    ``merge=False`` skips the exact tier reduction ``merge_tiers`` (for tests comparing both).
     """
     budget_row = budget_row or editable
     m, S = inst.n_sites, inst.n_services
@@ -369,7 +373,85 @@ def build_model(inst: CommunityInstance, problem: CommunityProblem, *,
                            coverage_grain=_granularity(cov) if all(
                                t.site is None for t in credits) else 0.0,
                            cost_step=_granularity(cost))
-    return model
+    return merge_tiers(model, inst) if merge else model
+
+
+def merge_tiers(model: CommunityModel, inst: CommunityInstance) -> CommunityModel:
+    """An exact reduction before the solver (issue 18: presolve had this to find each solve).
+
+    A tier variable whose row holds a module that already operates (h fixed at 1) is fixed at
+    1; tier variables of one service and one district whose rows name the same set of h are
+    merged into one (the first), with the others' coefficients summed onto it and the others
+    fixed at 0. Exact for every objective and target: each such variable is capped only by
+    min(1, Σ h) of its row, and everywhere else "more is better" (checked: ≥ rows with
+    positive, ≤ rows with negative coefficients, the objective vectors non-negative), so raising
+    the merged ones to the largest value loses nothing. Districts are kept apart so district
+    targets and equity rows stay exact. No merge when the check fails.
+    """
+    import scipy.sparse as sp
+
+    p = model.milp
+    tiered = [t for t in model.credits if t.site is None and t.col.size]
+    if not tiered:
+        return model
+    A = sp.csr_array(p.A)
+    is_tier = np.zeros(p.n_rows, dtype=bool)
+    is_z = np.zeros(p.n_cols, dtype=bool)
+    for t in tiered:
+        blk = p.row_blocks[f"tier_{t.service}"]
+        is_tier[blk.start:blk.start + blk.size] = True
+        is_z[t.col] = True
+    coo = A.tocoo()
+    r, c, v = coo.row, coo.col, coo.data
+    other = is_z[c] & ~is_tier[r]
+    helps = ((v > 0) & ~np.isfinite(p.row_upper[r])) | ((v < 0) & ~np.isfinite(p.row_lower[r]))
+    if not helps[other].all() or (model.coverage[is_z] < 0).any() or (model.cost[is_z] != 0).any():
+        return model
+    lower, upper = p.col_lower.copy(), p.col_upper.copy()
+    target = np.arange(p.n_cols)
+    rng = np.random.default_rng(2718)
+    r1 = rng.integers(1, 2**63 - 1, size=p.n_cols, dtype=np.int64).astype(np.uint64)
+    r2 = rng.integers(1, 2**63 - 1, size=p.n_cols, dtype=np.int64).astype(np.uint64)
+    for t in tiered:
+        blk = p.row_blocks[f"tier_{t.service}"]
+        sub = sp.csr_array(A[blk.start:blk.start + blk.size]).tocoo()
+        rows, cols, vals = sub.row, sub.col, sub.data
+        hs = vals < 0
+        n = blk.size
+        zcol = np.zeros(n, dtype=np.int64)
+        zcol[rows[~hs]] = cols[~hs]       # one z (+1) per tier row
+        fixed = np.zeros(n, dtype=bool)
+        fixed[rows[hs & (p.col_lower[cols] > 0.5)]] = True
+        lower[zcol[fixed]] = 1.0
+        # identical h sets (two independent 64-bit hashes and the count) in one district
+        h1 = np.zeros(n, dtype=np.uint64)
+        h2 = np.zeros(n, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            np.add.at(h1, rows[hs], r1[cols[hs]])
+            np.add.at(h2, rows[hs], r2[cols[hs]] * np.uint64(3))
+        cnt = np.bincount(rows[hs], minlength=n)
+        block_of = np.full(p.n_cols, -1, dtype=np.int64)
+        block_of[t.col] = t.block
+        district = inst.district[block_of[zcol]].astype(np.uint64)
+        free = np.flatnonzero(~fixed)
+        keys = np.column_stack([district[free], cnt[free].astype(np.uint64), h1[free], h2[free]])
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        rep = zcol[free][first][inverse.reshape(-1)]
+        target[zcol[free]] = rep
+    dup = target != np.arange(p.n_cols)
+    if not dup.any() and np.array_equal(lower, p.col_lower):
+        return model
+    upper[dup] = 0.0
+    lower[dup] = 0.0
+    M = sp.csr_array((np.ones(p.n_cols), (np.arange(p.n_cols), target)),
+                     shape=(p.n_cols, p.n_cols))
+    A2 = sp.csr_array(A @ M)
+    A2.sum_duplicates()
+    cov = model.coverage @ M
+    credits = tuple(replace(t, col=target[t.col]) if t.site is None else t
+                    for t in model.credits)
+    return replace(model, milp=replace(p, A=A2, col_lower=lower, col_upper=upper),
+                   coverage=np.asarray(cov, dtype=float).ravel(), credits=credits)
 
 
 def hostable_pairs(inst: CommunityInstance, problem: CommunityProblem, a: np.ndarray,
