@@ -76,8 +76,8 @@ class _Cuts:
         keep_rows = np.flatnonzero(fresh)
         remap = np.full(client.size, -1, dtype=np.int64)
         remap[keep_rows] = np.arange(keep_rows.size) + self.count
-        for k in np.flatnonzero(~fresh & (held < 0)):
-            held[k] = remap[first[keys[k]]]
+        for dup in np.flatnonzero(~fresh & (held < 0)).tolist():
+            held[dup] = remap[first[keys[dup]]]
         self.hit = np.where(held >= 0, held, remap)
         if not fresh.any():
             return 0
