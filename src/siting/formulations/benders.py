@@ -366,6 +366,10 @@ class PMedianBenders(Formulation):
         # 7,757 rows of which ~2,000 bind); the pool keeps them all for the integer phase
         active = np.ones(cuts.count, dtype=bool)
         tree_keep: np.ndarray | None = None  # binding at the last master LP, plus newer cuts
+        # a round whose LP value does not rise ends the dropping: on a degenerate master the
+        # dropped rows let it cycle between optimal faces (pcb3038 p=400: 58 flat rounds)
+        keep_all = False
+        prev_value = -np.inf
         for rnd in range(self.max_lp_rounds):
             if ctx.out_of_time():
                 timed_out = True
@@ -388,8 +392,13 @@ class PMedianBenders(Formulation):
             lb = max(lb, _round_up(lp_value, grain))
             last_lp = (lp_value, y_lp, milp.values(sol.reduced_costs, "y")
                        if sol.reduced_costs is not None else None)
-            active = np.zeros(cuts.count, dtype=bool)
-            active[ids[_binding(milp, sol.x)]] = True
+            keep_all = keep_all or lp_value <= prev_value + 1e-9 * max(1.0, abs(lp_value))
+            prev_value = lp_value
+            if keep_all:
+                active = np.ones(cuts.count, dtype=bool)
+            else:
+                active = np.zeros(cuts.count, dtype=bool)
+                active[ids[_binding(milp, sol.x)]] = True
             added = 0
             true_value = 0.0
             for point, alpha in ((y_lp, 0.0), (0.5 * core + 0.5 * y_lp, 0.5)):
