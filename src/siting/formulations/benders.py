@@ -52,22 +52,37 @@ class _Cuts:
         self.rhs: list[np.ndarray] = []
         self.count = 0
         self.nnz = 0
-        self._seen: set[tuple[int, float]] = set()
+        self._seen: dict[tuple[int, float], int] = {}
+        #: row ids of the cuts offered to the last ``add`` (fresh or already held)
+        self.hit = np.zeros(0, dtype=np.int64)
 
     def add(self, client: np.ndarray, level: np.ndarray, rows: np.ndarray, cols: np.ndarray,
             vals: np.ndarray) -> int:
         """Add cuts (local row ids index ``client``/``level``); skip exact duplicates."""
         if client.size == 0:
+            self.hit = np.zeros(0, dtype=np.int64)
             return 0
-        fresh = np.array([(int(c), float(v)) not in self._seen for c, v in zip(client, level)],
-                         dtype=bool)
-        if not fresh.any():
-            return 0
+        held = np.array([self._seen.get((int(c), float(v)), -1)
+                         for c, v in zip(client, level)], dtype=np.int64)
+        fresh = held < 0
+        # a cut offered twice in one call is kept once
+        keys = list(zip(client.tolist(), level.tolist()))
+        first: dict[tuple[int, float], int] = {}
+        for k, key in enumerate(keys):
+            if fresh[k] and key in first:
+                fresh[k] = False
+            elif fresh[k]:
+                first[key] = k
         keep_rows = np.flatnonzero(fresh)
         remap = np.full(client.size, -1, dtype=np.int64)
         remap[keep_rows] = np.arange(keep_rows.size) + self.count
+        for dup in np.flatnonzero(~fresh & (held < 0)).tolist():
+            held[dup] = remap[first[keys[dup]]]
+        self.hit = np.where(held >= 0, held, remap)
+        if not fresh.any():
+            return 0
         sel = fresh[rows]
-        self._seen.update(zip(client[fresh].tolist(), level[fresh].tolist()))
+        self._seen.update((keys[k], int(remap[k])) for k in keep_rows)
         self.client.append(client[fresh])
         self.rhs.append(level[fresh])
         self.rows.append(remap[rows[sel]])
@@ -323,9 +338,10 @@ class PMedianBenders(Formulation):
         lp_solver = self._lp_backend(ctx)
 
         def master(integer: bool, start: np.ndarray | None = None,  # type: ignore[no-untyped-def]
-                   cutoff: float | None = None):
+                   cutoff: float | None = None, rows: _Cuts | None = None):
             nonlocal solves, solve_s, version
-            milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, integer, grain, cutoff)
+            milp = _master_milp(inst.name, data, cuts if rows is None else rows, y_lo, y_hi,
+                                integer, grain, cutoff)
             extra: dict[str, object] = {}
             if not integer:
                 tuned = lp_loop_options(lp_solver, milp)
@@ -345,12 +361,22 @@ class PMedianBenders(Formulation):
         lp_value = -np.inf
         timed_out = False
         last_lp = None
-        last_master = None  # the last master LP and its answer: which cuts bind
+        # each master LP holds the cuts binding at the previous one plus the new ones (the
+        # slack rows leave its optimum unchanged and only slow it down: rl1304 p=10 kept
+        # 7,757 rows of which ~2,000 bind); the pool keeps them all for the integer phase
+        active = np.ones(cuts.count, dtype=bool)
+        tree_keep: np.ndarray | None = None  # binding at the last master LP, plus newer cuts
+        # a round whose LP value does not rise ends the dropping: on a degenerate master the
+        # dropped rows let it cycle between optimal faces (pcb3038 p=400: 58 flat rounds)
+        keep_all = False
+        prev_value = -np.inf
         for rnd in range(self.max_lp_rounds):
             if ctx.out_of_time():
                 timed_out = True
                 break
-            milp, sol = master(integer=False)
+            ids = np.flatnonzero(active)
+            milp, sol = master(integer=False, rows=None if ids.size == cuts.count
+                               else cuts.subset(active))
             if sol.termination in (Termination.INFEASIBLE,
                                    Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
                 if not np.isfinite(ub):  # nothing fixed: the feasibility cuts alone say so
@@ -366,7 +392,13 @@ class PMedianBenders(Formulation):
             lb = max(lb, _round_up(lp_value, grain))
             last_lp = (lp_value, y_lp, milp.values(sol.reduced_costs, "y")
                        if sol.reduced_costs is not None else None)
-            last_master = (milp, sol.x)
+            keep_all = keep_all or lp_value <= prev_value + 1e-9 * max(1.0, abs(lp_value))
+            prev_value = lp_value
+            if keep_all:
+                active = np.ones(cuts.count, dtype=bool)
+            else:
+                active = np.zeros(cuts.count, dtype=bool)
+                active[ids[_binding(milp, sol.x)]] = True
             added = 0
             true_value = 0.0
             for point, alpha in ((y_lp, 0.0), (0.5 * core + 0.5 * y_lp, 0.5)):
@@ -378,7 +410,13 @@ class PMedianBenders(Formulation):
                 else:
                     who = everyone
                     core = point
-                added += cuts.add(who, lvl[who], *data.cut_rows(who, lvl[who]))
+                fresh = cuts.add(who, lvl[who], *data.cut_rows(who, lvl[who]))
+                active = np.concatenate((active, np.ones(fresh, dtype=bool)))
+                # a held cut that is violated again (dropped as slack earlier) comes back
+                back = cuts.hit[~active[cuts.hit]] if alpha == 0.0 else cuts.hit[:0]
+                active[back] = True
+                added += fresh + int(back.size)
+            tree_keep = active.copy()
             if true_value - lp_value <= 1e-6 * max(1.0, abs(lp_value)) or added == 0:
                 break
             if lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, ub)):
@@ -409,7 +447,7 @@ class PMedianBenders(Formulation):
             return lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, abs(ub)))
 
         tree = None if closed() or timed_out else self._single_tree(
-            ctx, data, cuts, last_master, y_lo, y_hi, best_y, ub, lb, grain, req)
+            ctx, data, cuts, tree_keep, y_lo, y_hi, best_y, ub, lb, grain, req)
         ran_on = None
         if tree is not None:
             ran_on = tree.backend
@@ -507,7 +545,7 @@ class PMedianBenders(Formulation):
                                  general_cuts=False, strong_branching=False, probing=False)
 
     def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts,
-                     last_master: tuple[MilpProblem, np.ndarray] | None, y_lo: np.ndarray,
+                     tree_keep: np.ndarray | None, y_lo: np.ndarray,
                      y_hi: np.ndarray, best_y: np.ndarray, ub: float, lb: float, grain: float,
                      req: np.ndarray) -> TreeResult | None:
         """One branch-and-Benders-cut tree where the backend layer offers lazy cuts (the
@@ -519,7 +557,7 @@ class PMedianBenders(Formulation):
         if backend is not ctx.backend:
             ctx.note(f"benders: gap left after the LP phase; integer phase as one tree on "
                      f"{backend.name} (name a backend to keep every solve on it)")
-        milp = _master_milp("tree", data, _tree_cuts(data, cuts, last_master, best_y), y_lo,
+        milp = _master_milp("tree", data, _tree_cuts(data, cuts, tree_keep, best_y), y_lo,
                             y_hi, True, grain)
         sep = _TreeSeparator(data, milp, req, ub, best_y, ctx.deadline, y_hi)
         update: dict[str, object] = {}
@@ -629,19 +667,20 @@ def _checked(instance: Instance, problem: Problem) -> PMedian:
     return problem
 
 
-def _tree_cuts(data: _Data, cuts: _Cuts, last_master: tuple[MilpProblem, np.ndarray] | None,
-               best_y: np.ndarray) -> _Cuts:
-    """The cuts a one-tree master starts from: those binding at the last master LP plus the
-    incumbent's exact cuts. Slack rows only slow every node LP down; the tree's separator
-    adds back any that a node needs."""
-    if last_master is None:
-        return cuts
-    milp, x = last_master
+def _binding(milp: MilpProblem, x: np.ndarray) -> np.ndarray:
+    """Which rows of the master's cut block bind at ``x`` (bool, in the block's order)."""
     rows = milp.row_blocks["cuts"].slice
     rhs = milp.row_lower[rows]
-    binding = milp.A[rows] @ x - rhs <= 1e-6 * np.maximum(1.0, np.abs(rhs))
-    keep = np.ones(cuts.count, dtype=bool)  # cuts added after that LP stay
-    keep[:binding.size] = binding
+    return np.asarray(milp.A[rows] @ x - rhs <= 1e-6 * np.maximum(1.0, np.abs(rhs)))
+
+
+def _tree_cuts(data: _Data, cuts: _Cuts, keep: np.ndarray | None,
+               best_y: np.ndarray) -> _Cuts:
+    """The cuts a one-tree master starts from: ``keep`` (those binding at the last master LP
+    and the ones added after it) plus the incumbent's exact cuts. Slack rows only slow every
+    node LP down; the tree's separator adds back any that a node needs."""
+    if keep is None:
+        return cuts
     out = cuts.subset(keep)
     everyone = np.arange(data.n)
     lvl, _ = data.separate(best_y)
