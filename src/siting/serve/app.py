@@ -174,7 +174,8 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
             return _error("no such solve", 404)
         return JSONResponse({"job": j.public()})
 
-    async def export(request: Request) -> Response:
+    async def planned_job(request: Request, purpose: str) -> Any:
+        """The finished solve a request names, or the error response saying why not."""
         body = await _json(request)
         if isinstance(body, Response):
             return body
@@ -182,7 +183,13 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
         if j is None:
             return _error("no such solve", 404)
         if j.plan is None:
-            return _error("this solve has no plan to export")
+            return _error(f"this solve has no plan to {purpose}")
+        return j
+
+    async def export(request: Request) -> Response:
+        j = await planned_job(request, "export")
+        if isinstance(j, Response):
+            return j
         dest = session.exported.get(j.id)
         if dest is None:  # a new folder per plan: never overwrite an earlier session's export
             stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -204,14 +211,9 @@ def create_app(session: Session, allowed_hosts: set[str] | None = None, *,
                              "urls": {f: f"/exports/{name}/{f}" for f in files}})
 
     async def pdf(request: Request) -> Response:
-        body = await _json(request)
-        if isinstance(body, Response):
-            return body
-        j = _runner().jobs.get(str(body.get("job", "")))
-        if j is None:
-            return _error("no such solve", 404)
-        if j.plan is None:
-            return _error("this solve has no plan to print")
+        j = await planned_job(request, "print")
+        if isinstance(j, Response):
+            return j
         try:
             path = await asyncio.to_thread(print_pdf, session, j)
         except (SitingError, OSError) as exc:
