@@ -12,19 +12,13 @@ from typing import Any
 import pytest
 
 from siting.cli import main
-from siting.testing.district import small, write_folder
+from siting.testing.district import LAYERS, small, write_folder
 from tests.conftest import chromium_executable
 
 SCENARIO = """
 name = "small"
 language = "{lang}"
-[demand]
-path = "d.gpkg"
-layer = "blocks"
-[sites]
-path = "d.gpkg"
-layer = "sites"
-[problem]
+""" + LAYERS + """[problem]
 kind = "community"
 objective = "coverage"
 budget = 9_000_000

@@ -6,17 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from siting.testing.district import write_folder
+from siting.testing.district import LAYERS, write_folder
 
 SCENARIO = """
 name = "tiny"
-[demand]
-path = "d.gpkg"
-layer = "blocks"
-[sites]
-path = "d.gpkg"
-layer = "sites"
-[problem]
+""" + LAYERS + """[problem]
 kind = "community"
 objective = "coverage"
 budget = 6_000_000

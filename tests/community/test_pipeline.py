@@ -15,18 +15,12 @@ import pandas as pd
 import pytest
 
 from siting.cli import main
-from siting.testing.district import small, write_folder
+from siting.testing.district import LAYERS, small, write_folder
 from tests.conftest import chromium_executable
 
 SCENARIO = """
 name = "tiny"
-[demand]
-path = "d.gpkg"
-layer = "blocks"
-[sites]
-path = "d.gpkg"
-layer = "sites"
-[problem]
+""" + LAYERS + """[problem]
 kind = "community"
 objective = "{objective}"
 {budget}

@@ -192,6 +192,16 @@ def small(seed: int = 3, *, width: float = 2000.0, height: float = 1500.0, n_blo
                     cols=cols, rows=rows)
 
 
+#: the [demand] and [sites] tables of a scenario over :func:`write_folder`'s file
+LAYERS = """[demand]
+path = "d.gpkg"
+layer = "blocks"
+[sites]
+path = "d.gpkg"
+layer = "sites"
+"""
+
+
 def write_folder(folder: Path, district: DemoDistrict | None = None) -> Path:
     """Write ``district`` (default :func:`small`) as ``folder/d.gpkg``, the file the tests'
     scenarios name (layers blocks, sites, streets, communities); return ``folder``."""
