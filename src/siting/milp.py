@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -144,6 +145,11 @@ class MilpBuilder:
         self._row_blocks: dict[str, Block] = {}
         self._m = 0
         self.offset = 0.0
+
+    @property
+    def blocks(self) -> Mapping[str, Block]:
+        """The variable blocks added so far, by name (read-only view)."""
+        return MappingProxyType(self._blocks)
 
     def add_vars(
         self,

@@ -137,7 +137,7 @@ def add_viability(b: Any, inst: CommunityInstance, problem: CommunityProblem,
         cols = np.concatenate(impossible)
         b.add_rows("viable_impossible", cols.size, np.arange(cols.size), cols, 1.0, upper=0.0)
     if viab.subsidy_budget is not None:
-        sig = [blk for name, blk in b._blocks.items() if name.startswith("sigma_")]
+        sig = [blk for name, blk in b.blocks.items() if name.startswith("sigma_")]
         if sig:
             cols = np.concatenate([np.arange(blk.start, blk.start + blk.size) for blk in sig])
             b.add_rows("subsidy_budget", 1, np.zeros(cols.size), cols, 1.0,
