@@ -110,9 +110,11 @@ def best_allocation(inst: CommunityInstance, prob: CommunityProblem, used: np.nd
         A, b = [], []
         for i in np.unique(pr.i):
             A.append((pr.i == i).astype(float)); b.append(w[i])
-        cap = svc.capacity * (inst.existing[:, s] + new[:, s]) * used
+        modules = (inst.existing[:, s] + new[:, s]) * used
         for j in np.unique(pr.j):
-            A.append((pr.j == j).astype(float)); b.append(cap[j])
+            A.append((pr.j == j).astype(float)); b.append(svc.capacity * modules[j])
+            if svc.min_users and modules[j] > 0:  # a new module's viability threshold
+                A.append(-(pr.j == j).astype(float)); b.append(-svc.min_users * new[j, s])
         target = prob.targets.get(names[s])
         if target is not None:
             if target.overall is not None and w.sum() > 0:
@@ -140,6 +142,14 @@ def enumerate_checks(inst: CommunityInstance, prob: CommunityProblem) -> list[Ch
         if chk.feasible:
             feasible.append(chk)
     return feasible
+
+
+def best_check(inst: CommunityInstance, prob: CommunityProblem) -> Check | None:
+    """The verifier's view of the most-coverage, then cheapest plan (None: none is feasible)."""
+    checks = enumerate_checks(inst, prob)
+    if not checks:
+        return None
+    return max(checks, key=lambda c: (round(c.coverage_objective, 6), -c.total_cost))
 
 
 def reference(inst: CommunityInstance, prob: CommunityProblem) -> dict[str, float] | None:
