@@ -12,7 +12,7 @@ import pytest
 from siting.outputs.pdf import open_page
 
 from ..geo.conftest import make_points, write_layer
-from .test_report import ALLOWED, VISIBLE_TEXT
+from .page_checks import VISIBLE_TEXT, english_left
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +48,7 @@ def test_map_in_chinese_with_scale_and_north(classical_run: Path, browser: Any) 
         assert "开设站点" in text and "最大覆盖" in text
         # ids and CRS are data; everything else is Chinese
         facts = page.locator("#facts dd").all_text_contents()
-        leftovers = [t for t in page.evaluate(VISIBLE_TEXT)
-                     if t not in facts and re.search(r"[A-Za-z]{2,}", ALLOWED.sub("", t))
-                     ]
-        assert leftovers == []
+        assert english_left(page, exclude=facts) == []
     finally:
         page.close()
 

@@ -7,7 +7,6 @@ verifier's), not with fixed numbers; a scenario without viability figures has no
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from siting.i18n import fmt_money, fmt_number, use_language
 from siting.outputs.pdf import open_page
 from siting.testing.district import generate, write
 
-from .test_report import ALLOWED, VISIBLE_TEXT
+from .page_checks import assert_fits_and_chinese_only
 
 SCENARIO = """
 name = "small-viability"
@@ -137,14 +136,7 @@ def test_points_below_break_even_in_planning_words(operating: Any) -> None:
 
 def test_page_fits_and_chinese_page_has_no_english_left(operating: Any) -> None:
     lang, _, pg = operating
-    wide = pg.evaluate("""() => [...document.querySelectorAll('table')].filter(t =>
-        t.getBoundingClientRect().width > t.parentElement.clientWidth + 0.5).length""")
-    assert wide == 0 and pg.evaluate("document.documentElement.scrollWidth") <= 1280
-    if lang != "zh":
-        return
-    leftovers = [t for t in pg.evaluate(VISIBLE_TEXT)
-                 if re.search(r"[A-Za-z]{2,}", ALLOWED.sub("", t))]
-    assert leftovers == [], f"untranslated English in the zh report: {leftovers[:10]}"
+    assert_fits_and_chinese_only(pg, lang)
 
 
 def test_no_section_without_viability_figures(run_en: Path) -> None:

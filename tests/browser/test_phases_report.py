@@ -16,7 +16,7 @@ from siting.cli import main
 from siting.i18n import fmt_money, fmt_percent, use_language
 from siting.outputs.pdf import open_page
 
-from .test_report import ALLOWED, VISIBLE_TEXT
+from .page_checks import assert_fits_and_chinese_only
 
 SCENARIO = """
 name = "small-phased"
@@ -193,13 +193,4 @@ def test_community_coverage_per_phase_and_service(phased: Any) -> None:
 
 def test_page_fits_and_chinese_page_has_no_english_left(phased: Any) -> None:
     lang, _, pg = phased
-    wide = pg.evaluate("""() => [...document.querySelectorAll('table')].filter(t =>
-        t.getBoundingClientRect().width > t.parentElement.clientWidth + 0.5).length""")
-    assert wide == 0 and pg.evaluate("document.documentElement.scrollWidth") <= 1280
-    if lang != "zh":
-        return
-    import re
-
-    leftovers = [t for t in pg.evaluate(VISIBLE_TEXT)
-                 if re.search(r"[A-Za-z]{2,}", ALLOWED.sub("", t))]
-    assert leftovers == [], f"untranslated English in the zh report: {leftovers[:10]}"
+    assert_fits_and_chinese_only(pg, lang)

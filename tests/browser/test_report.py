@@ -17,27 +17,7 @@ import pytest
 from siting.outputs.pdf import open_page
 
 from .conftest import need_tool
-
-# visible text outside translate="no" (data), <code> (CSV column names), scripts and styles
-VISIBLE_TEXT = """() => {
-  const out = [];
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  let n;
-  while ((n = walk.nextNode())) {
-    const el = n.parentElement;
-    if (!el || el.closest('[translate="no"],code,script,style,title')) continue;
-    const t = n.textContent.trim();
-    if (t) out.push(t);
-  }
-  document.querySelectorAll('[title]').forEach(e => {
-    if (!e.closest('[translate="no"]')) out.push(e.getAttribute('title'));
-  });
-  return out;
-}"""
-# allowed Latin in Chinese text: file names, URLs, standard codes, units and the PDF word
-ALLOWED = re.compile(r"\b\w+\.(csv|json|gpkg|html|pdf)\b|https?://\S+|\b(GB|TD|T|NDRC|"
-                     r"MOHURD|MNR|CLI|PDF|CFLP|UFLP|LSCP|MCLP|p)\b|Σ")
-
+from .page_checks import english_left
 
 def _data(run: Path) -> dict[str, Any]:
     return json.loads((run / "report.json").read_text(encoding="utf-8"))
@@ -135,11 +115,7 @@ def test_chinese_page_has_no_english_left(page: Any) -> None:
     lang, _, pg = page
     if lang != "zh":
         pytest.skip("Chinese page only")
-    leftovers = []
-    for text in pg.evaluate(VISIBLE_TEXT):
-        rest = ALLOWED.sub("", text)
-        if re.search(r"[A-Za-z]{2,}", rest):
-            leftovers.append(text)
+    leftovers = english_left(pg)
     assert leftovers == [], f"untranslated English in the zh report: {leftovers[:10]}"
     assert re.search(r"[\u4e00-\u9fff]", pg.inner_text("main"))
 
