@@ -15,6 +15,7 @@ from scipy.sparse.csgraph import shortest_path
 from ..errors import DataError, SpecError
 from ..instance import Instance
 from ..limits import first_too_large, too_large
+from .tokens import parse_number
 
 
 def _read_text(path: Path) -> str:
@@ -73,18 +74,6 @@ def _is_int(tok: str) -> bool:
         return True
     except ValueError:
         return False
-
-
-def _num(tok: str, path: Path, line: int, what: str) -> float:
-    try:
-        v = float(tok)
-    except ValueError:
-        raise DataError(f"{path}: line {line}: {what} {tok!r} is not a number") from None
-    if not np.isfinite(v):
-        raise DataError(f"{path}: line {line}: {what} is not finite")
-    if first_too_large(np.array([v])) is not None:
-        raise DataError(f"{path}: line {line}: {what} {too_large(v)}")
-    return v
 
 
 def read_pmed(path: str | Path) -> Instance:
@@ -174,8 +163,8 @@ def read_cap(path: str | Path, capacity: float | None = None) -> Instance:
             symbolic = True
             caps[k] = np.nan
         else:
-            caps[k] = _num(ln[0], path, k + 2, "capacity")
-        fixed[k] = _num(ln[1], path, k + 2, "fixed cost")
+            caps[k] = parse_number(ln[0], path, k + 2, "capacity")
+        fixed[k] = parse_number(ln[1], path, k + 2, "fixed cost")
     if symbolic:
         if capacity is None:
             raise SpecError(f"{path}: capacities are the word 'capacity'; give a value with "
@@ -223,7 +212,7 @@ def read_sjc(path: str | Path) -> Instance:
     n, p = int(lines[0][0]), int(lines[0][1])
     if len(lines) - 1 != n:
         raise DataError(f"{path}: header says {n} points but the file has {len(lines) - 1}")
-    arr = np.array([[_num(t, path, k + 2, "value") for t in ln[:4]]
+    arr = np.array([[parse_number(t, path, k + 2, "value") for t in ln[:4]]
                     for k, ln in enumerate(lines[1:])])
     xy = arr[:, :2]
     D = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
@@ -237,7 +226,7 @@ def read_swain(path: str | Path) -> Instance:
     """Swain's 55-node data: ``id x y a``; every node is demand and candidate; Euclidean."""
     path = Path(path)
     lines = _lines(_read_text(path))[1:]
-    arr = np.array([[_num(t, path, k + 2, "value") for t in ln[:4]]
+    arr = np.array([[parse_number(t, path, k + 2, "value") for t in ln[:4]]
                     for k, ln in enumerate(lines)])
     xy = arr[:, 1:3]
     D = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))

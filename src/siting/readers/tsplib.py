@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import DataError
 from ..instance import Instance
 from . import Reader, register
+from .tokens import parse_number
 
 Rounding = Literal["floor", "nint", "none"]
 ROUNDINGS: tuple[str, ...] = ("floor", "nint", "none")
@@ -299,18 +300,8 @@ def _coords(path: Path, lines: list[str], start: int, n: int, dim: int) -> np.nd
             raise DataError(f"{path}: line {line}: node {node} listed twice")
         seen[node - 1] = True
         for c, tok in enumerate(toks[1:]):
-            xy[node - 1, c] = _number(path, line, tok, "coordinate")
+            xy[node - 1, c] = parse_number(tok, path, line, "coordinate")
     return xy
-
-
-def _number(path: Path, line: int, tok: str, what: str) -> float:
-    try:
-        v = float(tok)
-    except ValueError:
-        raise DataError(f"{path}: line {line}: {what} {tok!r} is not a number") from None
-    if not np.isfinite(v):
-        raise DataError(f"{path}: line {line}: {what} {tok!r} is not finite")
-    return v
 
 
 def _explicit(path: Path, lines: list[str], start: int, n: int, layout: str) -> np.ndarray:
@@ -331,7 +322,7 @@ def _explicit(path: Path, lines: list[str], start: int, n: int, layout: str) -> 
     except ValueError:
         for line, toks in rows:
             for tok in toks:
-                _number(path, line, tok, "edge weight")
+                parse_number(tok, path, line, "edge weight")
         raise
     bad = np.flatnonzero(~np.isfinite(vals) | (vals < 0))
     if bad.size:
