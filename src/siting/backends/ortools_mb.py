@@ -19,7 +19,7 @@ from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import (Backend, assemble, effective_abs_gap, feasible_point, run_interruptible,
+from .base import (Backend, assemble, effective_abs_gap, feasible_point, run_abandonable,
                    usable_start)
 from .highs import quiet_stdout
 
@@ -80,12 +80,22 @@ class _OrToolsModelBuilder(Backend):
             solver.set_time_limit_in_seconds(float(options.time_limit))
         solver.enable_output(bool(options.verbose))
         t0 = time.perf_counter()
-        # in a worker thread, so Ctrl-C keeps the answer (OR-Tools 9.15 passes interrupt_solve
-        # on to neither SCIP nor HiGHS: those run on to their time limit, then stop)
+        # in a worker thread, so Ctrl-C keeps the answer. OR-Tools 9.15 passes interrupt_solve
+        # on to neither SCIP nor HiGHS (SCIP catches SIGINT itself, not SIGTERM): a solve
+        # still running a moment after the interrupt is left to run on to its own limit in
+        # its thread, and the run ends with the start it holds
         with contextlib.nullcontext() if options.verbose else quiet_stdout():
-            _, interrupted = run_interruptible(lambda: solver.solve(model),
-                                               solver.interrupt_solve)
+            done, interrupted = run_abandonable(lambda: solver.solve(model) or True,
+                                                solver.interrupt_solve)
         seconds = time.perf_counter() - t0
+        if done is None:
+            notes.append(f"{self.name}: the solver did not stop when asked (OR-Tools passes "
+                         "no interrupt on); it was left to run on to its limit in the "
+                         "background, and its answer is not used")
+            return assemble(self, problem, options, termination=Termination.INTERRUPTED,
+                            x=None, bound=None, seconds=seconds, nodes=None,
+                            native="abandoned after the interrupt", notes=tuple(notes),
+                            start=start)
         status = solver.status()
         native = f"{status.name} {solver.status_string()}".strip()
         if status == mbh.SolveStatus.INVALID_SOLVER_PARAMETERS:
