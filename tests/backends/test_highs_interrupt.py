@@ -68,3 +68,70 @@ def test_an_interrupt_inside_highspy_cancels_the_solve_and_the_next_one_runs(whe
     # the interrupted solve says so (the run stops there); the next one is a normal solve
     assert out["first"] == "interrupted", out
     assert out["second"] == "optimal", out
+
+
+_DEAF = r"""
+import _thread, json, signal, sys, threading, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+import numpy as np
+import siting.backends.highs as highs_backend
+from siting.backends import get_backend
+from siting.milp import MilpBuilder
+from siting.options import SolveOptions
+
+def knapsacks(k, m, seed):
+    rng = np.random.default_rng(seed)
+    b = MilpBuilder("max", name="knapsacks")
+    x = b.add_vars("x", k, upper=1.0, integer=True, cost=rng.integers(10, 99, k))
+    rows, cols = np.repeat(np.arange(m), k), np.tile(x.start + np.arange(k), m)
+    b.add_rows("cap", m, rows, cols, rng.integers(5, 50, m * k).astype(float),
+               upper=np.full(m, 10.0 * k))
+    return b.build()
+
+# a phase deaf to the stop, as HiGHS presolve's dominated-columns pass or the root LP: the
+# cancel never arrives, HiGHS runs on to its own limit
+highs_backend.stop_solve = lambda h: None
+then, limit = sys.argv[1], float(sys.argv[2])
+highs = get_backend("highs")
+highs.load()
+problem = knapsacks(300, 40, 3)
+threading.Timer(1.0, _thread.interrupt_main).start()
+t0 = time.perf_counter()
+sol = highs.solve(problem, SolveOptions(time_limit=limit, threads=1), start=np.zeros(300))
+wall = time.perf_counter() - t0
+out = {"wall": wall, "termination": sol.termination.value, "objective": sol.objective,
+       "bound": sol.bound, "notes": list(sol.notes)}
+if then == "next":  # highspy's class lock: this solve must first wait for the one left running
+    out["next"] = highs.solve(knapsacks(12, 2, 4), SolveOptions()).status.value
+    out["next_at"] = time.perf_counter() - t0
+print("RESULT " + json.dumps(out), flush=True)
+# then == "exit": the interpreter exits with the HiGHS thread still running (it must wait for
+# it, not abort)
+"""
+
+
+@pytest.mark.parametrize("then", ["next", "exit"])
+def test_a_solve_deaf_to_its_stop_is_left_running_and_cannot_block_or_abort(then):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    limit = 6.0
+    try:
+        proc = subprocess.run([sys.executable, "-c", _DEAF, then, str(limit)], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a HiGHS solve left running hung the process ({then})")
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")), None)
+    assert line is not None, f"the child died (rc {proc.returncode}): {proc.stderr[-2000:]}"
+    assert proc.returncode == 0, f"rc {proc.returncode}: {proc.stderr[-2000:]}"
+    out = json.loads(line[len("RESULT "):])
+    from siting.backends.highs import ABANDON_GRACE
+
+    assert out["termination"] == "interrupted", out
+    assert out["wall"] < 1.0 + ABANDON_GRACE + 3.0, f"returned {out['wall']:.1f}s after start"
+    assert any("not waited for" in n for n in out["notes"]), out["notes"]
+    # the start (or a better incumbent HiGHS reported) and a bound not below it
+    assert out["objective"] is not None and out["objective"] >= 0.0, out
+    if out["bound"] is not None:
+        assert out["bound"] >= out["objective"] - 1e-6, out
+    if then == "next":
+        assert out["next"] == "optimal", out
+        assert out["next_at"] >= limit - 0.5, out  # it waited for the one left running

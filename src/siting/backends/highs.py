@@ -385,6 +385,8 @@ def _settle_leftovers(time_limit: float | None) -> Termination | None:
     """Wait for the highspy threads left running (their phase ends, then their stop is
     read): None once none is left; INTERRUPTED if an interrupt arrives meanwhile, TIME_LIMIT
     if ``time_limit`` seconds pass first (the new solve then does not start)."""
+    if not _leftovers:
+        return None
     t0 = time.perf_counter()
     with interrupts_held() as held:
         while _leftovers:

@@ -85,7 +85,7 @@ class _OrToolsModelBuilder(Backend):
         # still running a moment after the interrupt is left to run on to its own limit in
         # its thread, and the run ends with the start it holds
         with contextlib.nullcontext() if options.verbose else quiet_stdout():
-            done, interrupted = run_abandonable(lambda: solver.solve(model) or True,
+            done, interrupted = run_abandonable(lambda: _solved(solver, model),
                                                 solver.interrupt_solve)
         seconds = time.perf_counter() - t0
         if done is None:
@@ -130,6 +130,12 @@ class _OrToolsModelBuilder(Backend):
             bound = problem.objective_value(x)
         return assemble(self, problem, options, termination=termination, x=x, bound=bound,
                         seconds=seconds, nodes=None, native=native, notes=tuple(notes), start=start)
+
+
+def _solved(solver: object, model: object) -> bool:
+    """Run the solve; True (the worker's answer is only whether it ended)."""
+    solver.solve(model)  # type: ignore[attr-defined]
+    return True
 
 
 def _termination(status: object, S: object) -> Termination:
