@@ -42,6 +42,11 @@ class _OrToolsModelBuilder(Backend):
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
         raise NotImplementedError
 
+    def _stopper(self, solver: object):  # type: ignore[no-untyped-def]
+        """What an interrupt calls while the solve runs (OR-Tools' own stop reaches neither
+        solver, but costs nothing to ask)."""
+        return solver.interrupt_solve  # type: ignore[attr-defined]
+
     def _solve(self, problem: MilpProblem, options: SolveOptions,
                start: np.ndarray | None) -> MilpSolution:
         from ortools.linear_solver.python import model_builder_helper as mbh
@@ -86,7 +91,7 @@ class _OrToolsModelBuilder(Backend):
         # its thread, and the run ends with the start it holds
         with contextlib.nullcontext() if options.verbose else quiet_stdout():
             done, interrupted = run_abandonable(lambda: _solved(solver, model),
-                                                solver.interrupt_solve)
+                                                self._stopper(solver))
         seconds = time.perf_counter() - t0
         if done is None:
             notes.append(f"{self.name}: the solver did not stop when asked (OR-Tools passes "
@@ -132,6 +137,25 @@ class _OrToolsModelBuilder(Backend):
                         seconds=seconds, nodes=None, native=native, notes=tuple(notes), start=start)
 
 
+def _sigint_once(solver: object) -> object:
+    """A stop for OR-Tools' SCIP, which hears no ``interrupt_solve`` but catches SIGINT itself
+    while it solves: one SIGINT to this process (a SIGTERM then stops it the way Ctrl-C does,
+    incumbent kept). Only once: SCIP ends the process itself on its fifth Ctrl-C. Landing
+    outside SCIP's handler, it is held with the first interrupt and does nothing."""
+    import os
+    import signal
+
+    sent: list[bool] = []
+
+    def stop() -> None:
+        solver.interrupt_solve()  # type: ignore[attr-defined]
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return stop
+
+
 def _solved(solver: object, model: object) -> bool:
     """Run the solve; True (the worker's answer is only whether it ended)."""
     solver.solve(model)  # type: ignore[attr-defined]
@@ -161,6 +185,9 @@ class OrToolsScipBackend(_OrToolsModelBuilder):
     solver_id = "scip"
     supports_mip_start = True
     stops_on_sigint = True
+
+    def _stopper(self, solver: object):  # type: ignore[no-untyped-def]
+        return _sigint_once(solver)
     supports_threads = False
 
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
