@@ -123,3 +123,21 @@ def test_nested_interrupts_held_both_see_the_interrupt():
                 pass
         assert inner == [signal.SIGINT]  # the inner code must cancel what it started
     assert outer == [signal.SIGINT]
+
+
+def test_the_command_exits_at_once_beside_an_abandoned_solver_thread():
+    # siting.signals.exit_now: a solver thread left running after an interrupt neither holds
+    # the command's exit nor changes its exit code
+    child = ("import sys, threading, time\n"
+             "from siting import signals\n"
+             "t = threading.Thread(target=time.sleep, args=(60,))\n"
+             "t.start()\n"
+             "signals.abandon(t)\n"
+             "print('written', flush=True)\n"
+             "sys.exit(signals.exit_now(130))\n")
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", child], env=ENV, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stdout == "written\n"
+    assert time.monotonic() - t0 < 30

@@ -127,3 +127,42 @@ def import_held(name: str) -> Any:
         module = importlib.import_module(name)
     raise_held(held)
     return module
+
+
+# ---- solver threads that did not stop when asked -----------------------------------------
+
+#: native solver threads an interrupt or a time limit left running (see :func:`abandon`)
+_abandoned: list[threading.Thread] = []
+
+
+def abandon(thread: threading.Thread) -> None:
+    """Record a solver thread that was asked to stop and did not within its grace: the run
+    goes on without its answer (a solver phase that reads neither its cancel flag nor its time
+    limit — HiGHS presolve passes and the MIP's root LP, OR-Tools' SCIP and HiGHS — can run
+    for many seconds more). The command line exits without waiting for it
+    (:func:`exit_now`); its library holds the thread for the next solve that needs it."""
+    _abandoned[:] = [t for t in _abandoned if t.is_alive()]
+    _abandoned.append(thread)
+
+
+def abandoned() -> list[threading.Thread]:
+    """Abandoned solver threads still running."""
+    return [t for t in _abandoned if t.is_alive()]
+
+
+def exit_now(code: int) -> int:
+    """``code``, for the command's own process: if an abandoned solver thread is still
+    running, the streams are flushed and the process ends at once with ``code``. Everything
+    the run writes is written by then; a normal interpreter exit would first wait for that
+    thread (or, for a highspy thread still inside HiGHS, abort the process)."""
+    if not abandoned():
+        return code
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

@@ -59,3 +59,22 @@ def test_count_below():
     S = np.array([[1.0, 2.0, 2.0, 5.0], [0.0, 0.0, 0.0, 0.0]])
     np.testing.assert_array_equal(count_below(S, np.array([2.0, 1.0])), [1, 4])
     np.testing.assert_array_equal(count_below(S, np.array([9.0, -1.0])), [4, 0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_greedy_past_its_deadline_still_opens_p_allowed_sites(seed):
+    # issue #21: the MIP start's greedy reads the run's deadline; past it, the picks still
+    # missing are taken from the stale gains, so the start stays a feasible p-median plan
+    rng = np.random.default_rng(seed)
+    n, m, p = 900, 200, 25
+    D = rng.uniform(0, 100, (n, m))
+    w = rng.integers(1, 4, n).astype(float)
+    forbidden = rng.random(m) < 0.2
+    required = np.zeros(m, bool)
+    required[np.flatnonzero(~forbidden)[:2]] = True
+    got = greedy_swap_median(D, w, p, required=required, forbidden=forbidden, deadline=0.0)
+    assert got.sum() == p
+    assert not (got & forbidden).any() and (got[required]).all()
+    # a deadline that never comes changes nothing
+    far = greedy_swap_median(D, w, p, forbidden=forbidden, max_swaps=0, deadline=1e18)
+    np.testing.assert_array_equal(far, plain_greedy(D, w, p, forbidden))

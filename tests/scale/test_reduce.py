@@ -104,3 +104,25 @@ def test_identical_rows_groups_exactly() -> None:
     lab = identical_rows(C)
     assert lab[0] == lab[2] and lab[1] == lab[4]
     assert len(set(lab.tolist())) == 4
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pairwise_rules_in_blocks_and_cut_by_the_deadline_stay_exact(seed, monkeypatch):
+    # issue #21: the overlap products run in blocks that read the deadline; blocks of 4 give
+    # the one-block answer (and the reduced solve the brute-force optimum), and a rule cut
+    # after its first block drops a subset of those sites: each keeps a chain of dominators
+    # whose top is undominated, so never dropped
+    import siting.reduce as reduce
+
+    inst = _small(seed, n=60, m=14)
+    C = reduce.coverage_matrix(inst, 3.0)
+    cost, req = inst.site_costs().astype(float), np.zeros(inst.n_sites, bool)
+    whole = reduce.dominated_sites(C, cost, req)
+    monkeypatch.setattr(reduce, "PAIRWISE_BLOCK", 4)
+    np.testing.assert_array_equal(reduce.dominated_sites(C, cost, req), whole)
+    cut = reduce.dominated_sites(C, cost, req, deadline=0.0)
+    assert not (cut & ~whole).any()
+    prob = LSCP(radius=3.5, drop_unreachable=True)
+    want, _ = brute_force(inst, prob)
+    res = siting.solve(inst, prob, formulation="reduced")
+    assert res.is_optimal and res.objective == pytest.approx(want)

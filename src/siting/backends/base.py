@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
-from ..signals import import_held, interrupts_held
+from ..signals import abandon, import_held, interrupts_held
 from ..solution import MilpSolution, Status, Termination
 from .lazy import LazyResult, LazySeparator, LazySettings
 
@@ -141,6 +141,32 @@ def run_interruptible(work: Callable[[], T], stop: Callable[[], object]) -> tupl
     in the few statements that start or join a thread would leave the solver running
     unwatched. So interrupts are held throughout; ``stop`` is repeated until the solve ends,
     since a request that comes before the solver's own start may be reset by it."""
+    value, interrupted, _ = _run_in_thread(work, stop, None)
+    return value, interrupted  # type: ignore[return-value]
+
+
+#: seconds a solver asked to stop by an interrupt is waited for before it is left running
+#: (:func:`run_abandonable`); a solver that reads its stop flag ends well within it
+ABANDON_GRACE = 1.0
+
+
+def run_abandonable(work: Callable[[], T], stop: Callable[[], object],
+                    grace: float = ABANDON_GRACE) -> tuple[T | None, bool]:
+    """:func:`run_interruptible` for a library whose stop request may not reach the solver
+    (OR-Tools 9.15 passes ``interrupt_solve`` on to neither SCIP nor HiGHS): a solve still
+    running ``grace`` seconds after the interrupt is left to finish in its thread
+    (:func:`siting.signals.abandon`) and (None, True) is returned; the caller answers with
+    what it holds (the checked start) and no bound. The thread holds only its own model and
+    solver objects, so later solves run beside it."""
+    value, interrupted, left = _run_in_thread(work, stop, grace)
+    return (None if left else value), interrupted
+
+
+def _run_in_thread(work: Callable[[], T], stop: Callable[[], object], grace: float | None
+                   ) -> tuple[T | None, bool, bool]:
+    """(answer, interrupted, abandoned): the worker-thread loop of the two runners above."""
+    import time
+
     box: dict[str, object] = {}
 
     def target() -> None:
@@ -149,12 +175,17 @@ def run_interruptible(work: Callable[[], T], stop: Callable[[], object]) -> tupl
         except BaseException as exc:  # handed to the caller's thread below
             box["error"] = exc
 
+    stopped_at: float | None = None
     with interrupts_held() as held:
         worker = threading.Thread(target=target, name="siting-solver", daemon=True)
         worker.start()
         while worker.is_alive():
             worker.join(STOP_POLL)
             if held and worker.is_alive():
+                stopped_at = stopped_at or time.perf_counter()
+                if grace is not None and time.perf_counter() - stopped_at > grace:
+                    abandon(worker)
+                    return None, True, True
                 try:
                     stop()
                 except Exception:  # noqa: BLE001 - a solver between stages may refuse it
@@ -163,7 +194,7 @@ def run_interruptible(work: Callable[[], T], stop: Callable[[], object]) -> tupl
         if held:  # the stop made the library fail: the user's interrupt is what happened
             raise KeyboardInterrupt(f"interrupted ({box['error']})") from box["error"]  # type: ignore[misc]
         raise box["error"]  # type: ignore[misc]
-    return box["value"], bool(held)  # type: ignore[return-value]
+    return box["value"], bool(held), False  # type: ignore[return-value]
 
 
 # ---- shared by every backend: status mapping, start checking, solution assembly ----------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..milp import MilpProblem
 from ..options import SolveOptions
-from ..signals import interrupts_held
+from ..signals import abandon, interrupts_held
 from ..solution import MilpSolution, Status, Termination
 from .base import Backend, assemble, effective_abs_gap, feasible_point, usable_start
 
@@ -62,6 +63,11 @@ class HighsBackend(Backend):
                start: np.ndarray | None) -> MilpSolution:
         import highspy
 
+        waited = _settle_leftovers(options.time_limit)
+        if waited is not None:  # an earlier solve's thread outlasted this one's stop
+            return assemble(self, problem, options, termination=waited, x=None, bound=None,
+                            seconds=0.0, nodes=0, native="not started: an earlier HiGHS "
+                            "solve was still finishing", start=usable_start(problem, start))
         if _search_overruns(problem, options):
             return self._relaxation_only(problem, options, start)
         h = _new_highs(options.verbose)
@@ -127,16 +133,38 @@ class HighsBackend(Backend):
         # solve() runs HiGHS in a thread and turns Ctrl-C into a clean cancel (kInterrupt),
         # keeping the incumbent; run() would block signal handling until the end
         h.HandleKeyboardInterrupt = True
+        progress = Progress(problem.n_cols)
+        if int_cols.size:
+            progress.watch(h)
         watchdog = _cancel_after(h, options.time_limit)
         try:
-            interrupted = _run_cancellable(h)
+            interrupted, left = _run_cancellable(h, watchdog)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
         seconds = time.perf_counter() - t0
+        timed_out = watchdog is not None and watchdog.fired
+        if left:
+            return self._abandoned(problem, options, seconds, progress, start, notes,
+                                   interrupted=interrupted)
         return self._collect(h, problem, options, seconds, mip=bool(int_cols.size), start=start,
-                             notes=notes, timed_out=watchdog is not None and watchdog.fired,
-                             interrupted=interrupted)
+                             notes=notes, timed_out=timed_out, interrupted=interrupted)
+
+    def _abandoned(self, problem: MilpProblem, options: SolveOptions, seconds: float,
+                   progress: Progress, start: np.ndarray | None, notes: tuple[str, ...],
+                   interrupted: bool) -> MilpSolution:
+        """The answer of a solve left running (:func:`_run_cancellable`): the last incumbent
+        and dual bound HiGHS reported through its callbacks (both in the original model's
+        terms), else the checked start; the thread is not touched again."""
+        note = ("highs: stopped in a phase that reads neither the cancel nor the time limit "
+                "(presolve, the root LP); its answer was not waited for (the solver finishes "
+                "that phase in the background)")
+        return assemble(self, problem, options,
+                        termination=(Termination.INTERRUPTED if interrupted
+                                     else Termination.TIME_LIMIT),
+                        x=feasible_point(problem, progress.x), bound=progress.bound,
+                        seconds=seconds, nodes=None, native="abandoned after the stop",
+                        start=usable_start(problem, start), notes=(*notes, note))
 
     def _relaxation_only(self, problem: MilpProblem, options: SolveOptions,
                          start: np.ndarray | None) -> MilpSolution:
@@ -296,45 +324,132 @@ def start_makes_jump_moot(problem: MilpProblem, options: SolveOptions,
             and usable_start(problem, start) is not None)
 
 
-def _run_cancellable(h) -> bool:  # type: ignore[no-untyped-def]
-    """Run the solve in highspy's thread; Ctrl-C or SIGTERM (both KeyboardInterrupt here)
-    cancel it and we wait for HiGHS to hand back its incumbent. (highspy's own joinSolve
-    prints "Waiting for HiGHS to finish" and exits the process on the 5th Ctrl-C.)
+#: seconds a solve asked to stop (Ctrl-C, or the watchdog after its limit) is waited for
+#: before it is left to finish in its thread: the simplex, IPM and MIP loops stop within
+#: tenths of a second; presolve's dominated-columns and parallel-rows passes and the MIP's
+#: root LP read neither the cancel nor a changed time limit (an MCLP cover model: 4-9 s of
+#: presolve, a 30 s root LP without presolve; highspy 1.16)
+ABANDON_GRACE = 1.0
 
-    A solve is never abandoned: highspy guards "solver running" with class-level locks, so
-    a HiGHS thread left behind would block every later solve in the process, and one still
-    running at exit aborts it. Phases that ignore the cancel are kept short instead
-    (:func:`_presolve_overruns`). Returns whether an interrupt arrived."""
+#: highspy threads left running by :func:`_run_cancellable` (joined before the next solve)
+_leftovers: list[threading.Thread] = []
+
+
+def _run_cancellable(h, watchdog: _Watchdog | None) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
+    """Run the solve in highspy's thread; Ctrl-C or SIGTERM (both KeyboardInterrupt here)
+    cancel it and we wait for HiGHS to hand back its incumbent, for :data:`ABANDON_GRACE`
+    at most (also after the watchdog's stop); a solve that outlasts it is left running.
+    Returns (whether an interrupt arrived, whether the solve was left running).
+
+    (highspy's own joinSolve prints "Waiting for HiGHS to finish" and exits the process on
+    the 5th Ctrl-C.) highspy guards "solver running" with class-level locks, so a thread
+    left running blocks every later highspy solve: the next solve joins it first
+    (:func:`_settle_leftovers`), and so does the interpreter's exit (one still running at
+    exit aborts the process); the command line ends at once instead
+    (:func:`siting.signals.exit_now`)."""
     # Interrupts are held, not raised, for the whole solve: one landing inside highspy's
     # startSolve or wait (highspy 1.16) leaves its class-level lock taken or its thread
     # unwatched, and the next solve of the process then waits forever.
     with interrupts_held() as held:
-        h.startSolve()
-        cancelled = False
+        thread = h.startSolve()
+        stopped_at: float | None = None
         while True:
             done, _ = h.wait(0.1)
             if done:
-                return bool(held)
-            if held and not cancelled:
+                return bool(held), False
+            if held and stopped_at is None:
                 stop_solve(h)
-                cancelled = True
+                stopped_at = time.perf_counter()
+            if stopped_at is None and watchdog is not None:
+                stopped_at = watchdog.fired_at
+            if stopped_at is not None and time.perf_counter() - stopped_at > ABANDON_GRACE:
+                _leave_running(thread)
+                return bool(held), True
+
+
+def _leave_running(thread: threading.Thread) -> None:
+    global _exit_join_registered
+    _leftovers.append(thread)
+    abandon(thread)
+    if not _exit_join_registered:
+        import atexit
+
+        atexit.register(_join_at_exit)
+        _exit_join_registered = True
+
+
+_exit_join_registered = False
+
+
+def _settle_leftovers(time_limit: float | None) -> Termination | None:
+    """Wait for the highspy threads left running (their phase ends, then their stop is
+    read): None once none is left; INTERRUPTED if an interrupt arrives meanwhile, TIME_LIMIT
+    if ``time_limit`` seconds pass first (the new solve then does not start)."""
+    if not _leftovers:
+        return None
+    t0 = time.perf_counter()
+    with interrupts_held() as held:
+        while _leftovers:
+            _leftovers[0].join(0.1)
+            if not _leftovers[0].is_alive():
+                _leftovers.pop(0)
+            elif held:
+                return Termination.INTERRUPTED
+            elif time_limit is not None and time.perf_counter() - t0 > time_limit:
+                return Termination.TIME_LIMIT
+    return None
+
+
+def _join_at_exit() -> None:
+    """The interpreter's exit waits for the threads left running (a further Ctrl-C does not
+    cut that wait: a highspy thread still inside HiGHS when the interpreter goes aborts it)."""
+    with interrupts_held():
+        for thread in _leftovers:
+            thread.join()
+
+
+class Progress:
+    """The last incumbent and dual bound a running MIP reported through highspy's callbacks,
+    for a solve that is not waited for: the values are the original model's (sense and
+    offset included), as HiGHS's own final report."""
+
+    def __init__(self, n_cols: int) -> None:
+        self.n_cols = n_cols
+        self.x: np.ndarray | None = None
+        self.bound: float | None = None
+
+    def watch(self, h) -> None:  # type: ignore[no-untyped-def]
+        h.cbMipImprovingSolution.subscribe(self._solution)
+        h.cbMipInterrupt.subscribe(self._bound)
+
+    def _solution(self, event) -> None:  # type: ignore[no-untyped-def]
+        x = np.array(event.data_out.mip_solution, dtype=float)
+        if x.shape == (self.n_cols,):
+            self.x = x
+
+    def _bound(self, event) -> None:  # type: ignore[no-untyped-def]
+        b = float(event.data_out.mip_dual_bound)
+        if np.isfinite(b):
+            self.bound = b
 
 
 class _Watchdog:
-    """Cancels a running solve shortly after its time limit; remembers whether it did."""
+    """Cancels a running solve shortly after its time limit; remembers when it did."""
 
     def __init__(self, h, time_limit: float) -> None:  # type: ignore[no-untyped-def]
-        import threading
-
-        self.fired = False
+        self.fired_at: float | None = None
         self._h = h
         self._timer = threading.Timer(time_limit + CANCEL_GRACE, self._fire)
         self._timer.daemon = True
         self._timer.start()
 
+    @property
+    def fired(self) -> bool:
+        return self.fired_at is not None
+
     def _fire(self) -> None:
-        self.fired = True
         stop_solve(self._h)
+        self.fired_at = time.perf_counter()
 
     def cancel(self) -> None:
         self._timer.cancel()

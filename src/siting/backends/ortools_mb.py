@@ -19,7 +19,7 @@ from ..errors import BackendError
 from ..milp import MilpProblem
 from ..options import SolveOptions
 from ..solution import MilpSolution, Termination
-from .base import (Backend, assemble, effective_abs_gap, feasible_point, run_interruptible,
+from .base import (Backend, assemble, effective_abs_gap, feasible_point, run_abandonable,
                    usable_start)
 from .highs import quiet_stdout
 
@@ -41,6 +41,11 @@ class _OrToolsModelBuilder(Backend):
 
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:
         raise NotImplementedError
+
+    def _stopper(self, solver: object):  # type: ignore[no-untyped-def]
+        """What an interrupt calls while the solve runs (OR-Tools' own stop reaches neither
+        solver, but costs nothing to ask)."""
+        return solver.interrupt_solve  # type: ignore[attr-defined]
 
     def _solve(self, problem: MilpProblem, options: SolveOptions,
                start: np.ndarray | None) -> MilpSolution:
@@ -80,12 +85,22 @@ class _OrToolsModelBuilder(Backend):
             solver.set_time_limit_in_seconds(float(options.time_limit))
         solver.enable_output(bool(options.verbose))
         t0 = time.perf_counter()
-        # in a worker thread, so Ctrl-C keeps the answer (OR-Tools 9.15 passes interrupt_solve
-        # on to neither SCIP nor HiGHS: those run on to their time limit, then stop)
+        # in a worker thread, so Ctrl-C keeps the answer. OR-Tools 9.15 passes interrupt_solve
+        # on to neither SCIP nor HiGHS (SCIP catches SIGINT itself, not SIGTERM): a solve
+        # still running a moment after the interrupt is left to run on to its own limit in
+        # its thread, and the run ends with the start it holds
         with contextlib.nullcontext() if options.verbose else quiet_stdout():
-            _, interrupted = run_interruptible(lambda: solver.solve(model),
-                                               solver.interrupt_solve)
+            done, interrupted = run_abandonable(lambda: _solved(solver, model),
+                                                self._stopper(solver))
         seconds = time.perf_counter() - t0
+        if done is None:
+            notes.append(f"{self.name}: the solver did not stop when asked (OR-Tools passes "
+                         "no interrupt on); it was left to run on to its limit in the "
+                         "background, and its answer is not used")
+            return assemble(self, problem, options, termination=Termination.INTERRUPTED,
+                            x=None, bound=None, seconds=seconds, nodes=None,
+                            native="abandoned after the interrupt", notes=tuple(notes),
+                            start=start)
         status = solver.status()
         native = f"{status.name} {solver.status_string()}".strip()
         if status == mbh.SolveStatus.INVALID_SOLVER_PARAMETERS:
@@ -122,6 +137,31 @@ class _OrToolsModelBuilder(Backend):
                         seconds=seconds, nodes=None, native=native, notes=tuple(notes), start=start)
 
 
+def _sigint_once(solver: object) -> object:
+    """A stop for OR-Tools' SCIP, which hears no ``interrupt_solve`` but catches SIGINT itself
+    while it solves: one SIGINT to this process (a SIGTERM then stops it the way Ctrl-C does,
+    incumbent kept). Only once: SCIP ends the process itself on its fifth Ctrl-C. Landing
+    outside SCIP's handler, it is held with the first interrupt and does nothing."""
+    import os
+    import signal
+
+    sent: list[bool] = []
+
+    def stop() -> None:
+        solver.interrupt_solve()  # type: ignore[attr-defined]
+        if not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    return stop
+
+
+def _solved(solver: object, model: object) -> bool:
+    """Run the solve; True (the worker's answer is only whether it ended)."""
+    solver.solve(model)  # type: ignore[attr-defined]
+    return True
+
+
 def _termination(status: object, S: object) -> Termination:
     table = {
         S.OPTIMAL: Termination.OPTIMAL,  # type: ignore[attr-defined]
@@ -145,6 +185,9 @@ class OrToolsScipBackend(_OrToolsModelBuilder):
     solver_id = "scip"
     supports_mip_start = True
     stops_on_sigint = True
+
+    def _stopper(self, solver: object):  # type: ignore[no-untyped-def]
+        return _sigint_once(solver)
     supports_threads = False
 
     def parameters(self, problem: MilpProblem, options: SolveOptions) -> dict[str, object]:

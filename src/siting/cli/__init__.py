@@ -39,7 +39,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; its exit code. Run as the command itself (``argv`` None), the process
+    ends at once if a solver thread that ignored its stop is still running
+    (:func:`siting.signals.exit_now`): the results are written by then."""
+    rc = _main(list(sys.argv[1:] if argv is None else argv))
+    if argv is None:
+        from ..signals import exit_now
+
+        return exit_now(rc)
+    return rc
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["bench"]:  # every later flag belongs to the harness, not to argparse here
         argv = ["bench", "--", *argv[1:]]
     parser = build_parser()
