@@ -304,6 +304,8 @@ class CFLPLagrangian(Formulation):
     #: what proves the sites left free after fixing: "tree" (Lagrangian branch-and-bound) or
     #: "milp" (the strong model restricted to them)
     search = "tree"
+    #: subgradient steps per tree node (warm-started from the parent's multipliers)
+    node_iterations = 60
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -371,7 +373,8 @@ class CFLPLagrangian(Formulation):
             return self._answer(ctx, best, best.value, build, t0, best.lps)  # nothing better
         if np.isfinite(best.value) and self.search == "tree":
             best.allowed = hi > 0
-            tree_lb, nodes = _tree(ctx, _restrict(P, lo, hi), best, best_u, lag, tol)
+            tree_lb, nodes = _tree(ctx, _restrict(P, lo, hi), best, best_u, lag, tol,
+                                   self.node_iterations)
             done = tree_lb >= best.value - tol
             ctx.note(f"lagrangian: tree on {int(((hi > 0) & (lo < 1)).sum())} free sites: "
                      f"{nodes} nodes, {best.lps} transportation LPs in all, "
