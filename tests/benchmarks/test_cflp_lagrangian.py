@@ -1,5 +1,6 @@
-"""CFLP `lagrangian` (the cflp default): Lagrangian bound, exact site fixing, strong MILP on the
-rest. Checked against brute force, capopt, the strong model, and its own pieces."""
+"""CFLP `lagrangian` (the cflp default): Lagrangian bound, exact site fixing, Lagrangian
+branch-and-bound on the rest. Checked against brute force, capopt, the strong model, and its own
+pieces; weak-root variants force the tree to do the proof, and a deterministic clock stops it."""
 
 from __future__ import annotations
 
@@ -190,3 +191,35 @@ def test_tree_matches_the_strong_model_at_tight_capacity(seed):
     assert out.status is siting.Status.OPTIMAL, out.messages
     assert out.objective == pytest.approx(strong.objective, rel=1e-7), out.messages
     assert _tree_nodes(out.messages) > 1, out.messages
+
+
+class _StopAfter(Context):
+    """A context whose clock runs out after ``calls`` checks (a deterministic time limit)."""
+
+    calls: int = 0
+
+    def out_of_time(self) -> bool:
+        self.calls -= 1
+        return self.calls < 0
+
+
+def test_a_stopped_tree_reports_a_valid_bound():
+    inst = _capa_like(1, m=16, n=120)
+    k = int(np.ceil(inst.demand.sum() / 1500.0))
+    inst = replace(inst, capacity=np.full(inst.n_sites, inst.demand.sum() / (k - 0.05)).round())
+    opt = siting.solve(inst, CFLP(), formulation="strong").objective
+    stopped = 0
+    for calls in (6, 12, 25, 50):
+        ctx = _StopAfter(instance=inst, problem=CFLP(), backend=get_backend("highs"),
+                         options=SolveOptions(time_limit=60))
+        ctx.calls = calls
+        out = _OneStep().run(ctx)
+        assert out.bound is not None and out.bound <= opt + 1e-6 * opt, (calls, out.messages)
+        assert out.objective >= opt - 1e-6 * opt
+        assert siting.verify.verify(inst, CFLP(), out.decision).feasible
+        if out.status is siting.Status.OPTIMAL:
+            assert out.objective == pytest.approx(opt, rel=1e-7)
+        else:
+            assert out.status is siting.Status.FEASIBLE and out.bound < out.objective
+            stopped += any("stopped" in m for m in out.messages)
+    assert stopped >= 1, "no run stopped inside the tree: the test checks nothing"
