@@ -247,8 +247,9 @@ def _tree(ctx: Context, P: _Pairs, best: _Incumbent, u: np.ndarray, bound: float
           iterations: int = 60) -> tuple[float, int]:
     """Best-first branch-and-bound on y with Lagrangian bounds (Goertz & Klose 2012 style):
     each node re-optimises u from its parent's, prices its sites for incumbents, fixes sites
-    whose flip lifts the bound past the incumbent and branches on the free site whose weaker
-    forced bound is highest. Every L(u) is a valid bound within the node, and a node whose
+    whose flip lifts the bound past the incumbent and branches on the free site whose averaged
+    y is most fractional (ties: the higher weaker forced bound); each child starts from the
+    bound its forced value gave. Every L(u) is a valid bound within the node, and a node whose
     sites are all fixed is priced exactly, so the search is exact. Returns the lower bound
     (the incumbent when the tree is exhausted, else the smallest open node's) and the
     number of nodes."""
