@@ -93,10 +93,12 @@ def cap_cases(folders: list[Path], models: list[str], select: str | None) -> lis
         optima = read_optima(folder)
         for path in sorted(folder.glob("cap*.txt"), key=_natural):
             stem = path.stem
-            if not re.fullmatch(r"cap(\d+|[abc]|like\d+)", stem) or not _selected(stem, select):
+            if not re.fullmatch(r"cap(\d+|[abc]|like\d+|[abc]like)", stem) or \
+                    not _selected(stem, select):
                 continue
             m, n = _header_ints(path, 2)
-            caps: tuple[float | None, ...] = CAP_SETTINGS.get(stem, (None,))
+            # capblike (benchmarks.lookalikes) runs at capb's capacities; no optimum is claimed
+            caps: tuple[float | None, ...] = CAP_SETTINGS.get(stem.removesuffix("like"), (None,))
             for cap in caps:
                 name = stem if cap is None else f"{stem}-{int(cap)}"
                 for model in models:

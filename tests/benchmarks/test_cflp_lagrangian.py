@@ -1,5 +1,6 @@
-"""CFLP `lagrangian` (the cflp default): Lagrangian bound, exact site fixing, strong MILP on the
-rest. Checked against brute force, capopt, the strong model, and its own pieces."""
+"""CFLP `lagrangian` (the cflp default): Lagrangian bound, exact site fixing, Lagrangian
+branch-and-bound on the rest. Checked against brute force, capopt, the strong model, and its own
+pieces; weak-root variants force the tree to do the proof, and a deterministic clock stops it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import numpy as np
 import pytest
 
 import siting
+import siting.verify
+from siting.backends import get_backend
 from siting.formulations import get_formulation
-from siting.formulations.cflp_lagrangian import _bound, _cover_knapsack, _pairs
+from siting.formulations.base import Context
+from siting.formulations.cflp_lagrangian import CFLPLagrangian, _bound, _cover_knapsack, _pairs
 from siting.options import SolveOptions
 from siting.problems import CFLP
 from siting.readers import load_instance
@@ -135,3 +139,87 @@ def test_matches_capopt(shared_instances, name):
     assert res.status is siting.Status.OPTIMAL, res.summary()
     assert_verified(res)
     assert res.objective == pytest.approx(read_optima(folder)[name], abs=1e-3)
+
+
+class _OneStep(CFLPLagrangian):
+    """One subgradient step at the root and three per node: weak bounds and a weak
+    incumbent, so the tree branches and does the proof."""
+
+    iterations = 1
+    node_iterations = 3
+
+
+def _run(form: CFLPLagrangian, inst, time_limit: float = 60.0):
+    ctx = Context(instance=inst, problem=CFLP(), backend=get_backend("highs"),
+                  options=SolveOptions(time_limit=time_limit))
+    return form.run(ctx)
+
+
+def _tree_nodes(messages) -> int:
+    notes = [m for m in messages if "tree on" in m]
+    return int(notes[0].split(": ")[2].split()[0]) if notes else 0
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_tree_from_a_weak_root_equals_brute_force(seed):
+    inst = random_instance(seed, n=10, m=7, capacities=True)
+    expected, _ = brute_force(inst, CFLP())
+    out = _run(_OneStep(), inst)
+    assert out.status is siting.Status.OPTIMAL, out.messages
+    assert out.objective == pytest.approx(expected, rel=1e-7, abs=1e-6), out.messages
+    assert out.bound == pytest.approx(expected, rel=1e-6, abs=1e-6)
+    ver = siting.verify.verify(inst, CFLP(), out.decision)
+    assert ver.feasible and ver.objective == pytest.approx(expected, rel=1e-7, abs=1e-6)
+
+
+def test_the_weak_root_leaves_work_for_the_tree():
+    """Guards the test above: most seeds must reach the tree with nodes to explore."""
+    ran = [_tree_nodes(_run(_OneStep(), random_instance(s, n=10, m=7, capacities=True)).messages)
+           for s in range(10)]
+    assert sum(k > 1 for k in ran) >= 5, ran
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_tree_matches_the_strong_model_at_tight_capacity(seed):
+    """capa/b/c-like with capacity just above demand / k (the caplike7250 situation)."""
+    inst = _capa_like(seed, m=16, n=120)
+    k = int(np.ceil(inst.demand.sum() / 1500.0))
+    inst = replace(inst, capacity=np.full(inst.n_sites, inst.demand.sum() / (k - 0.05)).round())
+    strong = siting.solve(inst, CFLP(), formulation="strong")
+    out = _run(_OneStep(), inst)
+    assert strong.status is siting.Status.OPTIMAL
+    assert out.status is siting.Status.OPTIMAL, out.messages
+    assert out.objective == pytest.approx(strong.objective, rel=1e-7), out.messages
+    assert _tree_nodes(out.messages) > 1, out.messages
+
+
+class _StopAfter(Context):
+    """A context whose clock runs out after ``calls`` checks (a deterministic time limit)."""
+
+    calls: int = 0
+
+    def out_of_time(self) -> bool:
+        self.calls -= 1
+        return self.calls < 0
+
+
+def test_a_stopped_tree_reports_a_valid_bound():
+    inst = _capa_like(1, m=16, n=120)
+    k = int(np.ceil(inst.demand.sum() / 1500.0))
+    inst = replace(inst, capacity=np.full(inst.n_sites, inst.demand.sum() / (k - 0.05)).round())
+    opt = siting.solve(inst, CFLP(), formulation="strong").objective
+    stopped = 0
+    for calls in (6, 12, 25, 50):
+        ctx = _StopAfter(instance=inst, problem=CFLP(), backend=get_backend("highs"),
+                         options=SolveOptions(time_limit=60))
+        ctx.calls = calls
+        out = _OneStep().run(ctx)
+        assert out.bound is not None and out.bound <= opt + 1e-6 * opt, (calls, out.messages)
+        assert out.objective >= opt - 1e-6 * opt
+        assert siting.verify.verify(inst, CFLP(), out.decision).feasible
+        if out.status is siting.Status.OPTIMAL:
+            assert out.objective == pytest.approx(opt, rel=1e-7)
+        else:
+            assert out.status is siting.Status.FEASIBLE and out.bound < out.objective
+            stopped += any("stopped" in m for m in out.messages)
+    assert stopped >= 1, "no run stopped inside the tree: the test checks nothing"

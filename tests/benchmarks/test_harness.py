@@ -119,19 +119,35 @@ def test_siting_bench_bad_flag_is_usage_error(capsys):
 
 def test_lookalikes_have_the_named_shapes(tmp_path):
     from benchmarks import lookalikes
-    from benchmarks.suites import cap_cases, pmed_cases
+    from benchmarks.suites import CAP_SETTINGS, cap_cases, pmed_cases
+    from siting.errors import SpecError
     from siting.readers import load_instance
 
     assert lookalikes.main([str(tmp_path)]) == 0
     pm = load_instance(tmp_path / "pmedlike38.txt")
     assert (pm.n_demand, pm.default_p) == (900, 5)
-    cap = load_instance(tmp_path / "caplike8000.txt")
-    assert (cap.n_sites, cap.n_demand) == (100, 1000)
-    assert set(cap.capacity) == {8000.0}
-    assert 1 <= cap.demand.min() and cap.demand.max() <= 100
-    # the harness picks them up as a holdout folder, without (wrong) known optima
+    # one file per large set, capacities the word 'capacity' as in capa/b/c (Beasley 1988)
+    with pytest.raises(SpecError, match="capacity"):
+        load_instance(tmp_path / "capblike.txt")
+    sets = {s: load_instance(tmp_path / f"{s}like.txt", capacity=5000) for s in ("capa", "capb", "capc")}
+    for cap in sets.values():
+        assert (cap.n_sites, cap.n_demand) == (100, 1000)
+        assert set(cap.capacity) == {5000.0}
+        assert 1 <= cap.demand.min() and cap.demand.max() <= 100
+    # capb and capc hold different data (the real files do), not capa's at other capacities
+    assert not np.array_equal(sets["capb"].fixed_cost, sets["capc"].fixed_cost)
+    assert not np.array_equal(sets["capa"].demand, sets["capb"].demand)
+    # the harness runs each at its set's four capacities, without (wrong) known optima
     cases = pmed_cases([tmp_path], ["p-median"], None) + cap_cases([tmp_path], ["cflp"], None)
-    assert len(cases) == 24 and all(c.known_optimum is None for c in cases)
+    assert len(cases) == 20 + 12 and all(c.known_optimum is None for c in cases)
+    names = {c.instance for c in cases}
+    assert {f"capblike-{int(k)}" for k in CAP_SETTINGS["capb"]} <= names
+    assert {f"capclike-{int(k)}" for k in CAP_SETTINGS["capc"]} <= names
+    # numeric capacities: one data set per capacity, named by it
+    assert lookalikes.main([str(tmp_path / "num"), "--capacities", "5000,5750"]) == 0
+    num = load_instance(tmp_path / "num" / "caplike5750.txt")
+    assert set(num.capacity) == {5750.0}
+    assert np.array_equal(num.fixed_cost, sets["capa"].fixed_cost)
 
 
 def test_tsplib_suite_reads_optima_and_published_times(tmp_path):

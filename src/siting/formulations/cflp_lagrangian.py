@@ -1,4 +1,4 @@
-"""CFLP by Lagrangian relaxation, exact site fixing, then the strong MILP on what is left.
+"""CFLP by Lagrangian relaxation, exact site fixing, then a Lagrangian branch-and-bound.
 
 Relaxing the assignment rows ``sum_j x_ij = 1`` with multipliers u_i leaves, per site j, a
 continuous knapsack (Cornuejols, Sridharan & Thizy 1991; Beasley 1993):
@@ -8,21 +8,25 @@ continuous knapsack (Cornuejols, Sridharan & Thizy 1991; Beasley 1993):
 and over the sites the total-capacity row: L(u) = sum_i u_i + min { v(u) @ y : s @ y >= Q }
 (y in [0, 1], its LP: greedy by v_j / s_j), a lower bound on the CFLP optimum for every u at
 least as strong as the strong LP's. Subgradient steps raise it; the sites chosen on the way,
-re-priced exactly by a transportation LP and improved by drop / swap moves, give incumbents.
+re-priced exactly by a transportation LP and improved by drop / add / swap moves ranked by
+their Lagrangian floor, give incumbents.
 
 Fixing: forcing y_j to the other value raises the bound (re-solving the site knapsack); when
-it reaches the incumbent no better plan has that value, so y_j is fixed. The strong MILP then
-runs over the sites still free, started from the incumbent; its answer is exact for the whole
-problem (every plan better than the incumbent lies in the restricted space).
-Math: models/facility-location.md#cflp-lagrangian. At 100 x 1000 (capa/b/c shapes) HiGHS does
-not finish the 100,000-row root LP of the strong model in 2 minutes; here the MILP is built
-over the few sites that fixing leaves.
+it reaches the incumbent no better plan has that value, so y_j is fixed. The sites still free
+go to a best-first branch-and-bound on y whose nodes re-optimise u from the parent's (Goertz
+& Klose 2012 do the same with the volume algorithm), fix again, and price their sites; a node
+with every site fixed is one transportation LP. Every L(u) bounds its node, so the search is
+exact. Math: models/facility-location.md#cflp-lagrangian. At 100 x 1000 (capa/b/c shapes)
+HiGHS does not finish the 100,000-row root LP of the strong model in 2 minutes, and even the
+strong model over the 26-38 sites fixing leaves at tight capacities spent 150 s in its root
+(caplike7250, loaded machine); the tree proved that case with 59 nodes, 9 CPU s.
 """
 
 from __future__ import annotations
 
+import heapq
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -164,14 +168,17 @@ def _bound(P: _Pairs, u: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.
 
 
 def _fix(P: _Pairs, u: np.ndarray, v: np.ndarray, target: float,
-         ) -> tuple[np.ndarray, np.ndarray]:
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounds on y after fixing every site whose flip lifts L(u) above ``target`` (``v``: the
-    site values v_j(u))."""
+    site values v_j(u)), and per site its bounds with y_j forced to 0 and to 1 (an m x 2
+    array, ``-inf`` where fixed): the tree branches on them."""
     base = float(u.sum())
     lo, hi = P.lo.copy(), P.hi.copy()
     free = np.flatnonzero((P.hi > 0) & (P.lo < 1))
+    forced_bounds = np.full((P.m, 2), -np.inf)
     exact = free.size <= 300  # two knapsack programmes per site: keep the DP for small m
     for j in free.tolist():
+        forced = []
         for val in (0.0, 1.0):
             trial = replace(P, lo=lo.copy(), hi=hi.copy())
             trial.lo[j] = trial.hi[j] = val
@@ -185,7 +192,100 @@ def _fix(P: _Pairs, u: np.ndarray, v: np.ndarray, target: float,
                 else:
                     lo[j] = 1.0
                 break
-    return lo, hi
+            forced.append(base + got)
+        if len(forced) == 2:
+            forced_bounds[j] = forced
+    return lo, hi, forced_bounds
+
+
+def _restrict(P: _Pairs, lo: np.ndarray, hi: np.ndarray) -> _Pairs:
+    """The pairs of the sites still allowed, with the fixings as bounds (the tree's space)."""
+    keep = hi[P.j] > 0
+    return replace(P, i=P.i[keep], j=P.j[keep], c=P.c[keep], q=P.q[keep], lo=lo.copy(),
+                   hi=hi.copy())
+
+
+def _ascent(P: _Pairs, u: np.ndarray, target: float, step: float, iterations: int,
+            ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Subgradient steps from ``u`` (Polyak towards ``target``, halved after 5 stalls); stops
+    once L(u) reaches ``target``. Best bound, its u, v and y, and the running average of the
+    y's (a primal estimate, as in the volume algorithm: at the dual optimum many sites tie on
+    v_j, so the last y alone says little about which sites the optimum needs)."""
+    best = -np.inf
+    best_u, best_v, best_y = u, np.zeros(P.m), np.zeros(P.m)
+    y_avg: np.ndarray | None = None
+    stall = 0
+    for _ in range(iterations):
+        L, v, x, y = _bound(P, u)
+        y_avg = y.copy() if y_avg is None else 0.9 * y_avg + 0.1 * y
+        if not np.isfinite(best) or L > best + 1e-12 * max(1.0, abs(best)):
+            best, best_u, best_v, best_y, stall = L, u, v, y, 0
+        else:
+            stall += 1
+            if stall >= 5:
+                step, stall = step / 2.0, 0
+        if best >= target or step < 1e-4:
+            break
+        g = 1.0 - np.bincount(P.i, weights=x * y[P.j], minlength=P.n)
+        norm = float(g @ g)
+        if norm <= 1e-12:
+            break
+        u = u + step * (target - L) / norm * g
+    return best, best_u, best_v, best_y, (best_y if y_avg is None else y_avg)
+
+
+@dataclass(order=True)
+class _Node:
+    bound: float
+    tag: int
+    lo: np.ndarray = field(compare=False)
+    hi: np.ndarray = field(compare=False)
+    u: np.ndarray = field(compare=False)
+
+
+def _tree(ctx: Context, P: _Pairs, best: _Incumbent, u: np.ndarray, bound: float, tol: float,
+          iterations: int = 60) -> tuple[float, int]:
+    """Best-first branch-and-bound on y with Lagrangian bounds (Goertz & Klose 2012 style):
+    each node re-optimises u from its parent's, prices its sites for incumbents, fixes sites
+    whose flip lifts the bound past the incumbent and branches on the free site whose averaged
+    y is most fractional (ties: the higher weaker forced bound); each child starts from the
+    bound its forced value gave. Every L(u) is a valid bound within the node, and a node whose
+    sites are all fixed is priced exactly, so the search is exact. Returns the lower bound
+    (the incumbent when the tree is exhausted, else the smallest open node's) and the
+    number of nodes."""
+    heap = [_Node(bound, 0, P.lo.copy(), P.hi.copy(), u)]
+    nodes = tag = 0
+    while heap:
+        node = heapq.heappop(heap)
+        if node.bound >= best.value - tol:
+            return best.value, nodes   # best-first: every open node is at least as high
+        if ctx.out_of_time():
+            return min(node.bound, best.value), nodes
+        nodes += 1
+        Q = replace(P, lo=node.lo, hi=node.hi)
+        if float(Q.s @ Q.hi) < Q.total - 1e-9:
+            continue
+        L, u, v, y, y_avg = _ascent(Q, node.u, best.value, 1.0, iterations)
+        L = max(L, node.bound)
+        if L < best.value - tol:
+            best.try_sites(y > 0, v, u)
+            best.try_sites(y_avg >= 0.5, v, u)
+        if L >= best.value - tol:
+            continue
+        lo, hi, forced = _fix(Q, u, v, best.value - tol)
+        free = np.flatnonzero((hi > 0) & (lo < 1))
+        if free.size == 0:
+            best.consider(lo > 0)   # every site fixed: the transportation LP is the node
+            continue
+        # the most fractional site of the primal estimate; ties by the weaker forced bound
+        frac = np.minimum(y_avg[free], 1.0 - y_avg[free])
+        j = int(free[np.lexsort((-forced[free].min(axis=1), -np.round(frac, 2)))[0]])
+        for val in (0, 1):
+            clo, chi = lo.copy(), hi.copy()
+            clo[j] = chi[j] = float(val)
+            tag += 1
+            heapq.heappush(heap, _Node(max(L, float(forced[j, val])), tag, clo, chi, u))
+    return best.value, nodes
 
 
 def _second_cheapest(P: _Pairs) -> np.ndarray:
@@ -205,6 +305,11 @@ class CFLPLagrangian(Formulation):
                "incumbents by transportation LPs, exact site fixing, strong MILP on the rest")
     doc = "models/facility-location.md#cflp-lagrangian"
     iterations = 400
+    #: what proves the sites left free after fixing: "tree" (Lagrangian branch-and-bound) or
+    #: "milp" (the strong model restricted to them)
+    search = "tree"
+    #: subgradient steps per tree node (warm-started from the parent's multipliers)
+    node_iterations = 60
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -252,14 +357,14 @@ class CFLPLagrangian(Formulation):
             target = best.value if np.isfinite(best.value) else lag + 0.05 * abs(lag)
             u = u + step * (target - L) / norm * g
         v_best, _ = _site_knapsacks(P, best_u)
-        best.local_search(v_best)
+        best.local_search(best_u, v_best)
         ctx.note(f"lagrangian: {it} subgradient iterations, bound {lag:.10g}, incumbent "
                  f"{best.value:.10g} ({best.lps} transportation LPs)")
         if not np.isfinite(best.value):  # no plan found: the strong model on every site
             lo, hi, tol = P.lo, P.hi, 0.0
         else:
             tol = 1e-9 * max(1.0, abs(best.value))
-            lo, hi = _fix(P, best_u, v_best, best.value + tol)
+            lo, hi, _ = _fix(P, best_u, v_best, best.value + tol)
         n_closed = int(((hi == 0) & (P.hi > 0)).sum())
         n_open = int(((lo == 1) & (P.lo < 1)).sum())
         ctx.note(f"lagrangian: fixing closes {n_closed} and opens {n_open} of {P.m} sites")
@@ -270,6 +375,16 @@ class CFLPLagrangian(Formulation):
         sub = replace(inst, required=lo > 0.5, forbidden=hi < 0.5)
         if float(sub.capacity[hi > 0.5].sum()) < P.total - 1e-9:  # type: ignore[index]
             return self._answer(ctx, best, best.value, build, t0, best.lps)  # nothing better
+        if np.isfinite(best.value) and self.search == "tree":
+            best.allowed = hi > 0
+            tree_lb, nodes = _tree(ctx, _restrict(P, lo, hi), best, best_u, lag, tol,
+                                   self.node_iterations)
+            done = tree_lb >= best.value - tol
+            ctx.note(f"lagrangian: tree on {int(((hi > 0) & (lo < 1)).sum())} free sites: "
+                     f"{nodes} nodes, {best.lps} transportation LPs in all, "
+                     f"{'exhausted' if done else 'stopped'}")
+            return self._answer(ctx, best, max(lag, tree_lb), build, t0, best.lps,
+                                proven=done, nodes=nodes)
         milp = CFLPStrong().build(sub, prob)
         start = best.start_vector(milp)
         sol = ctx.solve(milp, start=start)
@@ -319,6 +434,8 @@ class _Incumbent:
         self.decision: Decision | None = None
         self.lps = 0
         self._cache: dict[bytes, float] = {}
+        #: sites new plans may use (the tree narrows it to the sites fixing left)
+        self.allowed = P.hi > 0
 
     def price(self, open_: np.ndarray) -> tuple[float, Decision | None]:
         """Fixed costs plus the cheapest allocation to ``open_`` (inf if it cannot serve all)."""
@@ -351,8 +468,10 @@ class _Incumbent:
         self._cache[key] = value
         return value, Decision(open_.copy(), i[keep], j[keep], f)
 
-    def consider(self, open_: np.ndarray) -> bool:
-        if np.isfinite(self.value) and self.relaxed(open_) >= \
+    def consider(self, open_: np.ndarray, floor: float = -np.inf) -> bool:
+        """Price ``open_`` unless a lower bound on its cost (``floor``, e.g. its Lagrangian
+        value, or the capacity-free cost) shows it cannot beat the incumbent."""
+        if np.isfinite(self.value) and max(floor, self.relaxed(open_)) >= \
                 self.value - 1e-9 * max(1.0, abs(self.value)):
             return False  # cannot beat the incumbent: no transportation LP needed
         value, dec = self.price(open_)
@@ -371,14 +490,16 @@ class _Incumbent:
         np.minimum.at(cheapest, P.i[sel], P.c[sel])
         return float(P.f[open_].sum() + cheapest.sum())
 
-    def try_sites(self, open_: np.ndarray, v: np.ndarray) -> None:
+    def try_sites(self, open_: np.ndarray, v: np.ndarray, u: np.ndarray | None = None) -> None:
         """The Lagrangian's sites, topped up by v_j / s_j until capacity covers demand and
-        every customer reaches an open site (its pair with the smallest v_j)."""
+        every customer reaches an open site (its pair with the smallest v_j). With ``u``
+        (whose site values are ``v``), sum(u) + v over the sites bounds their cost from below
+        (the Lagrangian with y fixed), which spares the LP when it cannot win."""
         P = self.P
         open_ = open_ | (P.lo > 0)
-        open_ &= P.hi > 0
+        open_ &= self.allowed
         if float(P.s[open_].sum()) < P.total:
-            cand = np.flatnonzero(~open_ & (P.hi > 0))
+            cand = np.flatnonzero(~open_ & self.allowed)
             for j in cand[np.argsort(v[cand] / np.maximum(P.s[cand], 1e-300))].tolist():
                 open_[j] = True
                 if float(P.s[open_].sum()) >= P.total:
@@ -389,32 +510,47 @@ class _Incumbent:
             if lost.size == 0:
                 break
             mine = np.flatnonzero(P.i == lost[0])  # pairs of the first unreached customer
-            open_[P.j[mine[np.argmin(v[P.j[mine]])]]] = True
-        self.consider(open_)
-
-    def local_search(self, v: np.ndarray, rounds: int = 3) -> None:
-        """Drop moves, then swaps of each open site for the best-ranked closed ones."""
-        if self.open is None:
-            return
-        P = self.P
-        rank = np.argsort(v, kind="stable")
-        for _ in range(rounds):
-            if self.ctx.out_of_time():
+            mine = mine[self.allowed[P.j[mine]]]
+            if mine.size == 0:
                 return
+            open_[P.j[mine[np.argmin(v[P.j[mine]])]]] = True
+        self.consider(open_, -np.inf if u is None else float(u.sum() + v[open_].sum()))
+
+    def local_search(self, u: np.ndarray, v: np.ndarray, rounds: int = 4,
+                     lps: int = 40) -> None:
+        """Drop, add and swap moves ranked by their Lagrangian floor sum(u) + v over the new
+        sites (a lower bound on the move's cost at the multipliers ``u``, site values ``v``):
+        the most promising moves are priced first, at most ``lps`` LPs per round, and moves
+        whose floor cannot beat the incumbent are never priced."""
+        P = self.P
+        for _ in range(rounds):
+            if self.open is None or self.ctx.out_of_time():
+                return
+            cur = self.open
+            base = float(u.sum() + v[cur].sum())
+            out = np.flatnonzero(cur & (P.lo < 1))
+            into = np.flatnonzero(~cur & (P.hi > 0))
+            gain_cap = float(P.s[cur].sum()) - P.total
+            # moves as (drop, add) with -1 for none; floors of drops, adds, swaps
+            drop = np.r_[out, np.full(into.size, -1), np.repeat(out, into.size)]
+            add = np.r_[np.full(out.size, -1), into, np.tile(into, out.size)]
+            floor = base - np.where(drop >= 0, v[drop], 0.0) + np.where(add >= 0, v[add], 0.0)
+            room = gain_cap - np.where(drop >= 0, P.s[drop], 0.0) + \
+                np.where(add >= 0, P.s[add], 0.0)
+            ok = (room >= -1e-9) & (floor < self.value)
+            order = np.flatnonzero(ok)[np.argsort(floor[ok], kind="stable")]
             improved = False
-            for j in np.flatnonzero(self.open & (P.lo < 1)).tolist():
-                trial = self.open.copy()
-                trial[j] = False
-                improved |= self.consider(trial)
-            assert self.open is not None
-            closed_rank = [k for k in rank.tolist() if not self.open[k] and P.hi[k] > 0][:5]
-            for j in np.flatnonzero(self.open & (P.lo < 1)).tolist():
-                for k in closed_rank:
-                    trial = self.open.copy()
-                    trial[j], trial[k] = False, True
-                    improved |= self.consider(trial)
-                    if self.ctx.out_of_time():
-                        return
+            for k in order[:lps].tolist():
+                trial = cur.copy()
+                if drop[k] >= 0:
+                    trial[drop[k]] = False
+                if add[k] >= 0:
+                    trial[add[k]] = True
+                if self.consider(trial, float(floor[k])):
+                    improved = True
+                    break
+                if self.ctx.out_of_time():
+                    return
             if not improved:
                 return
 
