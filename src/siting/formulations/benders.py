@@ -667,6 +667,14 @@ class PMedianBenders(Formulation):
                                  settings=self.tree_settings)
         if res.termination is Termination.INTERRUPTED:
             ctx.interrupted = True
+        if res.termination is Termination.ERROR:
+            # the tree failed (a solver error): keep its incumbents, and let the iterated
+            # masters finish the proof in the time left
+            ctx.note(f"benders: the tree on {backend.name} failed ({res.native_status}) after "
+                     f"{res.seconds:.2f}s; iterated masters on {ctx.backend.name} instead")
+            return TreeResult(ub=sep.ub, best_y=sep.best_y, lb=lb, infeasible=False,
+                              timed_out=False, seconds=res.seconds,
+                              version=res.backend_version, backend=ctx.backend.name)
         ctx.note(f"benders: one tree on {backend.name}, {res.native_status}, "
                  f"{res.seconds:.2f}s, {res.nodes} nodes, {res.cuts_added} lazy cuts, "
                  f"{res.separations} separations")
