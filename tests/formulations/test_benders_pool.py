@@ -87,9 +87,11 @@ def test_a_flat_lp_round_ends_the_dropping_of_slack_cuts(seed, monkeypatch):
     # the cycling guard of the active-set LP phase: once a master LP's value does not rise,
     # every later master LP holds the whole pool (with the slack rows dropped, a degenerate
     # master moved between optimal faces for 58 flat rounds on pcb3038 p=400). Seeds 15 and
-    # 34 have a flat round followed by more rounds.
+    # 34 have a flat round followed by more rounds (with the swapped greedy start, which
+    # p = m/5 would otherwise skip).
     monkeypatch.setattr(benders.PMedianBenders, "lagrangian_iters", 0)
     monkeypatch.setattr(benders.PMedianBenders, "live_lp", False)
+    monkeypatch.setattr(benders.PMedianBenders, "search_max_p_share", 1.0)
     pools: list[benders._Cuts] = []
     built: list[tuple[bool, bool]] = []  # per master: (integer, built from the whole pool)
     init, master_milp = benders._Cuts.__init__, benders._master_milp
