@@ -63,8 +63,10 @@ def test_binding_rows_of_a_master_point():
 
 @pytest.mark.parametrize("seed", range(5))
 def test_many_lp_rounds_on_the_active_set_prove_the_optimum(seed, monkeypatch):
-    # no seed cuts beyond the incumbent's and no Lagrangian: the LP phase does the work
+    # no seed cuts beyond the incumbent's and no Lagrangian: the LP phase does the work, on
+    # fresh master LPs (the active-set path every LP backend without a live LP takes)
     monkeypatch.setattr(benders.PMedianBenders, "lagrangian_iters", 0)
+    monkeypatch.setattr(benders.PMedianBenders, "live_lp", False)
     inst = random_instance(100 + seed, n=40, m=15, fixed_costs=False)
     p = 2 + seed % 4
     res = api.solve(inst, "p-median", p=p, formulation="benders", backend="highs")
@@ -78,3 +80,72 @@ def test_many_lp_rounds_on_the_active_set_prove_the_optimum(seed, monkeypatch):
                 if m.startswith("benders: LP phase bound"))
     assert len(lp_rows) >= 2
     assert lp_rows[-1] < pool + 1, f"seed {seed}: last LP {lp_rows[-1]} rows, pool {pool}"
+
+
+@pytest.mark.parametrize("seed", [15, 34])
+def test_a_flat_lp_round_ends_the_dropping_of_slack_cuts(seed, monkeypatch):
+    # the cycling guard of the active-set LP phase: once a master LP's value does not rise,
+    # every later master LP holds the whole pool (with the slack rows dropped, a degenerate
+    # master moved between optimal faces for 58 flat rounds on pcb3038 p=400). Seeds 15 and
+    # 34 have a flat round followed by more rounds (with the swapped greedy start, which
+    # p = m/5 would otherwise skip).
+    monkeypatch.setattr(benders.PMedianBenders, "lagrangian_iters", 0)
+    monkeypatch.setattr(benders.PMedianBenders, "live_lp", False)
+    monkeypatch.setattr(benders.PMedianBenders, "search_max_p_share", 1.0)
+    pools: list[benders._Cuts] = []
+    built: list[tuple[bool, bool]] = []  # per master: (integer, built from the whole pool)
+    init, master_milp = benders._Cuts.__init__, benders._master_milp
+
+    def record_init(self):
+        init(self)
+        pools.append(self)
+
+    def record_master(name, data, cuts, y_lo, y_hi, integer, *rest, **kw):
+        built.append((integer, cuts is pools[0]))
+        return master_milp(name, data, cuts, y_lo, y_hi, integer, *rest, **kw)
+
+    monkeypatch.setattr(benders._Cuts, "__init__", record_init)
+    monkeypatch.setattr(benders, "_master_milp", record_master)
+    inst = random_instance(seed, n=50, m=50, fixed_costs=False)
+    res = api.solve(inst, "p-median", p=10, formulation="benders", backend="highs")
+    values = [float(m.split("obj ")[1].split(",")[0]) for m in res.messages
+              if m.startswith("benders: master LP ")]
+    from_pool = [whole for integer, whole in built if not integer]
+    assert len(from_pool) == len(values)
+    flat = next(k for k in range(1, len(values))
+                if values[k] <= values[k - 1] + 1e-9 * max(1.0, abs(values[k])))
+    assert flat < len(values) - 1, f"seed {seed}: no round after the flat one to check"
+    assert not all(from_pool[:flat + 1]), f"seed {seed}: no slack cut was ever dropped"
+    assert all(from_pool[flat + 1:]), \
+        f"seed {seed}: a master LP after the flat round {flat} dropped cuts: {from_pool}"
+    reference = api.solve(inst, "p-median", p=10, formulation="classic", backend="highs")
+    assert res.status.value == "optimal"
+    assert res.objective == pytest.approx(reference.objective, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_live_lp_adds_rounds_to_one_model_and_proves_the_optimum(seed, monkeypatch):
+    monkeypatch.setattr(benders.PMedianBenders, "lagrangian_iters", 0)
+    inst = random_instance(100 + seed, n=40, m=15, fixed_costs=False)
+    p = 2 + seed % 4
+    res = api.solve(inst, "p-median", p=p, formulation="benders", backend="highs")
+    expected, _ = brute_force(inst, PMedian(p=p))
+    assert res.status.value == "optimal"
+    assert res.objective == pytest.approx(expected, abs=1e-6), f"seed {seed}"
+    assert res.bound == pytest.approx(expected, abs=1e-6)
+    rows = [int(m.split()[4]) for m in res.messages if m.startswith("benders: master LP (live)")]
+    assert rows, f"seed {seed}: the LP phase did not run on a live LP"
+    assert rows == sorted(rows), f"seed {seed}: rows left the live LP: {rows}"
+
+
+def test_live_and_fresh_lp_phases_reach_the_same_bound(monkeypatch):
+    inst = random_instance(7, n=60, m=30, fixed_costs=False)
+    bounds = []
+    for live in (True, False):
+        monkeypatch.setattr(benders.PMedianBenders, "live_lp", live)
+        res = api.solve(inst, "p-median", p=4, formulation="benders", backend="highs")
+        bounds.append(next(float(m.split()[4]) for m in res.messages
+                           if m.startswith("benders: LP phase bound")))
+        assert res.status.value == "optimal"
+    # both loops end at the LP optimum of the full Benders master (to the loop's tolerance)
+    assert bounds[0] == pytest.approx(bounds[1], rel=1e-6)

@@ -66,3 +66,19 @@ def test_search_is_reproducible():
     runs = [benders._lp_search(data, last_lp, req, np.ones(data.ma), data.value(start), start,
                                -np.inf, 1.0, 20, 20, None, 7) for _ in range(2)]
     assert runs[0][0] == runs[1][0] and np.array_equal(runs[0][1], runs[1][1])
+
+
+def test_no_search_rounds_when_p_is_above_a_tenth_of_the_sites(monkeypatch):
+    from siting import api
+
+    # seed 4, 80 x 30, p=5: the LP phase leaves a gap, and without the rule 24 rounds run
+    inst = random_instance(4, n=80, m=30, fixed_costs=False)
+    expected = api.solve(inst, "p-median", p=5, formulation="classic", backend="highs")
+    for share, searched in ((1.0, True), (benders.PMedianBenders.search_max_p_share, False)):
+        monkeypatch.setattr(benders.PMedianBenders, "search_max_p_share", share)
+        res = api.solve(inst, "p-median", p=5, formulation="benders", backend="highs")
+        assert res.status.value == "optimal"
+        assert res.objective == pytest.approx(expected.objective)
+        notes = [m for m in res.messages if m.startswith("benders: LP-guided search")]
+        assert notes, "no LP-guided search note"
+        assert notes[0].endswith(" in 0 rounds") != searched, f"share {share}: {notes}"

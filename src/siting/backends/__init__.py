@@ -9,6 +9,7 @@ from .cbc import CbcBackend
 from .cpsat import CpSatBackend
 from .gurobi import GurobiBackend
 from .highs import HighsBackend
+from .lazy import LpSession
 from .ortools_mb import OrToolsHighsBackend, OrToolsScipBackend
 from .scip import ScipBackend
 
@@ -82,6 +83,19 @@ def lp_loop_options(backend: Backend, problem: MilpProblem) -> dict[str, object]
     return {}
 
 
+def lp_session(backend: Backend, problem: MilpProblem, threads: int | None, seed: int,
+               ) -> LpSession | None:
+    """A live LP for a cut loop on ``backend`` (rows added, re-solved from the last basis),
+    or None where the backend keeps no model between solves (the loop then re-solves fresh
+    models). The first solve takes the method :func:`lp_loop_options` picks."""
+    if backend.name != "highs":
+        return None
+    from .highs_lp import HighsLpSession
+
+    first = lp_loop_options(backend, problem).get("solver")
+    return HighsLpSession(problem, threads, seed, None if first is None else str(first))
+
+
 def get_backend(name: str | None = None) -> Backend:
     """Instantiate a backend by name; unknown or uninstalled names are errors with a hint."""
     name = name or DEFAULT_BACKEND
@@ -95,4 +109,4 @@ def get_backend(name: str | None = None) -> Backend:
 
 
 __all__ = ["Backend", "available_backends", "backend_classes", "backend_names", "get_backend",
-           "lazy_cut_backend", "lp_backend", "lp_loop_options", "register"]
+           "lazy_cut_backend", "lp_backend", "lp_loop_options", "lp_session", "register"]

@@ -94,3 +94,30 @@ class LazyResult:
     separations: int
     backend_version: str
     native_status: str
+
+
+@dataclass(frozen=True)
+class LpAnswer:
+    """One re-solve of a live cut-loop LP: x, objective and column reduced costs when
+    optimal (None otherwise)."""
+
+    termination: Termination
+    objective: float | None
+    x: np.ndarray | None
+    reduced_costs: np.ndarray | None
+    seconds: float
+
+
+class LpSession(Protocol):
+    """An LP a backend keeps alive between the rounds of a cut loop: rows are appended and
+    each solve starts from the last basis (a fresh model per round re-solves from scratch)."""
+
+    n_rows: int
+
+    def add_rows(self, rows: CutRows) -> None:
+        """Append rows ``sum vals x >= lower`` over the LP's columns."""
+        ...
+
+    def solve(self, time_limit: float | None) -> LpAnswer:
+        """Re-solve within ``time_limit`` seconds (Ctrl-C: an INTERRUPTED answer)."""
+        ...

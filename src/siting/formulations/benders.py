@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..backends import Backend, lazy_cut_backend, lp_backend, lp_loop_options
-from ..backends.lazy import CutRows, LazySettings, Separation
+from ..backends import Backend, lazy_cut_backend, lp_backend, lp_loop_options, lp_session
+from ..backends.lazy import CutRows, LazySettings, LpSession, Separation
 from ..decision import Decision
 from ..heuristics import count_below, greedy_swap_median, swap_descent_sorted
 from ..instance import Instance
@@ -52,6 +52,7 @@ class _Cuts:
         self.rhs: list[np.ndarray] = []
         self.count = 0
         self.nnz = 0
+        self.first: list[int] = []  # the first row id of each chunk
         self._seen: dict[tuple[int, float], int] = {}
         #: row ids of the cuts offered to the last ``add`` (fresh or already held)
         self.hit = np.zeros(0, dtype=np.int64)
@@ -83,6 +84,7 @@ class _Cuts:
             return 0
         sel = fresh[rows]
         self._seen.update((keys[k], int(remap[k])) for k in keep_rows)
+        self.first.append(self.count)
         self.client.append(client[fresh])
         self.rhs.append(level[fresh])
         self.rows.append(remap[rows[sel]])
@@ -91,6 +93,27 @@ class _Cuts:
         self.count += int(keep_rows.size)
         self.nnz += int(sel.sum())
         return int(keep_rows.size)
+
+    def since(self, first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                          np.ndarray]:
+        """client, rhs and the y-part COO (local rows, cols, vals) of the cuts with row id
+        ``first`` or later (``first`` is a chunk boundary: a ``count`` seen earlier)."""
+        k = self.first.index(first) if first < self.count else len(self.first)
+        if k == len(self.first):
+            z = np.zeros(0, dtype=np.int64)
+            return z, np.zeros(0), z, z, np.zeros(0)
+        return (np.concatenate(self.client[k:]), np.concatenate(self.rhs[k:]),
+                np.concatenate(self.rows[k:]) - first, np.concatenate(self.cols[k:]),
+                np.concatenate(self.vals[k:]))
+
+    def slack(self, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Each cut's slack at the master point (y, theta)."""
+        if self.count == 0:
+            return np.zeros(0)
+        rows, cols = np.concatenate(self.rows), np.concatenate(self.cols)
+        act = np.bincount(rows, weights=np.concatenate(self.vals) * y[cols],
+                          minlength=self.count)
+        return act + theta[np.concatenate(self.client)] - np.concatenate(self.rhs)
 
     def subset(self, keep: np.ndarray) -> _Cuts:
         """The cuts whose row ids are flagged in ``keep`` (bool over all rows), as new cuts."""
@@ -143,16 +166,33 @@ class _Data:
 
         ``y`` is over allowed sites. theta_i(y) summed with weights is the LP value function,
         an upper bound on the LP optimum at a feasible y and the exact cost at integral y.
+        Only the sorted prefix up to the radius matters (later entries are at least D*_i):
+        the prefix grows 4x per pass for the clients whose cumulative y has not reached 1 in
+        it (pcb3038 p=400: a few dozen of 3,038 columns; every column was read before).
         """
-        order = self.order if clients is None else self.order[clients]
-        Ds = self.sorted if clients is None else self.sorted[clients]
-        ys = y[order]
-        cum = np.cumsum(ys, axis=1)
-        pos = np.argmax(cum >= 1.0 - 1e-9, axis=1)
-        pos = np.where(cum[:, -1] >= 1.0 - 1e-9, pos, Ds.shape[1] - 1)
-        level = Ds[np.arange(Ds.shape[0]), pos]
-        gain = np.maximum(level[:, None] - Ds, 0.0) * ys
-        return level, level - gain.sum(axis=1)
+        idx = np.arange(self.n) if clients is None else np.asarray(clients)
+        level = np.empty(idx.size)
+        value = np.empty(idx.size)
+        todo = np.arange(idx.size)
+        width = min(self.ma, 32)
+        while todo.size:
+            rows = idx[todo]
+            whole = todo.size == self.n and clients is None
+            Ds = self.sorted[:, :width] if whole else self.sorted[rows, :width]
+            ys = y[self.order[:, :width] if whole else self.order[rows, :width]]
+            cum = np.cumsum(ys, axis=1)
+            reached = cum[:, -1] >= 1.0 - 1e-9
+            last = width == self.ma
+            done = np.ones(todo.size, dtype=bool) if last else reached
+            pos = np.where(reached, np.argmax(cum >= 1.0 - 1e-9, axis=1), width - 1)[done]
+            Ds, ys = Ds[done], ys[done]
+            lv = Ds[np.arange(pos.size), pos]
+            gain = np.maximum(lv[:, None] - Ds, 0.0) * ys
+            level[todo[done]] = lv
+            value[todo[done]] = lv - gain.sum(axis=1)
+            todo = todo[~done]
+            width = min(self.ma, width * 4)
+        return level, value
 
     def value(self, y: np.ndarray) -> float:
         """The exact cost of an integral ``y``; inf when some client reaches no open site."""
@@ -161,29 +201,40 @@ class _Data:
             return float("inf")
         return float(self.w @ th)
 
+    def below(self, clients: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        """Per client, how many of its sorted distances are < ``bound`` (bisection on the
+        sorted rows, no row copies)."""
+        lo = np.zeros(clients.size, dtype=np.int64)
+        hi = np.full(clients.size, self.ma, dtype=np.int64)
+        while True:
+            act = lo < hi
+            if not act.any():
+                return lo
+            mid = (lo + hi) // 2
+            less = self.sorted[clients, np.minimum(mid, self.ma - 1)] < bound
+            lo = np.where(act & less, mid + 1, lo)
+            hi = np.where(act & ~less, mid, hi)
+
     def cut_rows(self, clients: np.ndarray, level: np.ndarray,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """COO of the y-part of the cuts (client, radius): local rows, allowed-site cols, coeffs."""
-        Ds = self.sorted[clients]
-        mask = Ds < level[:, None]
-        r, k = np.nonzero(mask)
-        cols = self.order[clients[r], k]
-        vals = level[r] - Ds[r, k]
+        k = self.below(clients, level)
+        r = np.repeat(np.arange(clients.size), k)
+        pos = np.arange(r.size) - np.repeat(np.cumsum(k) - k, k)
+        who = clients[r]
+        cols = self.order[who, pos]
+        vals = level[r] - self.sorted[who, pos]
         return r, cols, vals
 
     def cut_nnz(self, level: np.ndarray) -> int:
         """Nonzeros of the y-part of every client's cut at ``level`` (before building it)."""
-        total = 0
-        for lo in range(0, self.n, 1024):
-            total += int((self.sorted[lo:lo + 1024] < level[lo:lo + 1024, None]).sum())
-        return total
+        return int(self.below(np.arange(self.n), level).sum())
 
     def snap(self, clients: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The sorted distances just below and at/above ``radius`` (both yield valid cuts)."""
-        Ds = self.sorted[clients]
-        k = (Ds < radius[:, None]).sum(axis=1)  # rows are sorted: searchsorted(side="left")
-        hi = Ds[np.arange(clients.size), np.minimum(k, self.ma - 1)]
-        lo = Ds[np.arange(clients.size), np.maximum(k - 1, 0)]
+        k = self.below(clients, radius)  # rows are sorted: searchsorted(side="left")
+        hi = self.sorted[clients, np.minimum(k, self.ma - 1)]
+        lo = self.sorted[clients, np.maximum(k - 1, 0)]
         return lo, hi
 
 
@@ -271,6 +322,13 @@ class PMedianBenders(Formulation):
     search_rounds = 60
     search_stall = 24
     search_share = 0.1
+    #: ... and only while p is at most this share of the candidate sites: beyond it each swap
+    #: step (O(p m)) costs more and the tree closes the gap anyway (pcb3038 p=400: 19.4 ->
+    #: 15.2 CPU s without the search, p=500 24.8 -> 17.9; rl1304 p=200-500 within 0.7 s);
+    #: beyond it phase 0 also keeps the greedy start unswapped (p=400: 15.2 -> 9.0 CPU s)
+    search_max_p_share = 0.1
+    #: keep the phase-1 LP alive in the backend (HiGHS) and add each round's cuts to it
+    live_lp = True
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -290,6 +348,11 @@ class PMedianBenders(Formulation):
         # swaps take at most a tenth of the time limit (rl5934 p=500: hundreds of swaps)
         swap_deadline = None if ctx.deadline is None else \
             time.perf_counter() + 0.1 * (ctx.remaining() or 0.0)
+        if pm.p > self.search_max_p_share * ma:
+            # at large p the LP's rounding, swapped, is the better start (pcb3038 p=400:
+            # greedy + swaps 157740 in 1.9 CPU s of swaps, LP rounding + swaps 156359) and these
+            # swaps only delay it: the greedy start is kept as it is
+            swap_deadline = time.perf_counter()
         ub, best_y = _improve(data, start_y, req, np.inf, start_y, swap_deadline)
         if not np.isfinite(ub) and data.n_reach:  # greedy left a client without a site
             cover = _cover_start(data, req)
@@ -370,35 +433,71 @@ class PMedianBenders(Formulation):
         # dropped rows let it cycle between optimal faces (pcb3038 p=400: 58 flat rounds)
         keep_all = False
         prev_value = -np.inf
+        # on HiGHS the LP stays alive: each round's cuts are added and the dual simplex
+        # re-solves from the last basis (pcb3038 p=20: 2.3 CPU s a round instead of 22 for a
+        # fresh model), and no row is dropped (the dropping only served fresh models)
+        session: LpSession | None = None
+        lp_milp: MilpProblem | None = None
+        in_session = 0  # the pool's rows [0, in_session) are in the live LP
+
+        def lp_round(active: np.ndarray):  # type: ignore[no-untyped-def]
+            """One master LP: (milp for slicing, termination, objective, x, reduced costs)."""
+            nonlocal session, lp_milp, in_session, solves, solve_s, version
+            if lp_milp is None and self.live_lp:
+                lp_milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, False, grain)
+                session = lp_session(lp_solver, lp_milp, ctx.options.threads,
+                                     ctx.options.seed)
+                in_session = cuts.count
+            if session is None:
+                ids = np.flatnonzero(active)
+                milp, sol = master(integer=False, rows=None if ids.size == cuts.count
+                                   else cuts.subset(active))
+                return milp, sol.termination, sol.objective, sol.x, sol.reduced_costs
+            assert lp_milp is not None
+            session.add_rows(_cut_csr(data, cuts, in_session, lp_milp, y_hi))
+            in_session = cuts.count
+            if ctx.interrupted:
+                return lp_milp, Termination.INTERRUPTED, None, None, None
+            ans = session.solve(ctx.remaining())
+            solves += 1
+            solve_s += ans.seconds
+            version = lp_solver.version()
+            if ans.termination is Termination.INTERRUPTED:
+                ctx.interrupted = True
+            ctx.note(f"benders: master LP (live) {session.n_rows} rows, {ans.seconds:.2f}s, "
+                     f"{ans.termination.value}, obj {ans.objective}")
+            return lp_milp, ans.termination, ans.objective, ans.x, ans.reduced_costs
+
         for rnd in range(self.max_lp_rounds):
             if ctx.out_of_time():
                 timed_out = True
                 break
             ids = np.flatnonzero(active)
-            milp, sol = master(integer=False, rows=None if ids.size == cuts.count
-                               else cuts.subset(active))
-            if sol.termination in (Termination.INFEASIBLE,
-                                   Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
+            milp, term, objective, x_lp, rc = lp_round(active)
+            if term in (Termination.INFEASIBLE,
+                        Termination.INFEASIBLE_OR_UNBOUNDED):  # never unbounded
                 if not np.isfinite(ub):  # nothing fixed: the feasibility cuts alone say so
                     return _no_p_sites(ctx, "the master LP", build, solve_s, solves, version)
                 lb = ub  # sites fixed against the incumbent: nothing better exists
                 break
-            if sol.x is None:
-                timed_out = sol.termination is Termination.TIME_LIMIT
+            if x_lp is None:
+                timed_out = term is Termination.TIME_LIMIT
                 break
-            y_lp = np.clip(milp.values(sol.x, "y"), 0.0, 1.0)
-            th_lp = milp.values(sol.x, "theta")
-            lp_value = float(sol.objective)  # type: ignore[arg-type]
+            y_lp = np.clip(milp.values(x_lp, "y"), 0.0, 1.0)
+            th_lp = milp.values(x_lp, "theta")
+            lp_value = float(objective)  # type: ignore[arg-type]
             lb = max(lb, _round_up(lp_value, grain))
-            last_lp = (lp_value, y_lp, milp.values(sol.reduced_costs, "y")
-                       if sol.reduced_costs is not None else None)
+            last_lp = (lp_value, y_lp, milp.values(rc, "y") if rc is not None else None)
             keep_all = keep_all or lp_value <= prev_value + 1e-9 * max(1.0, abs(lp_value))
             prev_value = lp_value
-            if keep_all:
+            if session is not None:  # every pool row is in the LP: track the binding ones
+                rhs = np.concatenate(cuts.rhs)
+                active = cuts.slack(y_lp, th_lp) <= 1e-6 * np.maximum(1.0, np.abs(rhs))
+            elif keep_all:
                 active = np.ones(cuts.count, dtype=bool)
             else:
                 active = np.zeros(cuts.count, dtype=bool)
-                active[ids[_binding(milp, sol.x)]] = True
+                active[ids[_binding(milp, x_lp)]] = True
             added = 0
             true_value = 0.0
             for point, alpha in ((y_lp, 0.0), (0.5 * core + 0.5 * y_lp, 0.5)):
@@ -413,7 +512,8 @@ class PMedianBenders(Formulation):
                 fresh = cuts.add(who, lvl[who], *data.cut_rows(who, lvl[who]))
                 active = np.concatenate((active, np.ones(fresh, dtype=bool)))
                 # a held cut that is violated again (dropped as slack earlier) comes back
-                back = cuts.hit[~active[cuts.hit]] if alpha == 0.0 else cuts.hit[:0]
+                back = cuts.hit[~active[cuts.hit]] if alpha == 0.0 and session is None \
+                    else cuts.hit[:0]
                 active[back] = True
                 added += fresh + int(back.size)
             tree_keep = active.copy()
@@ -433,8 +533,9 @@ class PMedianBenders(Formulation):
             search_deadline = None if ctx.deadline is None else min(
                 ctx.deadline, time.perf_counter() + self.search_share * (ctx.remaining() or 0.0))
             before = ub
+            rounds_cap = self.search_rounds if pm.p <= self.search_max_p_share * ma else 0
             ub, best_y, rounds = _lp_search(data, last_lp, req, y_hi, ub, best_y, lb, grain,
-                                            self.search_rounds, self.search_stall,
+                                            rounds_cap, self.search_stall,
                                             search_deadline, ctx.options.seed)
             ctx.note(f"benders: LP-guided search {before:.10g} -> {ub:.10g} in {rounds} rounds")
         if last_lp is not None and last_lp[2] is not None:
@@ -527,6 +628,13 @@ class PMedianBenders(Formulation):
             backend=ran_on,
         )
 
+    def stopped_bound(self, ctx: Context) -> float | None:
+        """None: a stopped run already reports its own bound, at least sum_i w_i d_i,min and
+        usually the Lagrangian or LP one. The instance bound (a second Lagrangian over all
+        pairs) is no stronger, and at n = 5,934 its 35M pairs took 0.8 GB and ran on past the
+        time limit until the harness killed the run, bound and all."""
+        return None
+
     def _lp_backend(self, ctx: Context) -> Backend:
         """The phase-1 LP loop runs where the backend layer says LP loops run best."""
         lp = lp_backend(ctx.backend)
@@ -570,6 +678,14 @@ class PMedianBenders(Formulation):
                                  settings=self.tree_settings)
         if res.termination is Termination.INTERRUPTED:
             ctx.interrupted = True
+        if res.termination is Termination.ERROR:
+            # the tree failed (a solver error): keep its incumbents, and let the iterated
+            # masters finish the proof in the time left
+            ctx.note(f"benders: the tree on {backend.name} failed ({res.native_status}) after "
+                     f"{res.seconds:.2f}s; iterated masters on {ctx.backend.name} instead")
+            return TreeResult(ub=sep.ub, best_y=sep.best_y, lb=lb, infeasible=False,
+                              timed_out=False, seconds=res.seconds,
+                              version=res.backend_version, backend=ctx.backend.name)
         ctx.note(f"benders: one tree on {backend.name}, {res.native_status}, "
                  f"{res.seconds:.2f}s, {res.nodes} nodes, {res.cuts_added} lazy cuts, "
                  f"{res.separations} separations")
@@ -658,6 +774,29 @@ class _TreeSeparator:
             return None
         self.ub, self.best_y = ub, best
         return self.full(best)
+
+
+def _cut_csr(data: _Data, cuts: _Cuts, first: int, milp: MilpProblem,
+             y_hi: np.ndarray) -> CutRows:
+    """The cuts with row id ``first`` or later as rows over ``milp``'s columns (theta_i plus
+    the y-part; closed sites left out, as in the masters)."""
+    client, rhs, r, cols, vals = cuts.since(first)
+    live = y_hi[cols] > 0
+    r, cols, vals = r[live], cols[live], vals[live]
+    order = np.argsort(r, kind="stable")
+    r, cols, vals = r[order], cols[order], vals[order]
+    y_cols = milp.blocks["y"].start + cols
+    t_cols = milp.blocks["theta"].start + client
+    per_row = np.bincount(r, minlength=client.size) + 1  # + theta_i
+    indptr = np.concatenate(([0], np.cumsum(per_row))).astype(np.int64)
+    out_cols = np.empty(int(indptr[-1]), dtype=np.int64)
+    out_vals = np.empty(int(indptr[-1]))
+    head = indptr[:-1]
+    out_cols[head], out_vals[head] = t_cols, 1.0
+    rest = np.ones(out_cols.size, dtype=bool)
+    rest[head] = False
+    out_cols[rest], out_vals[rest] = y_cols, vals
+    return CutRows(indptr, out_cols, out_vals, rhs)
 
 
 def _checked(instance: Instance, problem: Problem) -> PMedian:

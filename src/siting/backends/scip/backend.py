@@ -154,7 +154,15 @@ class ScipBackend(Backend):
         if start is not None:
             handler.offer(start)
         t0 = time.perf_counter()
-        interrupted = _optimize(model)
+        try:
+            interrupted = _optimize(model)
+        except Exception as exc:  # pyscipopt raises a bare Exception for a SCIP error code
+            # (pcb3038 p=500 once ended "SCIP: unspecified error!" mid-tree): an answer, not a
+            # crash; the separator keeps the incumbents it handed in, the caller goes on
+            return LazyResult(termination=Termination.ERROR, x=None, objective=None,
+                              bound=None, seconds=time.perf_counter() - t0, nodes=0,
+                              cuts_added=handler.added, separations=handler.rounds,
+                              backend_version=self.version(), native_status=f"error: {exc}")
         seconds = time.perf_counter() - t0
         status = model.getStatus()
         x = objective = None

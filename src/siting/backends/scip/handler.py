@@ -26,8 +26,11 @@ class LazyHandler(Conshdlr):  # type: ignore[misc]
         return np.fromiter((get(sol, v) for v in self.xs), float, len(self.xs))
 
     def offer(self, x: np.ndarray) -> bool:
-        """Hand SCIP a point that passes every check (an incumbent)."""
-        sol = self.model.createSol()
+        """Hand SCIP a point that passes every check (an incumbent). It is built over the
+        original variables: in the tree some are (multi-)aggregated by presolve, and setting
+        one of those in a transformed solution is an error (pcb3038 p=500 with a site fixed
+        open: "cannot set solution value for multiple aggregated variable")."""
+        sol = self.model.createOrigSol()
         for k in np.flatnonzero(x).tolist():
             self.model.setSolVal(sol, self.xs[k], float(x[k]))
         return bool(self.model.addSol(sol, free=True))
