@@ -63,7 +63,7 @@ class HighsBackend(Backend):
                start: np.ndarray | None) -> MilpSolution:
         import highspy
 
-        waited = _settle_leftovers(options.time_limit)
+        waited = settle_leftovers(options.time_limit)
         if waited is not None:  # an earlier solve's thread outlasted this one's stop
             return assemble(self, problem, options, termination=waited, x=None, bound=None,
                             seconds=0.0, nodes=0, native="not started: an earlier HiGHS "
@@ -344,7 +344,7 @@ def _run_cancellable(h, watchdog: _Watchdog | None) -> tuple[bool, bool]:  # typ
     (highspy's own joinSolve prints "Waiting for HiGHS to finish" and exits the process on
     the 5th Ctrl-C.) highspy guards "solver running" with class-level locks, so a thread
     left running blocks every later highspy solve: the next solve joins it first
-    (:func:`_settle_leftovers`), and so does the interpreter's exit (one still running at
+    (:func:`settle_leftovers`), and so does the interpreter's exit (one still running at
     exit aborts the process); the command line ends at once instead
     (:func:`siting.signals.exit_now`)."""
     # Interrupts are held, not raised, for the whole solve: one landing inside highspy's
@@ -381,7 +381,7 @@ def _leave_running(thread: threading.Thread) -> None:
 _exit_join_registered = False
 
 
-def _settle_leftovers(time_limit: float | None) -> Termination | None:
+def settle_leftovers(time_limit: float | None) -> Termination | None:
     """Wait for the highspy threads left running (their phase ends, then their stop is
     read): None once none is left; INTERRUPTED if an interrupt arrives meanwhile, TIME_LIMIT
     if ``time_limit`` seconds pass first (the new solve then does not start)."""

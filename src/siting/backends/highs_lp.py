@@ -15,7 +15,7 @@ import numpy as np
 from ..milp import MilpProblem
 from ..signals import interrupts_held
 from ..solution import Termination
-from .highs import quiet_stdout, stop_solve
+from .highs import quiet_stdout, settle_leftovers, stop_solve
 from .lazy import CutRows, LpAnswer
 
 
@@ -62,6 +62,9 @@ class HighsLpSession:
         """Re-solve from the current basis (the dual simplex after rows were added)."""
         import highspy
 
+        waited = settle_leftovers(time_limit)
+        if waited is not None:  # an abandoned HiGHS solve still holds highspy's lock
+            return LpAnswer(waited, None, None, None, 0.0)
         h = self._h
         if self._first is not None:
             h.setOptionValue("solver", self._first)
