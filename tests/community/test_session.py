@@ -137,6 +137,35 @@ def test_a_what_if_proven_before_is_answered_from_that_proof() -> None:
     assert not s.cached
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_narrower_what_if_whose_plan_still_fits_is_answered_without_a_solve(
+        seed: int) -> None:
+    s = _session(seed)
+    base = s.solve()
+    ids = [str(x) for x in s.instance.site_ids]
+    used = base.check.used
+    shut = [ids[j] for j in range(len(ids)) if not used[j] and not s.instance.existing_site[j]]
+    opened = [ids[j] for j in range(len(ids)) if used[j] and not s.instance.existing_site[j]]
+    narrower = [{"budget": base.check.total_cost}]
+    narrower += [{"forbid": shut[:1]}] if shut else []
+    narrower += [{"lock": opened[:1], "budget": base.check.total_cost}] if opened else []
+    for edit in narrower:
+        res = s.resolve(**edit)
+        assert s.cached, edit
+        assert any("earlier" in n for n in res.notes)
+        if "forbid" in edit:     # not the same question: answered as a narrower one
+            assert any("larger feasible set" in n for n in res.notes)
+        inst, prob = s.edited(**edit)
+        _same(res, solve(inst, prob))
+        assert res.problem.budget == prob.budget
+    # a budget below the plan's cost, or a lock of a site the plan does not use, is solved
+    s.resolve(budget=base.check.total_cost - 1)
+    assert not s.cached
+    if shut:
+        s.resolve(lock=shut[:1])
+        assert not s.cached
+
+
 def test_a_what_ifs_greedy_start_keeps_within_its_time_limit(  # type: ignore[no-untyped-def]
         monkeypatch) -> None:
     # a what-if's greedy start gets the share of the limit a cold solve gives it (5 % of a

@@ -72,7 +72,7 @@ class Session:
         #: whether the last answer came from an earlier proof of the same what-if
         self.cached = False
         #: proven answers of this session, by what-if (``resolve``)
-        self._proven: dict[str, CommunityResult] = {}
+        self._proven: dict[str, tuple[Question, CommunityResult]] = {}
         self._site_index = {str(v): k for k, v in enumerate(instance.site_ids)}
         self._names = tuple(s.name for s in problem.services)
 
@@ -103,19 +103,22 @@ class Session:
 
         A what-if this session has already answered with a proven optimum (same edits, same
         tie-break and gap options) is answered again from that proof without a solve: its plan
-        is verified again and the result says so in its notes (``self.cached``).
+        is verified again and the result says so in its notes (``self.cached``). So is one that
+        only narrows an earlier proven what-if (budget lowered or kept, more sites locked or
+        forbidden, the rest the same) when that plan still fits: the optimum of a larger
+        feasible set that lies in the smaller one is optimal there, in both orders.
         """
         what = self._what_if(budget, lock, forbid, weights, targets)
         inst, problem = self._edited(what)
         t0 = time.perf_counter()
         key = self._key(inst, problem, tie_break)
-        hit = self._proven.get(key)
+        model = self._model(what, inst, problem)
+        hit, note = self._earlier(key, model, inst, problem)
         if hit is not None:
             self.cached, self.warm = True, False
-            self.result = _again(hit, inst, problem, time.perf_counter() - t0)
+            self.result = _again(hit, inst, problem, time.perf_counter() - t0, note)
             return self.result
         self.cached = False
-        model = self._model(what, inst, problem)
         last = start if start is not None else (None if self.result is None else self.result.x)
         seconds = greedy_seconds(self.options)
         x0, self.warm = self._start(model, inst, problem, last, repair, seconds)
@@ -123,7 +126,7 @@ class Session:
                     start=x0, tie_break=tie_break)
         self.result = res
         if _proven(res, tie_break):
-            self._proven[key] = res
+            self._proven[key.exact] = (key, res)
             while len(self._proven) > PROVEN_KEPT:
                 self._proven.pop(next(iter(self._proven)))
         return res
@@ -154,16 +157,28 @@ class Session:
             return fresh, False
         return x0, True
 
-    def _key(self, inst: CommunityInstance, problem: CommunityProblem, tie_break: bool) -> str:
+    def _key(self, inst: CommunityInstance, problem: CommunityProblem,
+             tie_break: bool) -> Question:
         """What makes two solves the same question: the edited scenario's budget, site flags,
         weights and targets (all a what-if can change), the tie-break, the gaps asked for and
         the backend (time limit, threads and logs do not change a proven answer)."""
         o = self.options
-        return repr((problem.budget, np.flatnonzero(inst.forced).tolist(),
-                     np.flatnonzero(inst.forbidden).tolist(),
-                     [s.weight for s in problem.services], sorted(
-                         (k, repr(v)) for k, v in problem.targets.items() if v != Target()),
-                     tie_break, o.rel_gap, o.abs_gap, self.backend))
+        rest = repr(([s.weight for s in problem.services], sorted(
+            (k, repr(v)) for k, v in problem.targets.items() if v != Target()),
+            tie_break, o.rel_gap, o.abs_gap, self.backend))
+        return Question(problem.budget, inst.forced.copy(), inst.forbidden.copy(), rest)
+
+    def _earlier(self, key: Question, model: CommunityModel, inst: CommunityInstance,
+                 problem: CommunityProblem) -> tuple[CommunityResult | None, str]:
+        """An earlier proven answer that answers this what-if too, and how (see ``resolve``)."""
+        same = self._proven.get(key.exact)
+        if same is not None:
+            return same[1], AGAIN
+        for old, res in reversed(list(self._proven.values())):
+            if old.relaxes(key) and res.x is not None and \
+                    model.milp.max_violation(model.lift(res.x)) <= 1e-6:
+                return res, STILL_OPTIMAL
+        return None, ""
 
     def edited(self, **edits: Any) -> tuple[CommunityInstance, CommunityProblem]:
         """The edited scenario as a fresh instance and problem (for a cold solve or outputs)."""
@@ -258,6 +273,36 @@ class Session:
         return model
 
 
+@dataclass(frozen=True, eq=False)
+class Question:
+    """A solve as the cache of proven answers sees it (``Session._key``)."""
+
+    budget: float | None
+    forced: np.ndarray
+    forbidden: np.ndarray
+    rest: str          # weights, targets, tie-break, gaps, backend
+
+    @property
+    def exact(self) -> str:
+        return repr((self.budget, np.flatnonzero(self.forced).tolist(),
+                     np.flatnonzero(self.forbidden).tolist(), self.rest))
+
+    def relaxes(self, other: Question) -> bool:
+        """Whether every plan feasible for ``other`` is feasible here (same objective)."""
+        looser_budget = self.budget is None or (other.budget is not None
+                                                and other.budget <= self.budget)
+        return (self.rest == other.rest and looser_budget
+                and not (self.forced & ~other.forced).any()
+                and not (self.forbidden & ~other.forbidden).any())
+
+
+AGAIN = ("the same what-if was solved and proven optimal earlier in this session: that plan is "
+         "returned again (verified again; its solver stages are the earlier ones)")
+STILL_OPTIMAL = ("an earlier what-if of this session with a larger feasible set (higher or equal "
+                 "budget, fewer locked or forbidden sites) was proven optimal and its plan fits "
+                 "this one, so it is optimal here too; returned without a solve (verified again; "
+                 "its solver stages are the earlier ones)")
+
 #: proven answers a session keeps (oldest dropped first)
 PROVEN_KEPT = 32
 
@@ -272,7 +317,7 @@ def _proven(res: CommunityResult, tie_break: bool) -> bool:
 
 
 def _again(res: CommunityResult, inst: CommunityInstance, problem: CommunityProblem,
-           seconds: float) -> CommunityResult:
+           seconds: float, note: str) -> CommunityResult:
     """An earlier proven answer of the same what-if, its plan verified again."""
     from ..errors import VerificationError
     from .verify import verify
@@ -284,10 +329,8 @@ def _again(res: CommunityResult, inst: CommunityInstance, problem: CommunityProb
             1.0, abs(res.check.objective(problem.objective))):
         raise VerificationError("an earlier proven plan of this what-if failed verification "
                                 "again")
-    note = ("the same what-if was solved and proven optimal earlier in this session: that "
-            "plan is returned again (verified again; its solver stages are the earlier ones)")
-    return replace(res, check=check, build_seconds=0.0, solve_seconds=seconds,
-                   notes=res.notes + (note,))
+    return replace(res, problem=problem, check=check, build_seconds=0.0,
+                   solve_seconds=seconds, notes=res.notes + (note,))
 
 
 def _order(model: CommunityModel, problem: CommunityProblem, x: np.ndarray) -> tuple[float, ...]:
