@@ -50,7 +50,8 @@ def _row(name: str, t: tuple[float, float], res: Any, **extra: Any) -> dict[str,
 
 
 def what_ifs(session: Any, base: Any) -> list[tuple[str, dict[str, Any]]]:
-    """Budget ±10 %, lock one unused site, forbid one used new site, change one weight."""
+    """Budget ±10 %, lock one unused site, forbid one used new site, change one weight, forbid
+    one site the plan does not use."""
     inst, model = session.instance, session.model
     budget = session.problem.budget
     used = base.check.used
@@ -62,10 +63,14 @@ def what_ifs(session: Any, base: Any) -> list[tuple[str, dict[str, Any]]]:
     forbid = str(inst.site_ids[new_used[np.argmax(inst.cost[new_used])]])
     lock = str(inst.site_ids[unused[np.argmin(inst.cost[unused])]])
     svc = max(session.problem.services, key=lambda s: s.weight)
+    # and a site the plan does not use forbidden: the plan stays optimal (answered from the
+    # base solve's proof, no solve)
+    spare = str(inst.site_ids[unused[np.argmax(inst.cost[unused])]])
     edits = [("budget +10%", {"budget": budget * 1.1}), ("budget -10%", {"budget": budget * 0.9}),
              (f"lock {lock}", {"lock": [lock]}), (f"forbid {forbid}", {"forbid": [forbid]}),
              (f"weight {svc.name} {svc.weight:g}->{svc.weight * 0.75:g}",
-              {"weights": {svc.name: svc.weight * 0.75}})]
+              {"weights": {svc.name: svc.weight * 0.75}}),
+             (f"forbid {spare} (not in the plan)", {"forbid": [spare]})]
     return edits
 
 
@@ -85,7 +90,7 @@ def run(scenario: Path, budgets: list[float], check_cold: bool) -> list[dict[str
         t = _clock()
         res = s.resolve(start=base.x, **edit)
         spent = _since(t)
-        extra: dict[str, Any] = {"warm": s.warm, "elapsed": True}
+        extra: dict[str, Any] = {"warm": s.warm, "from_proof": s.cached, "elapsed": True}
         if check_cold:
             inst, prob = s.edited(**edit)
             cold_t = time.perf_counter()
@@ -120,12 +125,16 @@ def write(rows: list[dict[str, Any]], out: Path, command: str) -> None:
              f"Command: `{command}`", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, shared with other "
              f"developers (load average column: 1-minute load when the row finished).", "",
+             "*warm*: the solve started from the last plan (as it was or repaired); *proof*: "
+             "answered by an earlier proven solve of the session, without a solve "
+             "(`Session.resolve`).", "",
              "| case | wall s | CPU s | load | status | tie-break | coverage | cost | warm | "
-             "= cold |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "proof | = cold |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['case']} | {r['wall_s']} | {r['cpu_s']} | {r['load']} | "
                      f"{r['status']} | {r['tie_break']} | {r['coverage']} | "
-                     f"{r['cost']:,.0f} | {r.get('warm', '')} | {r.get('equals_cold', '')} |")
+                     f"{r['cost']:,.0f} | {r.get('warm', '')} | {r.get('from_proof', '')} | "
+                     f"{r.get('equals_cold', '')} |")
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 

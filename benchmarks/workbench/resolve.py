@@ -59,6 +59,10 @@ def solve_once(session, runner, budget, done, *, first: bool, mode: str,  # type
            "wall_seconds": round(wall, 2),
            "worker_cpu_seconds": None if c0 is None or c1 is None else round(c1 - c0, 2),
            "stage_seconds": [round(s.get("seconds") or 0, 2) for s in stages],
+           # answered by an earlier proven solve of the worker's session (no solve ran)
+           "answer": "earlier proof" if any("earlier in this session" in n or
+                                            "larger feasible set" in n
+                                            for n in plan.get("notes") or []) else "solved",
            "load_average_1min_before": round(load, 2), "error": job.error}
     if first:
         row["since_worker_start_seconds"] = round(time.perf_counter() - since, 2)
@@ -135,13 +139,17 @@ def markdown(out: dict) -> str:
              "also waits for the worker to open the session); the rows after it are budget "
              "what-ifs. Runner *warm* is the workbench's; *cold* (with `--with-cold`) solves "
              "the same files through `pipeline.run` for reference.", "",
-             "| runner | budget (yuan) | path | status | gap | tie-break | objective | cost | "
-             "wall s | worker CPU s | MILP stages wall s | load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "*answer*: solved, or *earlier proof* (the warm session had proven this what-if "
+             "before and returned that plan, verified again, without a solve; its MILP stage "
+             "times are the earlier solve's).", "",
+             "| runner | budget (yuan) | path | answer | status | gap | tie-break | objective | "
+             "cost | wall s | worker CPU s | MILP stages wall s | load |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in out["solves"]:
         budget = "as opened" if r["budget"] is None else f"{r['budget']:,.0f}"
         gap = "" if r["gap"] is None else f"{r['gap']:.2g}"
-        lines.append(f"| {r['runner']} | {budget} | {r['path']} | {r['status']} | {gap} | {r['tie_break']} | "
+        lines.append(f"| {r['runner']} | {budget} | {r['path']} | {r.get('answer', '')} | "
+                     f"{r['status']} | {gap} | {r['tie_break']} | "
                      f"{r['objective']} | {r['cost']:,.0f} | {r['wall_seconds']} | "
                      f"{r['worker_cpu_seconds']} | {' + '.join(map(str, r['stage_seconds']))} | "
                      f"{r['load_average_1min_before']} |")

@@ -87,13 +87,83 @@ def test_warm_start_is_taken_when_the_last_plan_still_fits() -> None:
     assert not s.warm
     assert s.resolve(weights={"elderly": 2.0}).status is Status.OPTIMAL and s.warm
     assert s.resolve(budget=95).status is Status.OPTIMAL and s.warm
-    s.resolve(budget=base.check.total_cost - 1)     # the last plan no longer fits
+    s.resolve(budget=base.check.total_cost - 1, repair=False)  # the last plan no longer fits
     assert not s.warm
-    # repaired by closing sites when asked; the same answer as a cold solve
+    # repaired by closing sites (the default); the same answer as a cold solve
     s.result = base
-    res = s.resolve(budget=base.check.total_cost - 1, repair=True)
-    inst, prob = s.edited(budget=base.check.total_cost - 1)
+    res = s.resolve(budget=base.check.total_cost * 0.8)
+    assert not s.cached
+    inst, prob = s.edited(budget=base.check.total_cost * 0.8)
     _same(res, solve(inst, prob))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_start_is_feasible_and_no_worse_than_a_fresh_greedy_plan(seed: int) -> None:
+    from siting.community.formulation import greedy_start
+    from siting.community.session import _order
+
+    s = _session(seed)
+    base = s.solve()
+    for edit in ({"budget": base.check.total_cost * 0.6}, {"forbid": ["s1"]}, {"lock": ["s3"]},
+                 {"budget": 95}):
+        inst, prob = s.edited(**edit)
+        model = s._model(s._what_if(edit.get("budget", "unset"), edit.get("lock", ()),
+                                    edit.get("forbid", ()), None, None), inst, prob)
+        x, _ = s._start(model, inst, prob, base.x, True, 2.0)
+        fresh = greedy_start(model, inst, prob, None)
+        if fresh is not None:
+            assert x is not None and model.milp.max_violation(x) <= 1e-6, edit
+            assert _order(model, prob, x) >= _order(model, prob, fresh), edit
+
+
+def test_a_what_if_proven_before_is_answered_from_that_proof() -> None:
+    s = _session(1)
+    base = s.solve()
+    first = s.resolve(budget=40, forbid=["s1"])
+    assert not s.cached
+    s.resolve(lock=["s3"])
+    again = s.resolve(forbid=["s1"], budget=40)     # the same what-if, asked again
+    assert s.cached and again.check.feasible
+    assert again.objective == first.objective
+    assert again.check.total_cost == first.check.total_cost
+    assert (again.plan.used == first.plan.used).all()
+    assert any("earlier in this session" in n for n in again.notes)
+    # the scenario's own budget is the scenario as opened
+    assert s.resolve(budget=s.problem.budget).objective == base.objective and s.cached
+    # another tie-break setting or another edit is another question
+    s.resolve(budget=40, forbid=["s1"], tie_break=False)
+    assert not s.cached
+    s.resolve(budget=41, forbid=["s1"])
+    assert not s.cached
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_narrower_what_if_whose_plan_still_fits_is_answered_without_a_solve(
+        seed: int) -> None:
+    s = _session(seed)
+    base = s.solve()
+    ids = [str(x) for x in s.instance.site_ids]
+    used = base.check.used
+    shut = [ids[j] for j in range(len(ids)) if not used[j] and not s.instance.existing_site[j]]
+    opened = [ids[j] for j in range(len(ids)) if used[j] and not s.instance.existing_site[j]]
+    narrower = [{"budget": base.check.total_cost}]
+    narrower += [{"forbid": shut[:1]}] if shut else []
+    narrower += [{"lock": opened[:1], "budget": base.check.total_cost}] if opened else []
+    for edit in narrower:
+        res = s.resolve(**edit)
+        assert s.cached, edit
+        assert any("earlier" in n for n in res.notes)
+        if "forbid" in edit:     # not the same question: answered as a narrower one
+            assert any("larger feasible set" in n for n in res.notes)
+        inst, prob = s.edited(**edit)
+        _same(res, solve(inst, prob))
+        assert res.problem.budget == prob.budget
+    # a budget below the plan's cost, or a lock of a site the plan does not use, is solved
+    s.resolve(budget=base.check.total_cost - 1)
+    assert not s.cached
+    if shut:
+        s.resolve(lock=shut[:1])
+        assert not s.cached
 
 
 def test_a_what_ifs_greedy_start_keeps_within_its_time_limit(  # type: ignore[no-untyped-def]

@@ -67,7 +67,12 @@ class Session:
         self.model = build_model(instance, problem, editable=True)
         self.build_seconds = time.perf_counter() - t0
         self.result: CommunityResult | None = None
+        #: whether the last solve started from the last plan (as it was, or repaired to fit)
         self.warm = False
+        #: whether the last answer came from an earlier proof of the same what-if
+        self.cached = False
+        #: proven answers of this session, by what-if (``resolve``)
+        self._proven: dict[str, tuple[Question, CommunityResult]] = {}
         self._site_index = {str(v): k for k, v in enumerate(instance.site_ids)}
         self._names = tuple(s.name for s in problem.services)
 
@@ -80,41 +85,100 @@ class Session:
                 forbid: Iterable[str] = (), weights: Mapping[str, float] | None = None,
                 targets: Mapping[str, Target | Mapping[str, Any] | None] | None = None,
                 tie_break: bool = True, start: np.ndarray | None = None,
-                repair: bool = False) -> CommunityResult:
+                repair: bool = True) -> CommunityResult:
         """Solve the opened scenario with these edits, warm-started from the last plan.
 
         ``budget``: a new budget (None: no budget); ``lock``/``forbid``: site ids forced open /
         closed on top of the scenario's; ``weights``: new β of the named services; ``targets``:
         the named services' targets replaced (a ``Target``, its dict form, or None to drop it).
+
         The start is the last plan (or ``start``) when it fits the edited model, topped up by
-        :func:`~siting.community.formulation.greedy_start` with what the edit freed; else a
-        fresh greedy plan. ``repair=True`` makes a last plan that no longer fits into the start
-        first (``_repaired``); off by default: on the demo (HiGHS 1.16, one thread) it was no
-        faster than the greedy plan (budget −10 %, lock, forbid: 2.7 / 3.8 / 3.6 CPU s against
-        2.7 / 4.1 / 3.0, within the machine's noise).
+        :func:`~siting.community.formulation.greedy_start` with what the edit freed. When it no
+        longer fits it is repaired to fit (``_repaired``: newly forbidden sites closed, a locked
+        site opened, sites closed until the budget holds) and topped up, and a fresh greedy plan
+        is built too; the better of the two (the model's own objective order) is the start.
+        ``repair=False`` skips the repair (fresh greedy plan only). On the demo (HiGHS 1.16,
+        one thread, CPU s) the repaired start took lock 4.2 → 2.5 and budget −17 % 2.9 → 1.9,
+        the other what-ifs unchanged.
+
+        A what-if this session has already answered with a proven optimum (same edits, same
+        tie-break and gap options) is answered again from that proof without a solve: its plan
+        is verified again and the result says so in its notes (``self.cached``). So is one that
+        only narrows an earlier proven what-if (budget lowered or kept, more sites locked or
+        forbidden, the rest the same) when that plan still fits: the optimum of a larger
+        feasible set that lies in the smaller one is optimal there, in both orders.
         """
         what = self._what_if(budget, lock, forbid, weights, targets)
         inst, problem = self._edited(what)
+        t0 = time.perf_counter()
+        key = self._key(inst, problem, tie_break)
         model = self._model(what, inst, problem)
+        hit, note = self._earlier(key, model, inst, problem)
+        if hit is not None:
+            self.cached, self.warm = True, False
+            self.result = _again(hit, inst, problem, time.perf_counter() - t0, note)
+            return self.result
+        self.cached = False
         last = start if start is not None else (None if self.result is None else self.result.x)
-        x0 = None
-        if last is not None:
-            x0 = model.lift(last)
-            if model.milp.max_violation(x0) > 1e-6:
-                x0 = _repaired(model, inst, problem, last) if repair else None
-        #: whether this solve starts from the last plan (as it was, or repaired to fit)
-        self.warm = x0 is not None
-        # the greedy spends what the edit freed (or starts afresh when the last plan does not
-        # fit): a better incumbent lets the solver fix more columns by reduced cost at the root
-        if self.options.warm_start:
-            # within the share of the time limit a cold solve gives it
-            filled = greedy_start(model, inst, problem, x0,
-                                  seconds=greedy_seconds(self.options))
-            x0 = filled if filled is not None else x0
+        seconds = greedy_seconds(self.options)
+        x0, self.warm = self._start(model, inst, problem, last, repair, seconds)
         res = solve(inst, problem, backend=self.backend, options=self.options, model=model,
                     start=x0, tie_break=tie_break)
         self.result = res
+        if _proven(res, tie_break):
+            self._proven[key.exact] = (key, res)
+            while len(self._proven) > PROVEN_KEPT:
+                self._proven.pop(next(iter(self._proven)))
         return res
+
+    def _start(self, model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,
+               last: np.ndarray | None, repair: bool,
+               seconds: float) -> tuple[np.ndarray | None, bool]:
+        """The MIP start and whether it comes from the last plan (see ``resolve``)."""
+        x0 = None
+        fits = False
+        if last is not None:
+            x0 = model.lift(last)
+            fits = model.milp.max_violation(x0) <= 1e-6
+            if not fits:
+                x0 = _repaired(model, inst, problem, last) if repair else None
+        if not self.options.warm_start:
+            return x0, x0 is not None
+        # the greedy spends what the edit freed (within the share of the time limit a cold
+        # solve gives it): a better incumbent lets the solver fix more columns by reduced cost
+        filled = greedy_start(model, inst, problem, x0, seconds=seconds) \
+            if x0 is not None else None
+        x0 = filled if filled is not None else x0
+        if fits and x0 is not None:
+            return x0, True
+        fresh = greedy_start(model, inst, problem, None, seconds=seconds)
+        if x0 is None or (fresh is not None and
+                          _order(model, problem, fresh) > _order(model, problem, x0)):
+            return fresh, False
+        return x0, True
+
+    def _key(self, inst: CommunityInstance, problem: CommunityProblem,
+             tie_break: bool) -> Question:
+        """What makes two solves the same question: the edited scenario's budget, site flags,
+        weights and targets (all a what-if can change), the tie-break, the gaps asked for and
+        the backend (time limit, threads and logs do not change a proven answer)."""
+        o = self.options
+        rest = repr(([s.weight for s in problem.services], sorted(
+            (k, repr(v)) for k, v in problem.targets.items() if v != Target()),
+            tie_break, o.rel_gap, o.abs_gap, self.backend))
+        return Question(problem.budget, inst.forced.copy(), inst.forbidden.copy(), rest)
+
+    def _earlier(self, key: Question, model: CommunityModel, inst: CommunityInstance,
+                 problem: CommunityProblem) -> tuple[CommunityResult | None, str]:
+        """An earlier proven answer that answers this what-if too, and how (see ``resolve``)."""
+        same = self._proven.get(key.exact)
+        if same is not None:
+            return same[1], AGAIN
+        for old, res in reversed(list(self._proven.values())):
+            if old.relaxes(key) and res.x is not None and \
+                    model.milp.max_violation(model.lift(res.x)) <= 1e-6:
+                return res, STILL_OPTIMAL
+        return None, ""
 
     def edited(self, **edits: Any) -> tuple[CommunityInstance, CommunityProblem]:
         """The edited scenario as a fresh instance and problem (for a cold solve or outputs)."""
@@ -207,6 +271,75 @@ class Session:
         if what.targets:
             model = model.with_targets(inst, problem.targets, self._names)
         return model
+
+
+@dataclass(frozen=True, eq=False)
+class Question:
+    """A solve as the cache of proven answers sees it (``Session._key``)."""
+
+    budget: float | None
+    forced: np.ndarray
+    forbidden: np.ndarray
+    rest: str          # weights, targets, tie-break, gaps, backend
+
+    @property
+    def exact(self) -> str:
+        return repr((self.budget, np.flatnonzero(self.forced).tolist(),
+                     np.flatnonzero(self.forbidden).tolist(), self.rest))
+
+    def relaxes(self, other: Question) -> bool:
+        """Whether every plan feasible for ``other`` is feasible here (same objective)."""
+        looser_budget = self.budget is None or (other.budget is not None
+                                                and other.budget <= self.budget)
+        return (self.rest == other.rest and looser_budget
+                and not (self.forced & ~other.forced).any()
+                and not (self.forbidden & ~other.forbidden).any())
+
+
+AGAIN = ("the same what-if was solved and proven optimal earlier in this session: that plan is "
+         "returned again (verified again; its solver stages are the earlier ones)")
+STILL_OPTIMAL = ("an earlier what-if of this session with a larger feasible set (higher or equal "
+                 "budget, fewer locked or forbidden sites) was proven optimal and its plan fits "
+                 "this one, so it is optimal here too; returned without a solve (verified again; "
+                 "its solver stages are the earlier ones)")
+
+#: proven answers a session keeps (oldest dropped first)
+PROVEN_KEPT = 32
+
+
+def _proven(res: CommunityResult, tie_break: bool) -> bool:
+    """Whether a result is a finished proof worth answering the same what-if with again."""
+    from ..solution import Status, Termination
+
+    return (res.status is Status.OPTIMAL and res.plan is not None and res.check is not None
+            and res.termination is Termination.OPTIMAL
+            and res.tie_break in (("proven", "n/a") if tie_break else ("skipped", "n/a")))
+
+
+def _again(res: CommunityResult, inst: CommunityInstance, problem: CommunityProblem,
+           seconds: float, note: str) -> CommunityResult:
+    """An earlier proven answer of the same what-if, its plan verified again."""
+    from ..errors import VerificationError
+    from .verify import verify
+
+    assert res.plan is not None and res.check is not None
+    check = verify(inst, problem, res.plan)
+    if check.violations or abs(check.objective(problem.objective)
+                               - res.check.objective(problem.objective)) > 1e-9 * max(
+            1.0, abs(res.check.objective(problem.objective))):
+        raise VerificationError("an earlier proven plan of this what-if failed verification "
+                                "again")
+    return replace(res, problem=problem, check=check, build_seconds=0.0,
+                   solve_seconds=seconds, notes=res.notes + (note,))
+
+
+def _order(model: CommunityModel, problem: CommunityProblem, x: np.ndarray) -> tuple[float, ...]:
+    """A start's rank in the model's own objective order (larger is better)."""
+    if problem.objective == "cost":
+        return (-value(model.cost, x),)
+    if problem.objective == "equity" and model.t_col is not None:
+        return (float(x[model.t_col]), value(model.coverage, x), -value(model.cost, x))
+    return (value(model.coverage, x), -value(model.cost, x))
 
 
 def _repaired(model: CommunityModel, inst: CommunityInstance, problem: CommunityProblem,

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 Language = Literal["zh", "en"]
 LANGUAGES: tuple[Language, ...] = ("zh", "en")
@@ -107,8 +107,25 @@ def N_(message: str) -> str:
 
 # --- numbers -------------------------------------------------------------------------------
 
-def _locale(lang: str | None) -> str:
-    return _BABEL[current() if lang is None else check_language(lang)]
+def _locale(lang: str | None) -> Any:
+    return _babel_locale(_BABEL[current() if lang is None else check_language(lang)])
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(name: str) -> Any:
+    """babel's Locale, parsed once (babel parses the name on every call otherwise)."""
+    from babel import Locale
+
+    return Locale.parse(name)
+
+
+@lru_cache(maxsize=64)
+def _pattern(pattern: str) -> Any:
+    """A parsed number pattern: the report's map formats one percentage per block, and
+    parsing the pattern and the locale each time was 0.8 s of the demo's 2.4 s of outputs."""
+    from babel.numbers import parse_pattern
+
+    return parse_pattern(pattern)
 
 
 def fmt_number(value: float | None, digits: int = 0, lang: str | None = None) -> str:
@@ -118,7 +135,7 @@ def fmt_number(value: float | None, digits: int = 0, lang: str | None = None) ->
     if value is None or not math.isfinite(float(value)):
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(float(value), format=pattern, locale=_locale(lang))
+    return format_decimal(float(value), format=_pattern(pattern), locale=_locale(lang))
 
 
 def fmt_percent(value: float | None, digits: int = 1, lang: str | None = None) -> str:
@@ -127,7 +144,7 @@ def fmt_percent(value: float | None, digits: int = 1, lang: str | None = None) -
     if value is None or not math.isfinite(float(value)):
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return format_percent(float(value), format=pattern, locale=_locale(lang))
+    return format_percent(float(value), format=_pattern(pattern), locale=_locale(lang))
 
 
 def money_unit(lang: str | None = None) -> tuple[float, str]:
