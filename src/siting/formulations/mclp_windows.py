@@ -73,11 +73,22 @@ class MCLPWindows(MCLPLagrangian):
         build = time.perf_counter() - t0
         open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None)
         inc = d.coverage(open_)
+        grain = granularity(ri.weight)
+        if closed(inc, float(ri.weight.sum()), grain, ctx.options):  # a loose limit: all covered
+            notes += ("greedy covers every coverable demand point: optimal without a search",)
+            return bounded_outcome(inc + red.offset, float(ri.weight.sum()) + red.offset,
+                                   red.expand(Decision.from_open(open_)), grain, ctx.options,
+                                   time.perf_counter() - t0 - build, notes, build)
         st = lagrangian_bound(d, inc, max(0.15 * (end - time.perf_counter()), 0.1))
         alt = lagrangian_greedy(d, st.s)
         if d.coverage(alt) > inc:
             open_, inc = alt, d.coverage(alt)
         greedy_value = inc
+        # mu = 0 in the Lagrangian: every coverable point covered (the bound a loose budget meets)
+        bound = min(st.bound, float(ri.weight.sum()))
+
+        def done() -> bool:
+            return ctx.out_of_time() or closed(ws.coverage(), bound, grain, ctx.options)
 
         ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
 
@@ -102,7 +113,7 @@ class MCLPWindows(MCLPLagrangian):
             # costs the budget; then repaired to the budget and filled (a plan again)
             ws.price = st.lam
             p_end = time.perf_counter() + self.priced_share * (w_end - time.perf_counter())
-            stats = search(ws, solve_window, p_end, ctx.out_of_time, seed=ctx.options.seed)
+            stats = search(ws, solve_window, p_end, done, seed=ctx.options.seed)
             windows, improved, priced_s = stats.windows, stats.improved, stats.seconds
             ws.price = None
             repair(ws)
@@ -111,7 +122,7 @@ class MCLPWindows(MCLPLagrangian):
                 open_, inc = ws.open.copy(), ws.coverage()
             else:  # keep the better plan for the budgeted phase
                 ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
-        stats = search(ws, solve_window, w_end, ctx.out_of_time, seed=ctx.options.seed + 1)
+        stats = search(ws, solve_window, w_end, done, seed=ctx.options.seed + 1)
         stats.windows += windows
         stats.improved += improved
         stats.seconds += priced_s
@@ -120,16 +131,15 @@ class MCLPWindows(MCLPLagrangian):
         notes += ((f"windows: {stats.windows} exact sub-MILPs in {stats.seconds:.1f}s, "
                    f"{stats.improved} improved the plan from {greedy_value + red.offset:.10g} "
                    f"to {inc + red.offset:.10g} (window size now {stats.size} sites)"),)
-        bound = st.bound
         left = end - time.perf_counter()
-        if left > 0.5 and not ctx.out_of_time() and not small:
+        if left > 0.5 and not ctx.out_of_time() and not small \
+                and not closed(inc, bound, grain, ctx.options):
             st2 = lagrangian_bound(d, inc, 0.8 * left, mu0=st.mu)
             if st2.bound < st.bound:
                 st = st2
-            bound = st.bound
+            bound = min(bound, st.bound)
         notes += ((f"lagrangian: cover rows relaxed, {st.iterations} subgradient iterations, "
                    f"bound {bound + red.offset:.10g}"),)
-        grain = granularity(ri.weight)
         if grain > 0:  # whole-unit objective: the bound rounds down (relative slack for noise)
             bound = math.floor(bound + 1e-9 * max(1.0, abs(bound)))
         # the exact remainder stops early enough for the expansion and verification after it

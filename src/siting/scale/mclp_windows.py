@@ -143,6 +143,17 @@ class WindowSearch:
             before -= self.price * float(self.cost[W] @ yW)
         return milp, start, rows, before
 
+    def gain_seed(self, rng: np.random.Generator, free_sites: np.ndarray) -> int:
+        """A closed free site drawn with probability proportional to the uncovered weight it
+        reaches (a random free site when nothing is left uncovered): windows go where
+        coverage is missing."""
+        gain = self.CT[free_sites] @ (self.w * (self.cnt == 0))
+        gain[self.open[free_sites]] = 0.0
+        total = float(gain.sum())
+        if total <= 0:
+            return int(rng.choice(free_sites))
+        return int(rng.choice(free_sites, p=gain / total))
+
     def apply(self, W: np.ndarray, yW: np.ndarray) -> None:
         old = self.open[W].astype(np.float64)
         delta = yW - old
@@ -156,8 +167,8 @@ def _grain(w: np.ndarray) -> float:
 
 
 def search(ws: WindowSearch, solve: WindowSolve, deadline: float, stop: Callable[[], bool],
-           seed: int = 0, size: int = 60, cap: float = 1.5, max_size: int = 250,
-           steer: float = 0.5) -> WindowStats:
+           seed: int = 0, size: int = 80, cap: float = 3.0, max_size: int = 400,
+           steer: float = 1.0) -> WindowStats:
     """Windows until ``deadline`` (perf_counter) or ``stop()``; returns what happened.
 
     Seeds alternate: an open site alone (re-optimise a neighbourhood), an open site with a
@@ -176,11 +187,11 @@ def search(ws: WindowSearch, solve: WindowSolve, deadline: float, stop: Callable
     while time.perf_counter() < deadline and not stop():
         opened = np.flatnonzero(ws.open & ws.free)
         first = int(rng.choice(opened)) if opened.size and rng.random() < 0.8 \
-            else int(rng.choice(free_sites))
+            else ws.gain_seed(rng, free_sites)
         seeds = np.array([first])
         half = st.size
         if st.windows % 2 == 1:
-            seeds = np.array([first, int(rng.choice(free_sites))])
+            seeds = np.array([first, ws.gain_seed(rng, free_sites)])
             half = max(st.size // 2, 1)
         W = np.unique(np.concatenate([ws.window(s[None], half) for s in seeds]))
         built = ws.milp(W)
@@ -219,7 +230,7 @@ def search(ws: WindowSearch, solve: WindowSolve, deadline: float, stop: Callable
         if ws.price is not None and ws.budget is not None and ws.budget > 0:
             # steer the price so the plan's cost settles at the budget (over: dearer)
             spent = float(ws.cost[ws.open].sum())
-            ws.price *= float(np.exp(np.clip(steer * (spent - ws.budget) / ws.budget, -0.05, 0.05)))
+            ws.price *= float(np.exp(np.clip(steer * (spent - ws.budget) / ws.budget, -0.1, 0.1)))
     st.seconds = time.perf_counter() - t0
     return st
 
