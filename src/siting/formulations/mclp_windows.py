@@ -74,12 +74,16 @@ class MCLPWindows(MCLPLagrangian):
         open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None)
         inc = d.coverage(open_)
         grain = granularity(ri.weight)
-        if closed(inc, float(ri.weight.sum()), grain, ctx.options):  # a loose limit: all covered
-            notes += ("greedy covers every coverable demand point: optimal without a search",)
+        full = closed(inc, float(ri.weight.sum()), grain, ctx.options)  # a loose limit
+        if full or ctx.out_of_time():
+            notes += (("greedy covers every coverable demand point: optimal without a search"
+                       if full else "time limit reached after the greedy: its plan, the "
+                       "all-coverable bound"),)
             return bounded_outcome(inc + red.offset, float(ri.weight.sum()) + red.offset,
                                    red.expand(Decision.from_open(open_)), grain, ctx.options,
                                    time.perf_counter() - t0 - build, notes, build)
-        st = lagrangian_bound(d, inc, max(0.15 * (end - time.perf_counter()), 0.1))
+        st = lagrangian_bound(d, inc, max(0.15 * (end - time.perf_counter()), 0.1),
+                              max_iter=10**6, deflection=1.5)
         alt = lagrangian_greedy(d, st.s)
         if d.coverage(alt) > inc:
             open_, inc = alt, d.coverage(alt)
@@ -134,7 +138,8 @@ class MCLPWindows(MCLPLagrangian):
         left = end - time.perf_counter()
         if left > 0.5 and not ctx.out_of_time() and not small \
                 and not closed(inc, bound, grain, ctx.options):
-            st2 = lagrangian_bound(d, inc, 0.8 * left, mu0=st.mu)
+            st2 = lagrangian_bound(d, inc, 0.8 * left, mu0=st.mu, max_iter=10**6,
+                                   deflection=1.5)
             if st2.bound < st.bound:
                 st = st2
             bound = min(bound, st.bound)
