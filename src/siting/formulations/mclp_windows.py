@@ -37,6 +37,8 @@ class MCLPWindows(MCLPLagrangian):
     window_share = 0.55
     #: share of the window search spent with the budget priced into the objective
     priced_share = 0.7
+    #: at most this many coverage pairs: windows get a fifth of the time, the exact MILP the rest
+    small_pairs = 50_000
 
     def run(self, ctx: Context) -> Outcome:
         from ..reduce import coverage_matrix, reduce_covering
@@ -107,7 +109,7 @@ class MCLPWindows(MCLPLagrangian):
             return sol.x if ok and sol.x is not None else None
 
         # a small reduced model goes to the exact MILP soon: it proves what windows only improve
-        small = int(C.nnz) <= self.milp_pairs_limit
+        small = int(C.nnz) <= self.small_pairs
         share = self.window_share if not small else 0.2
         w_end = time.perf_counter() + share * max(end - time.perf_counter(), 0.0)
         windows, improved, priced_s = 0, 0, 0.0
