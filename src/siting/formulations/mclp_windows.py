@@ -160,6 +160,15 @@ class MCLPWindows(MCLPLagrangian):
             if got is not None:  # both bounds are valid: keep the tighter
                 open_, inc, rest_bound, notes = got
                 bound = min(bound, rest_bound)
+            left = end - time.perf_counter() - 0.04 * T
+            if got is None and left > 0.5 and not ctx.out_of_time():
+                # the rest is too large for the MILP: the bound gets the time instead
+                st3 = lagrangian_bound(d, inc, left, mu0=st.mu, max_iter=10**6, deflection=1.5)
+                if st3.bound < bound:
+                    bound = math.floor(st3.bound + 1e-9 * max(1.0, abs(st3.bound))) \
+                        if grain > 0 else st3.bound
+                    notes += (f"lagrangian: {st3.iterations} more iterations, bound "
+                              f"{bound + red.offset:.10g}",)
         decision = red.expand(Decision.from_open(open_))
         out = bounded_outcome(inc + red.offset, bound + red.offset, decision, grain,
                               ctx.options, time.perf_counter() - t0 - build, notes, build)
