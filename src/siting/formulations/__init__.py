@@ -15,6 +15,7 @@ from .benders import PMedianBenders
 from .benders_scip import PMedianBendersSCIP
 from .covering import LSCPCover, LSCPReduced, MCLPCover, MCLPReduced
 from .cflp_lagrangian import CFLPLagrangian
+from .mclp_windows import MCLPWindows
 from .facility import CFLPLinkCuts, CFLPStrong, CFLPWeak, FacilityLocation
 from .heuristic import (
     LSCPHeuristic,
@@ -44,7 +45,7 @@ def register(cls: type[Formulation]) -> type[Formulation]:
 for _cls in (PMedianBenders, PMedianBendersSCIP, PMedianRadius, PMedianClassic, PCenterSearch, PCenterClassic, LSCPReduced, LSCPCover,
              MCLPReduced, MCLPCover,
              FacilityLocation, CFLPLagrangian, CFLPStrong, CFLPWeak, CFLPLinkCuts,
-             PMedianLagrangian, PMedianHeuristic, MCLPLagrangian, MCLPHeuristic, LSCPHeuristic,
+             PMedianLagrangian, PMedianHeuristic, MCLPLagrangian, MCLPHeuristic, MCLPWindows, LSCPHeuristic,
              UFLLagrangian, UFLHeuristic, PCenterHeuristic, PDispersionSearch, PDispersionBigM):
     register(_cls)
 
