@@ -184,7 +184,8 @@ class MCLPLagrangian(Formulation):
                       None if prob.budget is None else prob.budget - float(cost[req].sum()),
                       ~req, req)
         build = time.perf_counter() - t0
-        open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None)
+        open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None,
+                                 deadline=ctx.deadline)
         open_ = swap_cover(d, open_, 0.2 * T)
         inc = d.coverage(open_)
         st = lagrangian_bound(d, inc, 0.4 * T)

@@ -73,7 +73,8 @@ class MCLPWindows(MCLPLagrangian):
         comps = site_components(C)
         notes += (comps.describe(),)
         build = time.perf_counter() - t0
-        open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None)
+        open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None,
+                                 deadline=ctx.deadline)
         inc = d.coverage(open_)
         grain = granularity(ri.weight)
         full = closed(inc, float(ri.weight.sum()), grain, ctx.options)  # a loose limit
