@@ -78,6 +78,21 @@ def master(w: np.ndarray):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_lazy_tree_with_reliability_branching_equals_brute_force(seed):
+    # the large-p Benders tree's setting: strong branching until one observation per candidate
+    pytest.importorskip("pyscipopt")
+    edges, w = graph(seed)
+    sep = CoverSeparator(edges, w)
+    res = get_backend("scip").solve_lazy(
+        master(w), sep, SolveOptions(time_limit=60), start=np.ones(w.size),
+        settings=LazySettings(strong_branching=True, reliability=1.0))
+    assert res.termination is Termination.OPTIMAL, res.native_status
+    assert res.x is not None and sep.check(res.x)
+    assert res.objective == pytest.approx(brute_cover(edges, w))
+    assert res.bound == pytest.approx(res.objective)
+
+
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("fractional", [-1, 1])
 def test_lazy_tree_equals_brute_force(seed, fractional):
     backend = lazy_cut_backend(get_backend("highs"), named=False)

@@ -82,3 +82,37 @@ def test_no_search_rounds_when_p_is_above_a_tenth_of_the_sites(monkeypatch):
         notes = [m for m in res.messages if m.startswith("benders: LP-guided search")]
         assert notes, "no LP-guided search note"
         assert notes[0].endswith(" in 0 rounds") != searched, f"share {share}: {notes}"
+
+
+def test_the_tree_strong_branches_only_above_the_reliable_branching_share():
+    form = benders.PMedianBenders()
+    share = form.reliable_branching_p_share
+    low, high = form._tree_settings(15, 100), form._tree_settings(int(share * 100) + 1, 100)
+    assert low == form.tree_settings and not low.strong_branching
+    assert high.strong_branching and high.reliability == 1.0
+    # everything else stays as the tree's measured settings
+    assert (high.primal_heuristics, high.general_cuts, high.probing) == \
+        (low.primal_heuristics, low.general_cuts, low.probing)
+
+
+def test_a_reliability_branching_tree_proves_the_exact_optimum(monkeypatch):
+    pytest.importorskip("pyscipopt")
+    from siting import api
+
+    # seed 11, 80 x 40, p=10: without the LP-guided search the LP phase leaves the tree a gap
+    inst = random_instance(11, n=80, m=40, fixed_costs=False)
+    expected = api.solve(inst, "p-median", p=10, formulation="classic", backend="highs")
+    settings = []
+    orig = benders.PMedianBenders._tree_settings
+
+    def spy(self, p, ma):  # type: ignore[no-untyped-def]
+        settings.append(orig(self, p, ma))
+        return settings[-1]
+
+    monkeypatch.setattr(benders.PMedianBenders, "_tree_settings", spy)
+    monkeypatch.setattr(benders.PMedianBenders, "reliable_branching_p_share", 0.0)
+    monkeypatch.setattr(benders.PMedianBenders, "search_rounds", 0)
+    res = api.solve(inst, "p-median", p=10, formulation="benders")
+    assert res.status.value == "optimal"
+    assert res.objective == pytest.approx(expected.objective)
+    assert settings and all(s.reliability == 1.0 for s in settings), "the tree did not run"

@@ -76,6 +76,9 @@ class LazySettings:
     general_cuts: bool = True
     #: strong branching (False: pseudocosts only)
     strong_branching: bool = True
+    #: with ``strong_branching``: a candidate is strong-branched until its pseudocosts hold
+    #: this many observations (None: the solver's default reliability rule)
+    reliability: float | None = None
     #: probing in presolve (fixing binaries tentatively; it reasons only from the rows seen)
     probing: bool = True
 

@@ -139,6 +139,10 @@ class ScipBackend(Backend):
             model.setSeparating(pyscipopt.SCIP_PARAMSETTING.OFF)
         if not settings.strong_branching:
             model.setParam("branching/pscost/priority", 100000)
+        elif settings.reliability is not None:
+            model.setParam("branching/relpscost/priority", 100000)
+            model.setParam("branching/relpscost/minreliable", float(settings.reliability))
+            model.setParam("branching/relpscost/maxreliable", float(settings.reliability))
         if not settings.probing:
             model.setParam("propagating/probing/maxprerounds", 0)
         model.setParam("limits/absgap", float(effective_abs_gap(master, options)))
