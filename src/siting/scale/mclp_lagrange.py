@@ -14,6 +14,7 @@ MCLP optimum. Minimised by subgradient steps (Held-Wolfe-Crowder with Polyak ste
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -257,3 +258,81 @@ def swap_cover(d: CoverData, open_: np.ndarray, time_limit: float,
             open_[r_out] = False
         open_[j_in] = True
     return open_
+
+
+def smoothed_bound(d: CoverData, incumbent: float, time_limit: float,
+                   mu0: np.ndarray | None = None, stop: Callable[[], bool] | None = None,
+                   shrink: float = 0.3, stage_iters: int = 150,
+                   tau0: float = 0.05) -> LagrangeState:
+    """The same Lagrangian dual minimised smoothly: quasi-Newton instead of subgradient steps.
+
+    With ``0 <= mu <= w`` and the limit multipliers ``lam`` (budget) / ``kap`` (count) as
+    variables, the dual is ``F = sum(w - mu) + lam B + kap p + sum_j (s_j - lam f_j - kap)^+``
+    over the free sites (LP duality of the inner knapsack). Each ``x^+`` is replaced by
+    ``tau log(1 + e^{x / tau})`` (at most ``tau log 2`` above it), minimised by L-BFGS-B and
+    ``tau`` shrunk stage by stage, warm-started. Every stage's point is scored by the exact
+    ``L(mu)`` of :func:`lagrangian_bound` (inner limits solved exactly), so the returned bound
+    is valid whatever the smoothing did; the smooth sigmoid is what makes the steps converge
+    (measured in benchmarks/results/scale.md, section 1b). ``tau0`` is the first smoothing
+    relative to the mean site score: small when ``mu0`` is already near the minimum."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    t0 = time.perf_counter()
+    w = d.w
+    n = w.size
+    CT = d.C.T.tocsr()
+    free = np.flatnonzero(d.free)
+    Cf = d.C.tocsc()[:, free].tocsr()
+    CfT = Cf.T.tocsr()
+    f = d.cost[free].astype(np.float64)
+    use_l, use_k = d.budget is not None, d.p is not None
+    B = 0.0 if d.budget is None else float(d.budget)
+    P = 0.0 if d.p is None else float(d.p)
+    mu = (0.5 * w) if mu0 is None else np.clip(mu0, 0.0, w)
+
+    def score(mu_: np.ndarray) -> LagrangeState:
+        s = CT @ mu_
+        inner, _, lam, kth = _inner(d, s)
+        return LagrangeState(float((w - mu_).sum()) + inner, mu_.copy(), s, lam, kth, 0, 0.0)
+
+    best = score(mu)
+    x = np.concatenate((mu, [best.lam if use_l else 0.0, best.kth if use_k else 0.0]))
+    bounds = [(0.0, float(wi)) for wi in w] + [(0.0, None if use_l else 0.0),
+                                               (0.0, None if use_k else 0.0)]
+    sf = best.s[free]
+    tau = tau0 * float(np.mean(np.abs(sf))) if sf.size else 1.0
+    floor = 1e-6 * max(float(np.abs(sf).max()) if sf.size else 1.0, 1e-12)
+    it = 0
+
+    def fun(v: np.ndarray) -> tuple[float, np.ndarray]:
+        m_, lam, kap = v[:n], v[n], v[n + 1]
+        r = CfT @ m_ - lam * f - kap
+        q = r / tau
+        val = float((w - m_).sum()) + lam * B + kap * P + tau * float(np.logaddexp(0.0, q).sum())
+        sig = expit(q)
+        g = np.empty(n + 2)
+        g[:n] = Cf @ sig - 1.0
+        g[n] = B - float(f @ sig) if use_l else 0.0
+        g[n + 1] = P - float(sig.sum()) if use_k else 0.0
+        return val, g
+
+    def check(_: np.ndarray) -> None:
+        if time.perf_counter() - t0 > time_limit or (stop is not None and stop()):
+            raise StopIteration
+
+    while True:
+        res = minimize(fun, x, jac=True, method="L-BFGS-B", bounds=bounds, callback=check,
+                       options={"maxiter": stage_iters, "maxcor": 20})
+        x = res.x
+        it += int(res.nit)
+        cand = score(x[:n])
+        if cand.bound < best.bound:
+            best = cand
+        out = time.perf_counter() - t0 > time_limit or (stop is not None and stop())
+        if out or best.bound - incumbent <= 1e-5 * max(1.0, abs(incumbent)) or tau <= floor:
+            break
+        tau *= shrink
+    best.iterations = it
+    best.seconds = time.perf_counter() - t0
+    return best
