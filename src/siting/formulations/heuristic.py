@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +24,12 @@ from ..solution import Status, Termination
 from ._common import check_p, describe_ids, unreachable_demand
 from .base import Context, Formulation, Outcome, granularity
 from .covering import check_mclp_limits
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+    from ..reduce import Reduction
+    from ..scale.mclp_lagrange import CoverData
 
 #: seconds a heuristic formulation uses when the caller gives no time limit
 DEFAULT_SECONDS = 60.0
@@ -155,34 +162,24 @@ class MCLPLagrangian(Formulation):
     use_milp = True
 
     def run(self, ctx: Context) -> Outcome:
-        from ..reduce import coverage_matrix, reduce_covering
         from ..scale.mclp_lagrange import (
-            CoverData,
             fix_by_reduced_cost,
             lagrangian_bound,
             lagrangian_greedy,
             swap_cover,
         )
 
-        inst, prob = ctx.instance, ctx.problem
+        prob = ctx.problem
         assert isinstance(prob, MCLP)
-        check_mclp_limits(inst, prob)
         t0 = time.perf_counter()
         T = time_budget(ctx)
-        red = reduce_covering(inst, prob, deadline=ctx.deadline)
+        red, prep = reduced_cover(ctx)
         notes = red.notes()
-        if red.instance is None:
+        if prep is None:
             dec = red.expand(Decision.from_open(np.zeros(0, bool)))
             return bounded_outcome(red.offset, red.offset, dec, 1.0, ctx.options,
                                    time.perf_counter() - t0, notes)
-        ri = red.instance
-        C = coverage_matrix(ri, prob.radius)
-        cost = ri.site_costs()
-        req = ri.required.copy()  # type: ignore[union-attr]
-        d = CoverData(C, ri.weight, cost,
-                      None if prob.p is None else prob.p - int(req.sum()),
-                      None if prob.budget is None else prob.budget - float(cost[req].sum()),
-                      ~req, req)
+        ri, C, cost, req, d = prep
         build = time.perf_counter() - t0
         open_ = greedy_max_cover(C.tocsc(), ri.weight, cost, prob.p, prob.budget, req, None,
                                  deadline=ctx.deadline)
@@ -386,3 +383,29 @@ class PCenterHeuristic(Formulation):
                                     "decides whether any exist", *notes))
         return bounded_outcome(value, bound, Decision.from_open(open_), 0.0, ctx.options,
                                time.perf_counter() - t0, notes)
+
+
+def reduced_cover(ctx: Context) -> tuple[Reduction, tuple[Instance, sp.csr_array, np.ndarray,
+                                                         np.ndarray, CoverData] | None]:
+    """An MCLP run's common start: limits checked, the exact covering reductions (within the
+    run's deadline) and, unless they settle everything, the reduced instance with its coverage
+    matrix, site costs, required sites and the Lagrangian's cover data (p and budget net of
+    the required sites)."""
+    from ..reduce import coverage_matrix, reduce_covering
+    from ..scale.mclp_lagrange import CoverData
+
+    inst, prob = ctx.instance, ctx.problem
+    assert isinstance(prob, MCLP)
+    check_mclp_limits(inst, prob)
+    red = reduce_covering(inst, prob, deadline=ctx.deadline)
+    if red.instance is None:
+        return red, None
+    ri = red.instance
+    C = coverage_matrix(ri, prob.radius)
+    cost = ri.site_costs()
+    req = ri.required.copy()  # type: ignore[union-attr]
+    d = CoverData(C, ri.weight, cost,
+                  None if prob.p is None else prob.p - int(req.sum()),
+                  None if prob.budget is None else prob.budget - float(cost[req].sum()),
+                  ~req, req)
+    return red, (ri, C, cost, req, d)

@@ -23,8 +23,7 @@ from ..milp import MilpProblem
 from ..problems import MCLP
 from ..solution import Status, Termination
 from .base import Context, Outcome, granularity
-from .covering import check_mclp_limits
-from .heuristic import MCLPLagrangian, bounded_outcome, closed, time_budget
+from .heuristic import MCLPLagrangian, bounded_outcome, closed, reduced_cover, time_budget
 
 if TYPE_CHECKING:
     from ..scale.mclp_lagrange import CoverData, LagrangeState
@@ -46,35 +45,25 @@ class MCLPWindows(MCLPLagrangian):
     small_pairs = 50_000
 
     def run(self, ctx: Context) -> Outcome:
-        from ..reduce import coverage_matrix, reduce_covering
         from ..scale.mclp_lagrange import (
-            CoverData,
             fix_by_reduced_cost,
             lagrangian_bound,
             lagrangian_greedy,
         )
         from ..scale.mclp_windows import WindowSearch, fill, repair, search, site_components
 
-        inst, prob = ctx.instance, ctx.problem
+        prob = ctx.problem
         assert isinstance(prob, MCLP)
-        check_mclp_limits(inst, prob)
         t0 = time.perf_counter()
         T = time_budget(ctx)
         end = t0 + T
-        red = reduce_covering(inst, prob, deadline=ctx.deadline)
+        red, prep = reduced_cover(ctx)
         notes = red.notes()
-        if red.instance is None:
+        if prep is None:
             dec = red.expand(Decision.from_open(np.zeros(0, bool)))
             return bounded_outcome(red.offset, red.offset, dec, 1.0, ctx.options,
                                    time.perf_counter() - t0, notes)
-        ri = red.instance
-        C = coverage_matrix(ri, prob.radius)
-        cost = ri.site_costs()
-        req = ri.required.copy()  # type: ignore[union-attr]
-        d = CoverData(C, ri.weight, cost,
-                      None if prob.p is None else prob.p - int(req.sum()),
-                      None if prob.budget is None else prob.budget - float(cost[req].sum()),
-                      ~req, req)
+        ri, C, cost, req, d = prep
         comps = site_components(C)
         notes += (comps.describe(),)
         build = time.perf_counter() - t0
