@@ -82,3 +82,15 @@ def test_a_gap_of_the_callers_own_takes_the_two_stage_route() -> None:
     prob = problem("coverage", budget=60)
     res = solve(build(4, prob), prob, options=SolveOptions(rel_gap=0.01))
     assert res.stages[0].objective == "max coverage"
+
+
+def test_the_greedy_start_gets_five_percent_of_the_limit_up_to_fifteen_seconds() -> None:
+    # a 2 s cap cut the 50k-block benchmark city's greedy (1.8 s on a quiet machine) at half
+    # the budget under load; the share of the limit must stay 5 % so short limits keep theirs
+    from siting.community.solve import GREEDY_MAX_SECONDS, greedy_seconds
+    from siting.options import SolveOptions
+
+    assert greedy_seconds(SolveOptions(time_limit=300.0)) == GREEDY_MAX_SECONDS == 15.0
+    assert greedy_seconds(SolveOptions(time_limit=1.0)) == pytest.approx(0.05)
+    assert greedy_seconds(SolveOptions(time_limit=100.0)) == pytest.approx(5.0)
+    assert greedy_seconds(SolveOptions()) == GREEDY_MAX_SECONDS

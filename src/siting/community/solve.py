@@ -225,9 +225,19 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
 
 
+#: the greedy start's cap (it stops by itself when no move fits: 0.1-0.2 s on the demo)
+GREEDY_MAX_SECONDS = 15.0
+
+
 def greedy_seconds(options: SolveOptions) -> float:
-    """Time for the greedy start: 2 s, and at most 5 % of a time limit."""
-    return 2.0 if options.time_limit is None else min(2.0, 0.05 * options.time_limit)
+    """Time for the greedy start: 5 % of a time limit, at most 15 s (15 s without a limit).
+
+    The cap only binds on large instances: the 50k-block benchmark city's greedy takes 1.8 s
+    on a quiet machine, and under load a 2 s cap cut it at half the budget (coverage 2.15 M
+    instead of 4.02 M), which HiGHS, its root LP unfinished, never improved (91 % gap)."""
+    if options.time_limit is None:
+        return GREEDY_MAX_SECONDS
+    return min(GREEDY_MAX_SECONDS, 0.05 * options.time_limit)
 
 
 def infeasible_result(problem: CommunityProblem, backend: str,
