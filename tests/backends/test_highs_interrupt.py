@@ -76,17 +76,8 @@ signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
 import numpy as np
 import siting.backends.highs as highs_backend
 from siting.backends import get_backend
-from siting.milp import MilpBuilder
 from siting.options import SolveOptions
-
-def knapsacks(k, m, seed):
-    rng = np.random.default_rng(seed)
-    b = MilpBuilder("max", name="knapsacks")
-    x = b.add_vars("x", k, upper=1.0, integer=True, cost=rng.integers(10, 99, k))
-    rows, cols = np.repeat(np.arange(m), k), np.tile(x.start + np.arange(k), m)
-    b.add_rows("cap", m, rows, cols, rng.integers(5, 50, m * k).astype(float),
-               upper=np.full(m, 10.0 * k))
-    return b.build()
+from siting.testing.models import knapsacks
 
 def deaf_solve(options, ctrl_c):
     t0 = time.perf_counter()

@@ -39,22 +39,10 @@ PROMPT = 8.0
 _CHILD = r"""
 import json, signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
-import numpy as np
 from siting.backends import get_backend
-from siting.milp import MilpBuilder
 from siting.options import SolveOptions
 from siting.signals import handle_termination
-
-def knapsacks(k, m, seed):
-    # m knapsack rows over k binaries: every backend keeps searching for many seconds
-    rng = np.random.default_rng(seed)
-    b = MilpBuilder("max", name="knapsacks")
-    x = b.add_vars("x", k, upper=1.0, integer=True, cost=rng.integers(10, 99, k))
-    rows = np.repeat(np.arange(m), k)
-    cols = np.tile(x.start + np.arange(k), m)
-    b.add_rows("cap", m, rows, cols, rng.integers(5, 50, m * k).astype(float),
-               upper=np.full(m, 10.0 * k))
-    return b.build()
+from siting.testing.models import knapsacks
 
 name, limit = sys.argv[1], float(sys.argv[2])
 backend = get_backend(name)

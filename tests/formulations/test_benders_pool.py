@@ -61,12 +61,10 @@ def test_binding_rows_of_a_master_point():
     assert (bind[data.n:] == exact_far[:cuts.count - data.n]).all() or cuts.count == data.n
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_many_lp_rounds_on_the_active_set_prove_the_optimum(seed, monkeypatch):
-    # no seed cuts beyond the incumbent's and no Lagrangian: the LP phase does the work, on
-    # fresh master LPs (the active-set path every LP backend without a live LP takes)
+def _proven_against_brute_force(seed, monkeypatch):  # type: ignore[no-untyped-def]
+    """Benders without the Lagrangian (the LP phase does the work) on a small random case:
+    proven optimal, objective and bound equal to brute force; the result."""
     monkeypatch.setattr(benders.PMedianBenders, "lagrangian_iters", 0)
-    monkeypatch.setattr(benders.PMedianBenders, "live_lp", False)
     inst = random_instance(100 + seed, n=40, m=15, fixed_costs=False)
     p = 2 + seed % 4
     res = api.solve(inst, "p-median", p=p, formulation="benders", backend="highs")
@@ -74,6 +72,15 @@ def test_many_lp_rounds_on_the_active_set_prove_the_optimum(seed, monkeypatch):
     assert res.status.value == "optimal"
     assert res.objective == pytest.approx(expected, abs=1e-6), f"seed {seed}"
     assert res.bound == pytest.approx(expected, abs=1e-6)
+    return res
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_many_lp_rounds_on_the_active_set_prove_the_optimum(seed, monkeypatch):
+    # no seed cuts beyond the incumbent's and no Lagrangian: the LP phase does the work, on
+    # fresh master LPs (the active-set path every LP backend without a live LP takes)
+    monkeypatch.setattr(benders.PMedianBenders, "live_lp", False)
+    res = _proven_against_brute_force(seed, monkeypatch)
     # the later master LPs held fewer rows than the pool: slack cuts were left out
     lp_rows = [int(m.split()[3]) for m in res.messages if m.startswith("benders: master LP ")]
     pool = next(int(m.split(", ")[1].split()[0]) for m in res.messages
@@ -125,14 +132,7 @@ def test_a_flat_lp_round_ends_the_dropping_of_slack_cuts(seed, monkeypatch):
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_live_lp_adds_rounds_to_one_model_and_proves_the_optimum(seed, monkeypatch):
-    monkeypatch.setattr(benders.PMedianBenders, "lagrangian_iters", 0)
-    inst = random_instance(100 + seed, n=40, m=15, fixed_costs=False)
-    p = 2 + seed % 4
-    res = api.solve(inst, "p-median", p=p, formulation="benders", backend="highs")
-    expected, _ = brute_force(inst, PMedian(p=p))
-    assert res.status.value == "optimal"
-    assert res.objective == pytest.approx(expected, abs=1e-6), f"seed {seed}"
-    assert res.bound == pytest.approx(expected, abs=1e-6)
+    res = _proven_against_brute_force(seed, monkeypatch)
     rows = [int(m.split()[4]) for m in res.messages if m.startswith("benders: master LP (live)")]
     assert rows, f"seed {seed}: the LP phase did not run on a live LP"
     assert rows == sorted(rows), f"seed {seed}: rows left the live LP: {rows}"
