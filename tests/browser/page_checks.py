@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+from siting.outputs.pdf import open_page
 
 # visible text outside translate="no" (data), <code> (CSV column names), scripts and styles
 VISIBLE_TEXT = """() => {
@@ -41,3 +46,12 @@ def assert_fits_and_chinese_only(pg: Any, lang: str) -> None:
     if lang == "zh":
         leftovers = english_left(pg)
         assert leftovers == [], f"untranslated English in the zh report: {leftovers[:10]}"
+
+
+@contextlib.contextmanager
+def report_page(browser: Any, run: Path) -> Iterator[Any]:
+    """A run's report.html open at 1,280 px with its map drawn; closed afterwards."""
+    pg = open_page(browser, run / "report.html", width=1280)
+    pg.wait_for_selector("body[data-map-ready='1']")
+    yield pg
+    pg.close()

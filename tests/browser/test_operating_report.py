@@ -14,10 +14,9 @@ import pytest
 
 from siting.cli import main
 from siting.i18n import fmt_money, fmt_number, use_language
-from siting.outputs.pdf import open_page
 from siting.testing.district import generate, write
 
-from .page_checks import assert_fits_and_chinese_only
+from .page_checks import assert_fits_and_chinese_only, report_page
 
 SCENARIO = """
 name = "small-viability"
@@ -68,10 +67,8 @@ def operating(request: pytest.FixtureRequest, viability_district: Path, browser:
     assert main(["solve", str(scenario), "--out", str(run), "--quiet"]) == 0
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "optimal"
-    pg = open_page(browser, run / "report.html", width=1280)
-    pg.wait_for_selector("body[data-map-ready='1']")
-    yield lang, summary, pg
-    pg.close()
+    with report_page(browser, run) as pg:
+        yield lang, summary, pg
 
 
 def test_section_is_titled_and_explained(operating: Any) -> None:

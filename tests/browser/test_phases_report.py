@@ -14,9 +14,8 @@ import pytest
 
 from siting.cli import main
 from siting.i18n import fmt_money, fmt_percent, use_language
-from siting.outputs.pdf import open_page
 
-from .page_checks import assert_fits_and_chinese_only
+from .page_checks import assert_fits_and_chinese_only, report_page
 
 SCENARIO = """
 name = "small-phased"
@@ -66,10 +65,8 @@ def phased(request: pytest.FixtureRequest, district: Path, browser: Any) -> Any:
     run = _solve(district, lang)
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
     assert summary["status"] == "optimal" and len(summary["phases"]) == 3
-    pg = open_page(browser, run / "report.html", width=1280)
-    pg.wait_for_selector("body[data-map-ready='1']")
-    yield lang, summary, pg
-    pg.close()
+    with report_page(browser, run) as pg:
+        yield lang, summary, pg
 
 
 def test_roadmap_table_has_a_row_per_phase(phased: Any) -> None:
