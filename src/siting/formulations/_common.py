@@ -39,6 +39,17 @@ def check_p(instance: Instance, p: int) -> None:
 
 def unreachable_demand(instance: Instance, max_cost: float | None = None) -> np.ndarray:
     """Indices of demand points with no allowed site within ``max_cost`` (or at all)."""
+    if not instance.is_sparse:  # row blocks of the dense array: no (i, j) pair lists
+        cost = instance.cost
+        allowed = ~instance.forbidden  # type: ignore[operator]
+        reach = np.zeros(instance.n_demand, bool)
+        for lo in range(0, instance.n_demand, 256):
+            block = cost[lo:lo + 256] if allowed.all() else cost[lo:lo + 256][:, allowed]
+            ok = np.isfinite(block)
+            if max_cost is not None:
+                ok &= block <= max_cost
+            reach[lo:lo + 256] = ok.any(axis=1)
+        return np.flatnonzero(~reach)
     i, j, _ = instance.pairs(max_cost=max_cost)
     ok = ~instance.forbidden[j]  # type: ignore[index]
     reach = np.zeros(instance.n_demand, bool)
