@@ -25,7 +25,13 @@ def plain_greedy(D: np.ndarray, w: np.ndarray, p: int, forbidden: np.ndarray) ->
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_lazy_greedy_equals_plain_greedy(seed):
+@pytest.mark.parametrize("copy_columns", [True, False])
+def test_lazy_greedy_equals_plain_greedy(seed, copy_columns, monkeypatch):
+    # with or without the row copy of the columns (arrays above _COLUMN_COPY_MAX read them
+    # in place)
+    import siting.heuristics.median as median
+
+    monkeypatch.setattr(median, "_COLUMN_COPY_MAX", 10**9 if copy_columns else 0)
     rng = np.random.default_rng(seed)
     n, m = 120, 80
     D = rng.integers(0, 50, (n, m)).astype(float)  # integral: many ties
@@ -34,6 +40,10 @@ def test_lazy_greedy_equals_plain_greedy(seed):
     p = 1 + seed * 5
     got = greedy_swap_median(D, w, p, forbidden=forbidden, max_swaps=0)
     np.testing.assert_array_equal(got, plain_greedy(D, w, p, forbidden))
+    # a symmetric array is read by rows in place of its columns
+    S = np.minimum(D[:m], D[:m].T)
+    got = greedy_swap_median(S, w[:m], p, forbidden=forbidden, max_swaps=0)
+    np.testing.assert_array_equal(got, plain_greedy(S, w[:m], p, forbidden))
 
 
 @pytest.mark.parametrize("seed", range(5))
