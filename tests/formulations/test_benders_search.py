@@ -84,18 +84,24 @@ def test_no_search_rounds_when_p_is_above_a_tenth_of_the_sites(monkeypatch):
         assert notes[0].endswith(" in 0 rounds") != searched, f"share {share}: {notes}"
 
 
-def test_the_tree_strong_branches_only_above_the_reliable_branching_share():
+def test_the_tree_adds_general_cuts_then_strong_branching_as_p_grows():
     form = benders.PMedianBenders()
-    share = form.reliable_branching_p_share
-    low, high = form._tree_settings(15, 100), form._tree_settings(int(share * 100) + 1, 100)
-    assert low == form.tree_settings and not low.strong_branching
-    assert high.strong_branching and high.reliability == 1.0
+    cuts, strong = form.general_cuts_p_share, form.reliable_branching_p_share
+    assert cuts < strong
+    low = form._tree_settings(int(cuts * 1000), 1000)
+    mid = form._tree_settings(int(cuts * 1000) + 1, 1000)
+    high = form._tree_settings(int(strong * 1000) + 1, 1000)
+    assert low == form.tree_settings and not low.general_cuts and not low.strong_branching
+    assert mid.general_cuts and not mid.strong_branching
+    assert high.general_cuts and high.strong_branching and high.reliability == 1.0
     # everything else stays as the tree's measured settings
-    assert (high.primal_heuristics, high.general_cuts, high.probing) == \
-        (low.primal_heuristics, low.general_cuts, low.probing)
+    assert {(s.primal_heuristics, s.probing, s.fractional_every) for s in (low, mid, high)} \
+        == {(low.primal_heuristics, low.probing, low.fractional_every)}
 
 
-def test_a_reliability_branching_tree_proves_the_exact_optimum(monkeypatch):
+@pytest.mark.parametrize("share", ["general_cuts_p_share", "reliable_branching_p_share"])
+def test_a_tree_with_general_cuts_or_strong_branching_proves_the_exact_optimum(
+        monkeypatch, share):
     pytest.importorskip("pyscipopt")
     from siting import api
 
@@ -110,9 +116,18 @@ def test_a_reliability_branching_tree_proves_the_exact_optimum(monkeypatch):
         return settings[-1]
 
     monkeypatch.setattr(benders.PMedianBenders, "_tree_settings", spy)
-    monkeypatch.setattr(benders.PMedianBenders, "reliable_branching_p_share", 0.0)
+    monkeypatch.setattr(benders.PMedianBenders, share, 0.0)
+    if share == "general_cuts_p_share":  # p = 10 of 40 is above the strong-branching share
+        monkeypatch.setattr(benders.PMedianBenders, "reliable_branching_p_share", 1.0)
     monkeypatch.setattr(benders.PMedianBenders, "search_rounds", 0)
     res = api.solve(inst, "p-median", p=10, formulation="benders")
     assert res.status.value == "optimal"
     assert res.objective == pytest.approx(expected.objective)
-    assert settings and all(s.reliability == 1.0 for s in settings), "the tree did not run"
+    assert res.bound == pytest.approx(expected.objective)
+    assert settings, "the tree did not run"
+    if share == "general_cuts_p_share":
+        assert all(s.general_cuts and not s.strong_branching for s in settings)
+    else:
+        assert all(s.reliability == 1.0 for s in settings)
+
+

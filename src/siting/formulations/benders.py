@@ -336,7 +336,9 @@ class PMedianBenders(Formulation):
         pm = _checked(inst, ctx.problem)
         data = _Data(inst, pm)
         D = inst.dense_cost()
-        grain = granularity(inst.weight, D[np.isfinite(D)])
+        # the instance knows whether its costs are whole numbers (a second pass took 1.4 s
+        # at n = 5,934)
+        grain = granularity(inst.weight) if inst.integral_costs else 0.0
         n, ma, w = data.n, data.ma, data.w
         req = inst.required[data.allowed]  # type: ignore[index]
 
@@ -644,13 +646,21 @@ class PMedianBenders(Formulation):
 
     #: the tree's settings: SCIP's primal heuristics only see the partial master, so their
     #: points mostly fail the exact check, while the swap-improved incumbents handed in are
-    #: better (measured 10-35% faster); general cuts cost more than they gain here, the bound
-    #: moves by branching on y (pmed6 0.98 -> 0.58 s, pmed17 2.5 -> 1.5 s); strong branching
-    #: re-solves this degenerate master for every candidate (pmed32/38/39-shaped graphs:
-    #: 35/26/21 s -> 23/13/12 s with pseudocosts only); probing fixes nothing on these masters
-    #: and took a quarter of the presolve-plus-root time (rl1304 p=10: 6.1 -> 1.7 s presolve)
+    #: better (measured 10-35% faster); general cuts cost more than they gain at small p,
+    #: where the bound moves by branching on y (pmed-shaped p = 5-10 trees 10-60% slower with
+    #: them: pmedlike27 6.6 -> 11.0 s, pmedlike32 13.4 -> 16.6 s), see general_cuts_p_share
+    #: for large p; strong branching re-solves this degenerate master for every candidate
+    #: (pmed32/38/39-shaped graphs: 35/26/21 s -> 23/13/12 s with pseudocosts only); probing
+    #: fixes nothing on these masters and took a quarter of the presolve-plus-root time
+    #: (rl1304 p=10: 6.1 -> 1.7 s presolve)
     tree_settings = LazySettings(fractional_every=1, primal_heuristics=False,
                                  general_cuts=False, strong_branching=False, probing=False)
+    #: ... SCIP's general cuts on the Benders rows, at the root and in the tree, above this
+    #: share of p over the candidate sites: they close what the LP phase leaves at large p
+    #: (fl1400 p=200 = 0.14 m: 18,535 -> 1,691 nodes, 205 -> 37 s; pcb3038 p=500 closed at
+    #: the root, 11.7 -> 7.3 CPU s, p=300 24.7 -> 17.3; rl1304 p=100 4.1 -> 2.8; rl5934 p=700
+    #: 423 -> 108 nodes), where at the root only fl1400 p=200 still took 5,717 nodes
+    general_cuts_p_share = 0.05
     #: ... except above this share of p over the candidate sites, where the tree strong-branches
     #: each candidate once (reliability 1): many sites sit at y ~ 1/2 with near-equal
     #: pseudocosts, and one strong branch per candidate picks far better (pcb3038 p=500 =
@@ -660,9 +670,12 @@ class PMedianBenders(Formulation):
 
     def _tree_settings(self, p: int, ma: int) -> LazySettings:
         """The tree's settings for p of ``ma`` candidate sites."""
+        settings = self.tree_settings
+        if p > self.general_cuts_p_share * ma:
+            settings = replace(settings, general_cuts=True)
         if p > self.reliable_branching_p_share * ma:
-            return replace(self.tree_settings, strong_branching=True, reliability=1.0)
-        return self.tree_settings
+            settings = replace(settings, strong_branching=True, reliability=1.0)
+        return settings
 
     def _single_tree(self, ctx: Context, data: _Data, cuts: _Cuts,
                      tree_keep: np.ndarray | None, y_lo: np.ndarray,
