@@ -131,8 +131,10 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
         # viability rows: the solver's own heuristics find few viable plans (viability.py)
         start = viable_start(model, inst, problem)
     # the shared deadline / Ctrl-C / warm-start rule: a stage that stops on the time limit or
-    # an interrupt ends every later stage (they are recorded as not run)
-    ctx = SolveContext(backend=engine, options=options, backend_named=backend is not None)
+    # an interrupt ends every later stage (they are recorded as not run); the limit counts
+    # from the call, so the model build and the viability start are inside it
+    ctx = SolveContext(backend=engine, options=options, backend_named=backend is not None,
+                       started=t0)
     stages: list[Stage] = []
     notes: list[str] = []
     if start is None and options.warm_start and engine.supports_mip_start:
