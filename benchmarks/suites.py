@@ -21,8 +21,10 @@ CAP_SETTINGS = {"capa": (8000, 10000, 12000, 14000), "capb": (5000, 6000, 7000, 
 #: published capopt values for the large sets that formulations.md quotes (fallback only)
 CAP_FALLBACK = {("capa", 8000): 19240822.449, ("capa", 10000): 18438046.543,
                 ("capa", 12000): 17765201.949, ("capa", 14000): 17160439.012,
-                ("capb", 5000): 13656379.578, ("capb", 8000): 13082516.496,
-                ("capc", 5000): 11646596.974, ("capc", 7250): 11505767.394}
+                ("capb", 5000): 13656379.578, ("capb", 6000): 13361927.449,
+                ("capb", 7000): 13198556.434, ("capb", 8000): 13082516.496,
+                ("capc", 5000): 11646596.974, ("capc", 5750): 11570340.289,
+                ("capc", 6500): 11518743.744, ("capc", 7250): 11505767.394}
 
 
 @dataclass(frozen=True)
@@ -129,11 +131,9 @@ def _cap_optimum(optima: dict[str, float], stem: str, cap: float | None,
     return CAP_FALLBACK.get((stem, c))
 
 
-#: Duran-Mateluna, Alès & Elloumi (EJOR 2023) total times (Phase 1 + 2, CPLEX 20.1, 1 thread)
-#: quoted in issue #17 for instances whose optima are not transcribed here; a folder's
-#: optima.csv (rows ``<name>_p<p>,objective,notes`` with "DM2023 total <t> s") takes precedence
-DM_TIMES: dict[str, float] = {"u1432_p20": 5.8, "vm1748_p10": 10.9, "fl1400_p200": 26.9,
-                              "rl5934_p500": 44.0}
+#: Duran-Mateluna, Alès & Elloumi (EJOR 2023) Tables 2-3: every case's OPT/BKN and total time
+#: (benchmarks/published/README.md); a folder's own optima.csv row takes precedence
+PUBLISHED_TSPLIB = Path(__file__).resolve().parent / "published" / "dm2023_tsplib.csv"
 _DM_NOTE = re.compile(r"DM2023 total ([0-9.]+) s")
 
 
@@ -141,8 +141,9 @@ def tsplib_cases(folders: list[Path], models: list[str], select: str | None,
                  ps: list[int] | None = None) -> list[Case]:
     """TSPLIB p-median cases (N = M = all nodes, unit weights, floor distances): one per
     ``<name>_p<p>`` row of a folder's optima.csv (with the paper's time from its notes), per
-    DM_TIMES entry whose file is present, and per ``ps`` value when given."""
+    published row (PUBLISHED_TSPLIB) whose file is present, and per ``ps`` value when given."""
     cases = []
+    published = _optima_rows(PUBLISHED_TSPLIB)
     for folder in folders:
         rows = _optima_rows(folder)
         for path in sorted(folder.glob("*.tsp"), key=lambda f: (_tsp_dimension(f), f.stem)):
@@ -152,12 +153,13 @@ def tsplib_cases(folders: list[Path], models: list[str], select: str | None,
             wanted: dict[int, tuple[float | None, float | None]] = {}
             for key, (obj, ref) in rows.items():
                 m = re.fullmatch(rf"{re.escape(path.stem)}_p(\d+)", key)
-                if m:
-                    wanted[int(m.group(1))] = (obj, ref)
-            for key, ref in DM_TIMES.items():
+                if m:  # the paper's time when the folder's row does not give one
+                    wanted[int(m.group(1))] = (obj, published.get(key, (None, ref))[1]
+                                               if ref is None else ref)
+            for key, (obj, ref) in published.items():
                 m = re.fullmatch(rf"{re.escape(path.stem)}_p(\d+)", key)
                 if m and int(m.group(1)) not in wanted:
-                    wanted[int(m.group(1))] = (None, ref)
+                    wanted[int(m.group(1))] = (obj, ref)
             for p in ps or []:
                 wanted.setdefault(p, (None, None))
             for p in sorted(wanted):
@@ -173,9 +175,10 @@ def tsplib_cases(folders: list[Path], models: list[str], select: str | None,
     return cases
 
 
-def _optima_rows(folder: Path) -> dict[str, tuple[float | None, float | None]]:
-    """optima.csv rows as key -> (objective, paper's time from the notes)."""
-    path = folder / "optima.csv"
+def _optima_rows(where: Path) -> dict[str, tuple[float | None, float | None]]:
+    """A folder's optima.csv (or the CSV file ``where``) as key -> (objective, paper's time
+    from the notes)."""
+    path = where if where.suffix == ".csv" else where / "optima.csv"
     if not path.is_file():
         return {}
     out: dict[str, tuple[float | None, float | None]] = {}
@@ -187,7 +190,7 @@ def _optima_rows(folder: Path) -> dict[str, tuple[float | None, float | None]]:
             except ValueError:
                 obj = None
             m = _DM_NOTE.search(row.get("notes") or "")
-            out[key] = (obj, float(m.group(1)) if m else DM_TIMES.get(key))
+            out[key] = (obj, float(m.group(1)) if m else None)
     return out
 
 

@@ -150,6 +150,24 @@ def test_lookalikes_have_the_named_shapes(tmp_path):
     assert np.array_equal(num.fixed_cost, sets["capa"].fixed_cost)
 
 
+def test_tsplib_suite_knows_the_papers_cases_without_an_optima_file(tmp_path):
+    """A folder holding only fl1400.tsp gets the paper's nine fl1400 cases with OPT/BKN and
+    time (benchmarks/published); an open case (p=500) has no time, so no 2x target; a folder's
+    own row wins over the published one but borrows the paper's time when it has none."""
+    from benchmarks.suites import tsplib_cases
+
+    (tmp_path / "fl1400.tsp").write_text("NAME : fl1400\nTYPE : TSP\nDIMENSION : 3\n"
+                                         "EDGE_WEIGHT_TYPE : EUC_2D\nNODE_COORD_SECTION\n"
+                                         "1 0 0\n2 3 4\n3 6 8\nEOF\n")
+    cases = {c.params["p"]: c for c in tsplib_cases([tmp_path], ["p-median"], None)}
+    assert sorted(cases) == [5, 10, 20, 50, 100, 200, 300, 400, 500]
+    assert (cases[200].known_optimum, cases[200].reference_s) == (8806.0, 26.9)
+    assert (cases[500].known_optimum, cases[500].reference_s) == (3764.0, None)
+    (tmp_path / "optima.csv").write_text("instance,objective,notes\nfl1400_p200,8800,mine\n")
+    mine = {c.params["p"]: c for c in tsplib_cases([tmp_path], ["p-median"], None)}[200]
+    assert (mine.known_optimum, mine.reference_s) == (8800.0, 26.9)
+
+
 def test_tsplib_suite_reads_optima_and_published_times(tmp_path):
     """Cases come from optima.csv rows <name>_p<p> with DM's time from the notes; the report
     compares against it and applies the 2x (10 s floor) target."""
