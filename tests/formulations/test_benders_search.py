@@ -131,3 +131,29 @@ def test_a_tree_with_general_cuts_or_strong_branching_proves_the_exact_optimum(
         assert all(s.reliability == 1.0 for s in settings)
 
 
+
+
+@pytest.mark.parametrize("priced", [True, False])
+def test_a_tree_started_from_the_priced_rows_only_proves_the_exact_optimum(monkeypatch, priced):
+    """Dropping the binding rows with a zero dual keeps the LP optimum; the separator puts
+    back any row a node needs, so the tree's answer and bound stay exact."""
+    pytest.importorskip("pyscipopt")
+    from siting import api
+
+    inst = random_instance(11, n=80, m=40, fixed_costs=False)
+    expected = api.solve(inst, "p-median", p=10, formulation="classic", backend="highs")
+    masters = []
+    orig = benders._master_milp
+
+    def spy(name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        masters.append((name, orig(name, *args, **kwargs)))
+        return masters[-1][1]
+
+    monkeypatch.setattr(benders, "_master_milp", spy)
+    monkeypatch.setattr(benders.PMedianBenders, "tree_priced_rows", priced)
+    monkeypatch.setattr(benders.PMedianBenders, "search_rounds", 0)
+    res = api.solve(inst, "p-median", p=10, formulation="benders")
+    assert res.status.value == "optimal"
+    assert res.objective == pytest.approx(expected.objective)
+    assert res.bound == pytest.approx(expected.objective)
+    assert any(name == "tree" for name, _ in masters), "the tree did not run"

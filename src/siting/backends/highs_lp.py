@@ -103,4 +103,5 @@ class HighsLpSession:
         sol = h.getSolution()
         return LpAnswer(termination, float(h.getInfo().objective_function_value),
                         np.asarray(sol.col_value, dtype=float),
-                        np.asarray(sol.col_dual, dtype=float), seconds)
+                        np.asarray(sol.col_dual, dtype=float), seconds,
+                        np.asarray(sol.row_dual, dtype=float))

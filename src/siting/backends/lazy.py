@@ -101,14 +101,15 @@ class LazyResult:
 
 @dataclass(frozen=True)
 class LpAnswer:
-    """One re-solve of a live cut-loop LP: x, objective and column reduced costs when
-    optimal (None otherwise)."""
+    """One re-solve of a live cut-loop LP: x, objective, column reduced costs and row duals
+    when optimal (None otherwise)."""
 
     termination: Termination
     objective: float | None
     x: np.ndarray | None
     reduced_costs: np.ndarray | None
     seconds: float
+    row_duals: np.ndarray | None = None
 
 
 class LpSession(Protocol):

@@ -329,6 +329,10 @@ class PMedianBenders(Formulation):
     search_max_p_share = 0.1
     #: keep the phase-1 LP alive in the backend (HiGHS) and add each round's cuts to it
     live_lp = True
+    #: the tree master starts from the cuts with a nonzero dual at the last live LP (plus
+    #: those found after it and the incumbent's): on the degenerate masters of large p most
+    #: binding rows carry no dual, and SCIP's root LP re-solves them from scratch
+    tree_priced_rows = True
 
     def run(self, ctx: Context) -> Outcome:
         t0 = time.perf_counter()
@@ -441,15 +445,17 @@ class PMedianBenders(Formulation):
         session: LpSession | None = None
         lp_milp: MilpProblem | None = None
         in_session = 0  # the pool's rows [0, in_session) are in the live LP
+        first_rows = 0  # ... of which [0, first_rows) came before its cardinality/reach rows
+        priced: np.ndarray | None = None  # pool rows with a nonzero dual at the last live LP
 
         def lp_round(active: np.ndarray):  # type: ignore[no-untyped-def]
             """One master LP: (milp for slicing, termination, objective, x, reduced costs)."""
-            nonlocal session, lp_milp, in_session, solves, solve_s, version
+            nonlocal session, lp_milp, in_session, first_rows, priced, solves, solve_s, version
             if lp_milp is None and self.live_lp:
                 lp_milp = _master_milp(inst.name, data, cuts, y_lo, y_hi, False, grain)
                 session = lp_session(lp_solver, lp_milp, ctx.options.threads,
                                      ctx.options.seed)
-                in_session = cuts.count
+                in_session = first_rows = cuts.count
             if session is None:
                 ids = np.flatnonzero(active)
                 milp, sol = master(integer=False, rows=None if ids.size == cuts.count
@@ -468,6 +474,10 @@ class PMedianBenders(Formulation):
                 ctx.interrupted = True
             ctx.note(f"benders: master LP (live) {session.n_rows} rows, {ans.seconds:.2f}s, "
                      f"{ans.termination.value}, obj {ans.objective}")
+            if ans.row_duals is not None:  # session rows: first cuts, the master's own, added
+                duals = np.concatenate((ans.row_duals[:first_rows],
+                                        ans.row_duals[lp_milp.n_rows:]))
+                priced = np.abs(duals) > 1e-9
             return lp_milp, ans.termination, ans.objective, ans.x, ans.reduced_costs
 
         for rnd in range(self.max_lp_rounds):
@@ -519,6 +529,10 @@ class PMedianBenders(Formulation):
                 active[back] = True
                 added += fresh + int(back.size)
             tree_keep = active.copy()
+            if priced is not None and self.tree_priced_rows and priced.size <= tree_keep.size:
+                # binding rows with a zero dual leave the LP's optimum where it is: the tree
+                # starts without them and its separator adds back any a node needs
+                tree_keep[:priced.size] &= priced
             if true_value - lp_value <= 1e-6 * max(1.0, abs(lp_value)) or added == 0:
                 break
             if lb >= ub - (0.999 * grain if grain else 1e-9 * max(1.0, ub)):
