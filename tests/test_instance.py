@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from siting.errors import DataError
-from siting.instance import _SCAN_ROWS, Instance
+from siting.instance import COST_BLOCK_ROWS, Instance
 
-N = 2 * _SCAN_ROWS + 7  # three blocks, the last one short
+N = 2 * COST_BLOCK_ROWS + 7  # three blocks, the last one short
 
 
 def _instance(cost: np.ndarray) -> Instance:
@@ -23,7 +23,7 @@ def _costs() -> np.ndarray:
     return np.random.default_rng(3).integers(0, 50, size=(N, 5)).astype(float)
 
 
-@pytest.mark.parametrize("row", [0, _SCAN_ROWS, N - 1])
+@pytest.mark.parametrize("row", [0, COST_BLOCK_ROWS, N - 1])
 @pytest.mark.parametrize("value, message", [(np.nan, "contain NaN"),
                                             (-1.0, "contain negative values")])
 def test_a_bad_cost_in_any_block_is_refused(row: int, value: float, message: str) -> None:
@@ -33,7 +33,7 @@ def test_a_bad_cost_in_any_block_is_refused(row: int, value: float, message: str
         _instance(cost)
 
 
-@pytest.mark.parametrize("row", [0, _SCAN_ROWS + 3, N - 1])
+@pytest.mark.parametrize("row", [0, COST_BLOCK_ROWS + 3, N - 1])
 def test_integral_flag_sees_every_block_and_ignores_unreachable_pairs(row: int) -> None:
     cost = _costs()
     cost[5, 1] = np.inf

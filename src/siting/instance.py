@@ -253,13 +253,13 @@ class _CostScan:
 
 #: rows per block of the cost scan: small enough to stay in cache (rl5934's 35M costs:
 #: 0.04 s per check in blocks against 0.7 s for whole-array temporaries)
-_SCAN_ROWS = 256
+COST_BLOCK_ROWS = 256
 
 
 def _scan_costs(values: np.ndarray) -> _CostScan:
     """One pass over the travel costs, in row blocks, for everything the checks ask."""
     blocks = [values] if values.ndim < 2 else \
-        [values[lo:lo + _SCAN_ROWS] for lo in range(0, values.shape[0], _SCAN_ROWS)]
+        [values[lo:lo + COST_BLOCK_ROWS] for lo in range(0, values.shape[0], COST_BLOCK_ROWS)]
     nan = negative = infinite = False
     integral = True
     row_max = np.zeros(values.shape[0]) if values.ndim == 2 else None
@@ -272,7 +272,7 @@ def _scan_costs(values: np.ndarray) -> _CostScan:
         vals = block if every else np.where(finite, block, 0.0)
         integral = integral and bool(np.array_equal(vals, np.round(vals)))
         if row_max is not None and block.shape[1]:
-            row_max[k * _SCAN_ROWS:k * _SCAN_ROWS + block.shape[0]] = vals.max(axis=1)
+            row_max[k * COST_BLOCK_ROWS:k * COST_BLOCK_ROWS + block.shape[0]] = vals.max(axis=1)
     return _CostScan(nan, negative, infinite, integral, row_max)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InfeasibleSpecError, SpecError
-from ..instance import Instance
+from ..instance import COST_BLOCK_ROWS, Instance
 from ..milp import Block, MilpBuilder
 
 
@@ -43,12 +43,13 @@ def unreachable_demand(instance: Instance, max_cost: float | None = None) -> np.
         cost = instance.cost
         allowed = ~instance.forbidden  # type: ignore[operator]
         reach = np.zeros(instance.n_demand, bool)
-        for lo in range(0, instance.n_demand, 256):
-            block = cost[lo:lo + 256] if allowed.all() else cost[lo:lo + 256][:, allowed]
+        step = COST_BLOCK_ROWS
+        for lo in range(0, instance.n_demand, step):
+            block = cost[lo:lo + step] if allowed.all() else cost[lo:lo + step][:, allowed]
             ok = np.isfinite(block)
             if max_cost is not None:
                 ok &= block <= max_cost
-            reach[lo:lo + 256] = ok.any(axis=1)
+            reach[lo:lo + step] = ok.any(axis=1)
         return np.flatnonzero(~reach)
     i, j, _ = instance.pairs(max_cost=max_cost)
     ok = ~instance.forbidden[j]  # type: ignore[index]
