@@ -42,6 +42,19 @@ def chromium_executable() -> str:
         pytest.skip(str(exc))
 
 
+def cjk_font_family() -> str:
+    """The CJK font the Chinese figures use; skip when there is none, fail under CI (.ci/run
+    installs fonts-noto-cjk)."""
+    from siting.outputs.figures import cjk_font
+
+    family = cjk_font()
+    if family is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("no CJK font found by matplotlib under CI (.ci/run installs fonts-noto-cjk)")
+        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    return family
+
+
 def read_optima(folder: Path) -> dict[str, float]:
     import csv
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from siting.outputs.pdf import open_page
+from tests.conftest import cjk_font_family
 
 from ..geo.conftest import make_points, write_layer
 from .page_checks import VISIBLE_TEXT, english_left
@@ -54,8 +55,5 @@ def test_map_in_chinese_with_scale_and_north(classical_run: Path, browser: Any) 
 
 
 def test_map_png_uses_a_cjk_font(classical_run: Path) -> None:
-    from siting.outputs.figures import cjk_font
-
-    if cjk_font() is None:
-        pytest.skip("no CJK font installed (fonts-noto-cjk)")
+    cjk_font_family()
     assert (classical_run / "map.png").stat().st_size > 10_000

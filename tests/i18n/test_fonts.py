@@ -6,14 +6,13 @@ import pytest
 
 from siting.i18n import use_language
 from siting.outputs import figures
+from tests.conftest import cjk_font_family
 
 
 def test_cjk_font_is_put_first_when_installed() -> None:
     import matplotlib
 
-    family = figures.cjk_font()
-    if family is None:
-        pytest.skip("no CJK font installed (apt-get install fonts-noto-cjk)")
+    family = cjk_font_family()
     with use_language("zh"):
         assert figures.use_fonts() is None
     assert matplotlib.rcParams["font.sans-serif"][0] == family
@@ -36,8 +35,7 @@ def test_chinese_figure_renders_with_the_cjk_font(tmp_path) -> None:  # type: ig
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    if figures.cjk_font() is None:
-        pytest.skip("no CJK font installed")
+    cjk_font_family()
     figures.use_fonts()
     fig, ax = plt.subplots()
     ax.set_title("社区嵌入式服务设施规划")
@@ -45,3 +43,18 @@ def test_chinese_figure_renders_with_the_cjk_font(tmp_path) -> None:  # type: ig
         warnings.simplefilter("error")  # 'Glyph ... missing from font' would be a warning
         fig.savefig(tmp_path / "t.png")
     plt.close(fig)
+
+
+def test_a_font_missing_from_a_stale_cache_is_found_by_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """matplotlib's cached font list predates an apt install: the CJK file is added by path."""
+    from matplotlib import font_manager
+
+    family = cjk_font_family()
+    manager = font_manager.fontManager
+    kept = [f for f in manager.ttflist if f.name not in figures.CJK_FAMILIES]
+    monkeypatch.setattr(manager, "ttflist", kept)
+    figures.cjk_font.cache_clear()
+    try:
+        assert figures.cjk_font() == family
+    finally:
+        figures.cjk_font.cache_clear()

@@ -41,6 +41,7 @@ def unreachable_demand(instance: Instance, max_cost: float | None = None) -> np.
     """Indices of demand points with no allowed site within ``max_cost`` (or at all)."""
     if not instance.is_sparse:  # row blocks of the dense array: no (i, j) pair lists
         cost = instance.cost
+        assert isinstance(cost, np.ndarray)
         allowed = ~instance.forbidden  # type: ignore[operator]
         reach = np.zeros(instance.n_demand, bool)
         step = COST_BLOCK_ROWS

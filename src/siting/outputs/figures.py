@@ -31,8 +31,23 @@ def cjk_font() -> str | None:
     """The family name of an installed CJK font matplotlib can use, or None."""
     from matplotlib import font_manager
 
-    have = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in CJK_FAMILIES if f in have), None)
+    manager = font_manager.fontManager
+    found = _first_cjk({f.name for f in manager.ttflist})
+    if found is None:
+        # matplotlib caches its font list: fonts installed after the cache was written (apt
+        # after a first import) are invisible until they are added by file
+        for path in font_manager.findSystemFonts():
+            if "cjk" in Path(path).name.lower() or "droidsansfallback" in Path(path).name.lower():
+                try:
+                    manager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # an unreadable file is not a font
+                    continue
+        found = _first_cjk({f.name for f in manager.ttflist})
+    return found
+
+
+def _first_cjk(names: set[str]) -> str | None:
+    return next((f for f in CJK_FAMILIES if f in names), None)
 
 
 def use_fonts() -> str | None:
