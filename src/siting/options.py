@@ -20,6 +20,9 @@ class SolveOptions(BaseModel):
     rel_gap: float = Field(default=1e-6, ge=0)
     abs_gap: float | None = Field(default=None, ge=0)
     threads: int | None = Field(default=None, ge=1)
+    #: stop after this many branch-and-bound nodes (1: the root only, with its cuts and
+    #: heuristics); honoured by backends with ``supports_node_limit``, ignored by the others
+    node_limit: int | None = Field(default=None, ge=1)
     seed: int = 0
     verbose: bool = False
     warm_start: bool = True

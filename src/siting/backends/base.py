@@ -34,6 +34,8 @@ class Backend(ABC):
     supports_mip_start: ClassVar[bool] = False
     reports_bound: ClassVar[bool] = True
     supports_threads: ClassVar[bool] = True
+    #: honours ``SolveOptions.node_limit``
+    supports_node_limit: ClassVar[bool] = False
     #: :meth:`solve_lazy` runs one tree with a separation callback (backends/lazy.py)
     supports_lazy_cuts: ClassVar[bool] = False
     #: a backend that re-solves LP loops faster, used for them when installed

@@ -36,6 +36,7 @@ class GurobiBackend(Backend):
     distribution = "gurobipy"
     extra = "gurobi"
     supports_mip_start = True
+    supports_node_limit = True
 
     @classmethod
     def is_available(cls) -> bool:
@@ -78,6 +79,8 @@ class GurobiBackend(Backend):
             if options.threads is not None:
                 p.Threads = int(options.threads)
             p.Seed = int(options.seed)
+            if options.node_limit is not None:
+                p.NodeLimit = float(options.node_limit)
             for key, value in options.backend_options.items():
                 model.setParam(key, value)
             start = usable_start(problem, start)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..backends import get_backend
+from ..backends.base import Backend
 from ..errors import VerificationError
 from ..formulations.base import SolveContext
 from ..milp import MilpProblem
@@ -143,7 +144,7 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
         start = greedy_start(model, inst, problem, seconds=greedy_seconds(options))
 
     def run(milp: MilpProblem, x0: np.ndarray | None, label: str | None = None, *,
-            exact: bool = False,
+            exact: bool = False, windows: bool = False,
             translate: Callable[[MilpSolution], MilpSolution] | None = None) -> MilpSolution:
         name = label or (milp.sense + " " + _label(milp, model))
         stop = ctx.stopped()
@@ -154,8 +155,13 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
         use_start = x0 if (x0 is not None and engine.supports_mip_start
                            and milp.max_violation(x0) <= 1e-6) else None
         # an exactly weighted objective: only the absolute gap (< 1 step) may count
-        sol = (ctx.solve(milp, start=use_start, rel_gap=0.0) if exact
-               else ctx.solve(milp, start=use_start))
+        gaps: dict[str, object] = {"rel_gap": 0.0} if exact else {}
+        if windows and use_start is not None:
+            sol = _root_then_windows(model, inst, milp, use_start, ctx, gaps, notes)
+        elif exact:
+            sol = ctx.solve(milp, start=use_start, rel_gap=0.0)
+        else:
+            sol = ctx.solve(milp, start=use_start)
         if translate is not None:  # in the stage's own units before it is recorded
             sol = translate(sol)
         notes.extend(n for n in sol.notes if n not in notes)
@@ -169,13 +175,15 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     lex = model.lexicographic() if (first == "coverage" and tie_break_wanted
                                     and options.rel_gap <= SolveOptions().rel_gap
                                     and options.abs_gap is None) else None
+    milp1 = lex.milp if lex is not None else model.stage(first)
+    windows = windows_wanted(inst, options, engine)
     if lex is not None:   # coverage and its cheapest tie in one exact solve
         lex_state: dict[str, bool] = {}
-        sol1 = run(lex.milp, start, "max coverage, then min cost (one exact weighted objective)",
-                   exact=True, translate=lambda sol: lex_translate(
+        sol1 = run(milp1, start, "max coverage, then min cost (one exact weighted objective)",
+                   exact=True, windows=windows, translate=lambda sol: lex_translate(
                        lex, sol, model.lift, model.coverage, model.cost, lex_state))
     else:
-        sol1 = run(model.stage(first), start)
+        sol1 = run(milp1, start, windows=windows)
     if not sol1.has_solution:
         out = _result(problem, sol1.status, None, sol1.bound, None, None, stages, engine.name,
                       build_seconds, t0, None, notes, termination=_termination(ctx, sol1, stages))
@@ -225,6 +233,65 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
     out = _result(problem, sol1.status, primary, sol1.bound, plan, check, stages, engine.name,
                   build_seconds, t0, final_x, notes, tied, termination)
     return replace(out, notes=out.notes + tuple(proof_notes(out)))
+
+
+#: the window search runs on models with at least this many candidate sites (a city; the demo
+#: district's 360 sites are proven by the full MILP in seconds and never see it)
+WINDOW_MIN_SITES = 1_000
+#: the root node may use the time limit up to this share; the window search has the rest
+ROOT_SHARE = 0.5
+
+
+def windows_wanted(inst: CommunityInstance, options: SolveOptions, engine: Backend) -> bool:
+    """Whether stage 1 is the root node and then the window search (models/community.md,
+    "Window search"): a time limit, a backend that takes a start and stops after the root,
+    a city-sized model."""
+    return (options.time_limit is not None and options.warm_start
+            and engine.supports_mip_start and engine.supports_node_limit
+            and inst.n_sites >= WINDOW_MIN_SITES)
+
+
+def _root_then_windows(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem,
+                       start: np.ndarray, ctx: SolveContext, gaps: dict[str, object],
+                       notes: list[str]) -> MilpSolution:
+    """Stage 1 at city scale: the backend's root node (LP, cuts, heuristics) gives the bound,
+    then exact sub-MILPs over neighbourhoods of sites (windows.py) improve its plan until the
+    time limit. The answer is assembled like any backend's: status from plan and bound."""
+    from ..backends.base import assemble, proven_optimal
+    from .windows import search
+
+    assert ctx.options.time_limit is not None  # windows_wanted
+    t0 = time.perf_counter()
+    root_end = ctx.started + ROOT_SHARE * ctx.options.time_limit
+    root = ctx.solve_part(milp, start, max(root_end - t0, 1.0), node_limit=1, **gaps)
+    if root.termination in (Termination.OPTIMAL, Termination.INFEASIBLE,
+                            Termination.INTERRUPTED) or ctx.stopped() is not None:
+        return root
+    x = root.x if root.has_solution and root.x is not None else start
+
+    def solve_window(sub: MilpProblem, x0: np.ndarray, seconds: float
+                     ) -> tuple[np.ndarray | None, bool]:
+        sol = ctx.solve_part(sub, x0, max(seconds, 0.05), rel_gap=1e-4, abs_gap=None,
+                             verbose=False)
+        ok = sol.status in (Status.OPTIMAL, Status.FEASIBLE) and sol.x is not None
+        return (sol.x if ok else None), sol.status is Status.OPTIMAL
+
+    options = ctx.options.model_copy(update=gaps)
+    closed = {"yes": False}
+
+    def stop(objective: float) -> bool:
+        closed["yes"] = proven_optimal(milp, objective, root.bound, options)
+        return closed["yes"] or ctx.stopped() is not None
+
+    deadline = ctx.deadline if ctx.deadline is not None else time.perf_counter()
+    x, stats = search(model, inst, milp, x, solve_window, deadline, stop=stop)
+    notes.append(f"root node {root.solve_seconds:.1f} s ({root.termination.value}), then "
+                 + stats.describe())
+    termination = (Termination.INTERRUPTED if ctx.interrupted else
+                   Termination.OPTIMAL if closed["yes"] else Termination.TIME_LIMIT)
+    return assemble(ctx.backend, milp, options, termination=termination, x=x, bound=root.bound,
+                    seconds=time.perf_counter() - t0, nodes=root.nodes,
+                    native=f"root node, then {stats.windows} windows", notes=root.notes)
 
 
 #: the greedy start's cap (it stops by itself when no move fits: 0.1-0.2 s on the demo)

@@ -80,12 +80,22 @@ class SolveContext:
             return Termination.TIME_LIMIT
         return None
 
+    def solve_part(self, milp: MilpProblem, start: np.ndarray | None, seconds: float,
+                   **overrides: object) -> MilpSolution:
+        """Solve a sub-problem for at most ``seconds`` (and what is left of the run)."""
+        left = self.remaining()
+        return self._solve(milp, start, None, seconds if left is None else min(seconds, left),
+                           overrides)
+
     def solve(self, milp: MilpProblem, start: np.ndarray | None = None,
               backend: Backend | None = None, **overrides: object) -> MilpSolution:
         """Solve one MILP within what is left of the time limit (on ``backend`` if given,
         else the run's backend)."""
+        return self._solve(milp, start, backend, self.remaining(), overrides)
+
+    def _solve(self, milp: MilpProblem, start: np.ndarray | None, backend: Backend | None,
+               left: float | None, overrides: dict[str, object]) -> MilpSolution:
         update: dict[str, object] = dict(overrides)
-        left = self.remaining()
         if left is not None:
             update["time_limit"] = max(left, 0.01)
         options = self.options.model_copy(update=update) if update else self.options

@@ -45,6 +45,7 @@ class ScipBackend(Backend):
     distribution = "pyscipopt"
     extra = "scip"
     supports_mip_start = True
+    supports_node_limit = True
     supports_threads = False  # SCIP's tree search is single-threaded
     supports_lazy_cuts = True  # a constraint handler calls the separator (handler.py)
     # SoPlex re-solves the degenerate cut-loop LPs 10-30x slower than HiGHS's simplex
@@ -74,6 +75,8 @@ class ScipBackend(Backend):
             model.setParam("limits/gap", float(options.rel_gap))
             model.setParam("limits/absgap", float(effective_abs_gap(problem, options)))
             model.setParam("randomization/randomseedshift", int(options.seed))
+            if options.node_limit is not None:
+                model.setParam("limits/nodes", int(options.node_limit))
             if options.threads not in (None, 1):
                 notes.append("scip: single-threaded; --threads ignored")
             _set_options(model, options)
