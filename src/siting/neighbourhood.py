@@ -26,6 +26,22 @@ FEASIBILITY_TOL = 1e-6
 
 
 @dataclass
+class WindowStats:
+    """What a window search did (the community's and the MCLP's)."""
+
+    windows: int = 0
+    improved: int = 0
+    gained: float = 0.0
+    seconds: float = 0.0
+    size: int = 0          # window size (sites) at the end, after adapting
+
+    def describe(self) -> str:
+        return (f"window search: {self.windows} windows in {self.seconds:.1f} s, "
+                f"{self.improved} improved the plan by {self.gained:,.6g} in all "
+                f"(window size at the end {self.size} sites)")
+
+
+@dataclass
 class Outcome:
     """What one neighbourhood did: its size, the gain in the objective's sense, and whether
     the solver proved the neighbourhood's optimum (then a larger one is affordable)."""

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from ..milp import MilpProblem
-from ..neighbourhood import NeighbourhoodSearch, SubSolve
+from ..neighbourhood import NeighbourhoodSearch, SubSolve, WindowStats
 from .formulation import CommunityModel
 from .instance import CommunityInstance
 
@@ -37,20 +36,6 @@ FIRST_SITES, MIN_SITES, MAX_SITES = 12, 4, 400
 WINDOW_TARGET_SECONDS = 1.0
 #: seconds one window may take at most
 WINDOW_SECONDS = 3.0
-
-
-@dataclass
-class WindowStats:
-    windows: int = 0
-    improved: int = 0
-    gained: float = 0.0
-    seconds: float = 0.0
-    size: int = FIRST_SITES
-
-    def describe(self) -> str:
-        return (f"window search: {self.windows} windows in {self.seconds:.1f} s, "
-                f"{self.improved} improved the plan by {self.gained:,.6g} in all "
-                f"(window size at the end {self.size} sites)")
 
 
 class SiteColumns:
@@ -90,7 +75,7 @@ def search(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem, x:
     """Improve the plan ``x`` of ``milp`` (the model's stage-1 MILP) by windows until the clock
     reaches ``until`` or ``stop(objective)`` says so; returns the plan and what it did."""
     t0 = time.perf_counter()
-    stats = WindowStats()
+    stats = WindowStats(size=FIRST_SITES)
     nb = NeighbourhoodSearch(milp, x)
     sites = SiteColumns(model, inst.n_sites, csc=nb.csc)
     free_sites = np.flatnonzero(milp.col_upper[model.block("y").slice] > 0)

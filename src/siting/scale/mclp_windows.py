@@ -26,18 +26,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..milp import MilpBuilder, MilpProblem
+from ..neighbourhood import WindowStats
 
 #: solve(milp, start, seconds) -> best solution vector found (None: none / stopped)
 WindowSolve = Callable[[MilpProblem, np.ndarray, float], "np.ndarray | None"]
-
-
-@dataclass
-class WindowStats:
-    windows: int = 0
-    improved: int = 0
-    gained: float = 0.0
-    seconds: float = 0.0
-    size: int = 0          # window size (sites) at the end, after adapting
 
 
 @dataclass(frozen=True)
