@@ -6,7 +6,8 @@ its root, so the plan it reports is the greedy start, 1.2-2 % below the bound
 (used, modules, services) and the coverage columns of the rows they touch, keeps the rest of
 the plan as it is, and solves that small MILP exactly (``siting.neighbourhood``): what the
 fixed sites leave of the budget, area and rules is the window's room. Half the windows join
-two neighbourhoods far apart, so budget can move between them. The sizes adapt: a window the
+the neighbourhoods of two seeds drawn anywhere in the city (mostly far apart), so budget can
+move between two areas. The sizes adapt: a window the
 solver proves quickly grows, one that is slow or unfinished shrinks.
 
 A plan, never a bound: the bound is the root node's (``community.solve``), which runs first.
@@ -94,7 +95,7 @@ def search(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem, x:
             tried[:] = False
             untried = np.arange(free_sites.size)
         first = int(rng.choice(untried))
-        if stats.windows % 2 and free_sites.size > 2 * size:  # two neighbourhoods far apart
+        if stats.windows % 2 and free_sites.size > 2 * size:  # and a second seed anywhere
             other = int(rng.choice(untried))
             half = max(size // 2, 1)
             near = np.r_[_nearest(tree, inst, free_sites, first, half),
