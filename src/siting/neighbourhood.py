@@ -72,7 +72,7 @@ class NeighbourhoodSearch:
         p, x = self.milp, self.x
         A_f = self.csc[:, free]
         rows = np.unique(A_f.indices)
-        sub_A = sp.csr_array(A_f.tocsr()[rows])
+        sub_A = A_f.tocsr()[rows]
         # fixed columns' part of each kept row: A x minus the free columns' part
         shift = self.ax[rows] - sub_A @ x[free]
         with np.errstate(invalid="ignore"):  # inf - finite stays inf
@@ -98,14 +98,15 @@ class NeighbourhoodSearch:
         gain = self._sign * (sub.objective_value(x_sub) - self.objective)
         if gain < self._min_gain:
             return Outcome(free.size, rows.size, 0.0, proven)
-        delta = x_sub - self.x[free]
-        ax = self.ax + self.csc[:, free] @ delta
-        x = self.x.copy()
-        x[free] = x_sub
+        # only the kept rows hold free columns: every other row's activity is unchanged
+        ax_rows = self.ax[rows] + sub.A @ (x_sub - self.x[free])
         p = self.milp
-        if (np.max(p.row_lower - ax, initial=0.0) > FEASIBILITY_TOL
-                or np.max(ax - p.row_upper, initial=0.0) > FEASIBILITY_TOL):
+        if (np.max(p.row_lower[rows] - ax_rows, initial=0.0) > FEASIBILITY_TOL
+                or np.max(ax_rows - p.row_upper[rows], initial=0.0) > FEASIBILITY_TOL):
             return Outcome(free.size, rows.size, 0.0, proven)  # the solver's tolerance, not ours
-        self.x, self.ax = x, ax
-        self.objective = p.objective_value(x)
+        self.x = self.x.copy()
+        self.x[free] = x_sub
+        self.ax = self.ax.copy()
+        self.ax[rows] = ax_rows
+        self.objective = p.objective_value(self.x)
         return Outcome(free.size, rows.size, gain, proven)

@@ -99,7 +99,7 @@ def test_when_the_root_gives_nothing_the_windows_still_improve_the_plan() -> Non
     assert start is not None
     ctx = RootTimesOut(backend=get_backend("highs"), options=SolveOptions(time_limit=4.0))
     notes: list[str] = []
-    sol = solve_module._root_then_windows(model, inst, milp, start, ctx, {}, notes)
+    sol = solve_module._root_then_windows(model, inst, milp, start, ctx, False, notes)
     assert sol.status is Status.FEASIBLE and sol.bound is None  # no proof without a bound
     assert sol.termination is Termination.TIME_LIMIT
     assert sol.objective is not None and sol.objective >= milp.objective_value(start) - 1e-9

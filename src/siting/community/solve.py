@@ -155,13 +155,11 @@ def _solve(inst: CommunityInstance, problem: CommunityProblem, *, backend: str |
         use_start = x0 if (x0 is not None and engine.supports_mip_start
                            and milp.max_violation(x0) <= 1e-6) else None
         # an exactly weighted objective: only the absolute gap (< 1 step) may count
-        gaps: dict[str, object] = {"rel_gap": 0.0} if exact else {}
         if windows and use_start is not None:
-            sol = _root_then_windows(model, inst, milp, use_start, ctx, gaps, notes)
-        elif exact:
-            sol = ctx.solve(milp, start=use_start, rel_gap=0.0)
+            sol = _root_then_windows(model, inst, milp, use_start, ctx, exact, notes)
         else:
-            sol = ctx.solve(milp, start=use_start)
+            sol = (ctx.solve(milp, start=use_start, rel_gap=0.0) if exact
+                   else ctx.solve(milp, start=use_start))
         if translate is not None:  # in the stage's own units before it is recorded
             sol = translate(sol)
         notes.extend(n for n in sol.notes if n not in notes)
@@ -252,7 +250,7 @@ def windows_wanted(inst: CommunityInstance, options: SolveOptions, engine: Backe
 
 
 def _root_then_windows(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem,
-                       start: np.ndarray, ctx: SolveContext, gaps: dict[str, object],
+                       start: np.ndarray, ctx: SolveContext, exact: bool,
                        notes: list[str]) -> MilpSolution:
     """Stage 1 at city scale: the backend's root node (LP, cuts, heuristics) gives the bound,
     then exact sub-MILPs over neighbourhoods of sites (windows.py) improve its plan until the
@@ -260,7 +258,8 @@ def _root_then_windows(model: CommunityModel, inst: CommunityInstance, milp: Mil
     from ..backends.base import assemble, proven_optimal
     from .windows import search
 
-    assert ctx.options.time_limit is not None  # windows_wanted
+    assert ctx.options.time_limit is not None and ctx.deadline is not None  # windows_wanted
+    gaps: dict[str, object] = {"rel_gap": 0.0} if exact else {}
     t0 = time.perf_counter()
     root_end = ctx.started + ROOT_SHARE * ctx.options.time_limit
     root = ctx.solve_part(milp, start, max(root_end - t0, 1.0), node_limit=1, **gaps)
@@ -277,18 +276,17 @@ def _root_then_windows(model: CommunityModel, inst: CommunityInstance, milp: Mil
         return (sol.x if ok else None), sol.status is Status.OPTIMAL
 
     options = ctx.options.model_copy(update=gaps)
-    closed = {"yes": False}
 
-    def stop(objective: float) -> bool:
-        closed["yes"] = proven_optimal(milp, objective, root.bound, options)
-        return closed["yes"] or ctx.stopped() is not None
+    def closed(objective: float) -> bool:
+        return proven_optimal(milp, objective, root.bound, options)
 
-    deadline = ctx.deadline if ctx.deadline is not None else time.perf_counter()
-    x, stats = search(model, inst, milp, x, solve_window, deadline, stop=stop)
+    x, stats = search(model, inst, milp, x, solve_window, ctx.deadline,
+                      stop=lambda objective: closed(objective) or ctx.stopped() is not None)
     notes.append(f"root node {root.solve_seconds:.1f} s ({root.termination.value}), then "
                  + stats.describe())
     termination = (Termination.INTERRUPTED if ctx.interrupted else
-                   Termination.OPTIMAL if closed["yes"] else Termination.TIME_LIMIT)
+                   Termination.OPTIMAL if closed(milp.objective_value(x))
+                   else Termination.TIME_LIMIT)
     return assemble(ctx.backend, milp, options, termination=termination, x=x, bound=root.bound,
                     seconds=time.perf_counter() - t0, nodes=root.nodes,
                     native=f"root node, then {stats.windows} windows", notes=root.notes)

@@ -82,7 +82,8 @@ def search(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem, x:
     free_sites = np.flatnonzero(milp.col_upper[model.block("y").slice] > 0)
     if free_sites.size < 2:
         return nb.x, stats
-    tree = cKDTree(inst.site_xy[free_sites])
+    xy = inst.site_xy[free_sites]
+    tree = cKDTree(xy)
     rng = np.random.default_rng(seed)
     size = min(FIRST_SITES, free_sites.size)
     # "don't look" marks: a window that found nothing marks its sites, one that improved the
@@ -98,10 +99,9 @@ def search(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem, x:
         if stats.windows % 2 and free_sites.size > 2 * size:  # and a second seed anywhere
             other = int(rng.choice(untried))
             half = max(size // 2, 1)
-            near = np.r_[_nearest(tree, inst, free_sites, first, half),
-                         _nearest(tree, inst, free_sites, other, half)]
+            near = np.r_[_nearest(tree, xy[first], half), _nearest(tree, xy[other], half)]
         else:
-            near = _nearest(tree, inst, free_sites, first, size)
+            near = _nearest(tree, xy[first], size)
         near = np.unique(near)
         window = free_sites[near]
         seconds = min(WINDOW_SECONDS, until - time.perf_counter())
@@ -114,8 +114,8 @@ def search(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem, x:
         if outcome.gain > 0:
             stats.improved += 1
             stats.gained += outcome.gain
-            for at in near:  # the plan changed here: the neighbours may gain now
-                tried[_nearest(tree, inst, free_sites, int(at), 4)] = False
+            # the plan changed here: the neighbours may gain now
+            tried[_nearest(tree, xy[near], 4).ravel()] = False
         elif outcome.proven:
             tried[near] = True
         if outcome.proven and took < WINDOW_TARGET_SECONDS / 2:
@@ -126,7 +126,7 @@ def search(model: CommunityModel, inst: CommunityInstance, milp: MilpProblem, x:
     return nb.x, stats
 
 
-def _nearest(tree: cKDTree, inst: CommunityInstance, free_sites: np.ndarray, at: int,
-             k: int) -> np.ndarray:
-    _, idx = tree.query(inst.site_xy[free_sites[at]], k=min(k, free_sites.size))
-    return np.atleast_1d(idx)
+def _nearest(tree: cKDTree, at: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` sites nearest to ``at`` (one point, or one row per point)."""
+    _, idx = tree.query(at, k=np.arange(1, min(k, tree.n) + 1))  # ranks: always a k axis
+    return np.asarray(idx)
