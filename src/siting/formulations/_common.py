@@ -9,6 +9,27 @@ from ..instance import COST_BLOCK_ROWS, Instance
 from ..milp import Block, MilpBuilder
 
 
+#: whole-number costs below this sort by a 16-bit key: numpy's stable sort is a radix sort
+#: there (rl5934, 5,934 x 5,934: 0.5 s against 2.7 s for the float64 timsort), same order
+_RADIX_KEY_LIMIT = 2**16
+
+
+def sort_rows(D: np.ndarray, integral: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's stable ascending order (int32) and its sorted values (float64).
+
+    ``integral``: every value is a whole number (e.g. :attr:`Instance.integral_costs`, with
+    any stand-in for unreachable pairs whole too); then a small range sorts by 16-bit keys,
+    which give the same order as the float values (ties keep their column order either way).
+    """
+    if integral and D.size and float(D.min()) >= 0 and float(D.max()) < _RADIX_KEY_LIMIT:
+        keys = D.astype(np.uint16)
+        order = np.argsort(keys, axis=1, kind="stable").astype(np.int32)
+        values = np.take_along_axis(keys, order, axis=1).astype(np.float64)
+        return order, values
+    order = np.argsort(D, axis=1, kind="stable").astype(np.int32)  # half the memory
+    return order, np.take_along_axis(D, order, axis=1)
+
+
 def add_site_vars(b: MilpBuilder, instance: Instance, cost: float | np.ndarray = 0.0) -> Block:
     """Binary y_j: required sites fixed to 1, forbidden sites fixed to 0."""
     lower = instance.required.astype(float)  # type: ignore[union-attr]

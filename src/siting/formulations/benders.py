@@ -35,7 +35,7 @@ from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import PMedian, Problem
 from ..solution import Status, Termination
-from ._common import check_p, require_reachable
+from ._common import check_p, require_reachable, sort_rows
 from .base import Context, Formulation, Outcome, granularity
 
 _EPS = 1e-9
@@ -152,8 +152,8 @@ class _Data:
         self.reach_rows, self.reach_cols = np.nonzero(finite[partial])
         self.n_reach = int(partial.size)
         del finite
-        self.order = np.argsort(Da, axis=1, kind="stable").astype(np.int32)  # half the memory
-        self.sorted = np.take_along_axis(Da, self.order, axis=1)
+        # the stand-in price for unreachable pairs is whole when the costs are
+        self.order, self.sorted = sort_rows(Da, instance.integral_costs)
         self.Da = Da
         self.w = instance.weight
         self.p = pm.p

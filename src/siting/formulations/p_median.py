@@ -9,7 +9,7 @@ from ..heuristics import greedy_swap_median
 from ..instance import Instance
 from ..milp import MilpBuilder, MilpProblem
 from ..problems import PMedian, Problem
-from ._common import add_cardinality, add_site_vars, check_p, require_reachable
+from ._common import add_cardinality, add_site_vars, check_p, require_reachable, sort_rows
 from .base import SingleMilp, granularity, open_mask_from
 
 
@@ -35,8 +35,7 @@ class PMedianRadius(SingleMilp):
         n = D.shape[0]
         allowed = np.flatnonzero(~instance.forbidden)  # type: ignore[operator]
         Da = D[:, allowed]
-        order = np.argsort(Da, axis=1, kind="stable")
-        Ds = np.take_along_axis(Da, order, axis=1)
+        order, Ds = sort_rows(Da, instance.integral_costs)
         ma = allowed.size
         # the closest open site is among the (ma-p+1) nearest, and never beyond a required one
         cap = Ds[:, ma - pm.p]

@@ -23,11 +23,14 @@ _COLUMN_COPY_MAX = 50_000_000
 
 
 def _symmetric(D: np.ndarray, block: int = 256) -> bool:
-    """Whether the square array ``D`` equals its transpose (compared in blocks: no copy)."""
+    """Whether the square array ``D`` equals its transpose (compared in blocks: no copy).
+
+    Each block of rows is compared from its diagonal on: the pairs left of it were compared
+    with an earlier block (half the reads of a whole-row comparison)."""
     n, m = D.shape
     if n != m:
         return False
-    return all(np.array_equal(D[lo:lo + block], D[:, lo:lo + block].T)
+    return all(np.array_equal(D[lo:lo + block, lo:], D[lo:, lo:lo + block].T)
                for lo in range(0, n, block))
 
 
