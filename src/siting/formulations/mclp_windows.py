@@ -60,7 +60,7 @@ class MCLPWindows(MCLPLagrangian):
             lagrangian_bound,
             lagrangian_greedy,
         )
-        from ..scale.mclp_windows import WindowSearch, fill, repair, search, site_components
+        from ..scale.mclp_windows import WindowSearch, search, site_components
 
         prob = ctx.problem
         assert isinstance(prob, MCLP)
@@ -132,12 +132,11 @@ class MCLPWindows(MCLPLagrangian):
             stats = windows_until(p_end, ctx.options.seed)
             windows, improved, priced_s = stats.windows, stats.improved, stats.seconds
             ws.price = None
-            repair(ws)
-            fill(ws)
-            if ws.coverage() > inc:
-                open_, inc = ws.open.copy(), ws.coverage()
-            else:  # keep the better plan for the budgeted phase
-                ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
+            ws.remember()  # the last priced plan too
+            if ws.best_open is not None and ws.best_coverage > inc:
+                open_, inc = ws.best_open.copy(), ws.best_coverage
+            # the budgeted phase goes on from the best plan within the budget
+            ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
         stats = windows_until(w_end, ctx.options.seed + 1)
         stats.windows += windows
         stats.improved += improved

@@ -17,6 +17,7 @@ its :class:`~siting.formulations.base.SolveContext`-based callback).
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,9 +73,29 @@ class WindowSearch:
         #: a price per unit of site cost: windows then maximise coverage - price * cost with no
         #: budget row (the budget relaxed), so windows far apart no longer compete for it
         self.price: float | None = None
+        #: the best plan within the limits seen while priced (repaired and filled copies of
+        #: the priced plan): the price oscillates, and the plan at the phase's end may be over
+        #: the budget by more than a plan passed on the way
+        self.best_open: np.ndarray | None = None
+        self.best_coverage = -np.inf
 
     def coverage(self) -> float:
         return float(self.w[self.cnt > 0].sum())
+
+    def within_limits(self) -> WindowSearch:
+        """A copy of the plan repaired to the limits and filled (the matrices shared)."""
+        other = copy.copy(self)
+        other.open, other.cnt, other.price = self.open.copy(), self.cnt.copy(), None
+        repair(other)
+        fill(other)
+        return other
+
+    def remember(self) -> None:
+        """Keep the plan within the limits nearest the current one if it is the best yet."""
+        other = self.within_limits()
+        value = other.coverage()
+        if value > self.best_coverage:
+            self.best_open, self.best_coverage = other.open.copy(), value
 
     def window(self, seeds: np.ndarray, size: int) -> np.ndarray:
         """Up to ``size`` free sites sharing the most demand weight with the seeds' demand
@@ -242,6 +263,8 @@ def search(ws: WindowSearch, solve: WindowSolve, deadline: float, stop: Callable
             st.improved += 1
             st.gained += after - before
             stale = 0
+            if ws.price is not None:
+                ws.remember()
         else:
             if proven:
                 looked[W] = True
