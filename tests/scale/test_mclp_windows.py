@@ -10,7 +10,14 @@ from siting.backends import get_backend
 from siting.milp import MilpProblem
 from siting.options import SolveOptions
 from siting.reduce import coverage_matrix
-from siting.scale.mclp_windows import WindowSearch, fill, repair, search, site_components
+from siting.scale.mclp_windows import (
+    WindowSearch,
+    fill,
+    merge_alike,
+    repair,
+    search,
+    site_components,
+)
 from siting.solution import Status
 from siting.testing.city import generate_city, radius_instance
 
@@ -77,3 +84,26 @@ def test_search_improves_within_the_budget_and_repair_fill_keep_it() -> None:
     fill(ws)
     assert float(cost[ws.open].sum()) <= budget + 1e-9
     assert np.array_equal(ws.cnt, C @ ws.open.astype(float))
+
+
+def test_merge_alike_sums_the_weights_of_rows_with_one_pattern() -> None:
+    A = sp.csr_array(np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1], [0, 1, 0], [1, 1, 1]], float))
+    G, wt = merge_alike(A, np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    got = sorted(zip(map(tuple, G.toarray().astype(int)), wt))
+    assert got == [((0, 1, 0), 6.0), ((1, 0, 1), 4.0), ((1, 1, 1), 5.0)]
+
+
+def test_priced_search_remembers_its_best_plan_within_the_budget() -> None:
+    C, w, cost = _city(5)
+    budget = float(np.round(7 * cost.mean()))
+    ws = WindowSearch(C, w, cost, np.ones(C.shape[1], bool), np.zeros(C.shape[1], bool),
+                      budget, None)
+    fill(ws)
+    ws.price = float(w.sum() / cost.sum())
+    search(ws, _solve, deadline=__import__("time").perf_counter() + 1.0, stop=lambda: False,
+           seed=3, size=15)
+    ws.remember()
+    assert ws.best_open is not None and ws.best_coverage > 0
+    assert float(cost[ws.best_open].sum()) <= budget + 1e-9
+    hit = (C @ ws.best_open.astype(float)) > 0
+    assert ws.best_coverage == float(w[hit].sum())  # what it says the plan covers

@@ -26,6 +26,7 @@ from .base import Context, Outcome, granularity
 from .heuristic import MCLPLagrangian, bounded_outcome, closed, reduced_cover, time_budget
 
 if TYPE_CHECKING:
+    from ..neighbourhood import WindowStats
     from ..scale.mclp_lagrange import CoverData, LagrangeState
 
 
@@ -39,8 +40,17 @@ class MCLPWindows(MCLPLagrangian):
     doc = "models/covering.md#mclp-windows"
     #: share of the time limit for the window search (the rest: bound and the exact remainder)
     window_share = 0.55
-    #: share of the window search spent with the budget priced into the objective
-    priced_share = 0.7
+    #: the share when reduced-cost fixing leaves more than ``milp_pairs_limit`` pairs: the exact
+    #: remainder is then out of reach and the bound has converged (100k city: in ~60 s), so
+    #: the time goes to the plan
+    wide_share = 0.9
+    #: share of the window search spent with the budget priced into the objective (the budgeted
+    #: windows after it improve little: 2 of 36 windows at 100k)
+    priced_share = 0.9
+    #: seconds a window should take (sizes adapt to it): at 100k, 0.5 s windows of up to 400
+    #: sites gained more in 120 s than 1 s windows of up to 1,500 (benchmarks/results/scale.md)
+    window_target = 0.5
+    window_max_size = 400
     #: at most this many coverage pairs: windows get a fifth of the time, the exact MILP the rest
     small_pairs = 50_000
 
@@ -50,7 +60,7 @@ class MCLPWindows(MCLPLagrangian):
             lagrangian_bound,
             lagrangian_greedy,
         )
-        from ..scale.mclp_windows import WindowSearch, fill, repair, search, site_components
+        from ..scale.mclp_windows import WindowSearch, search, site_components
 
         prob = ctx.problem
         assert isinstance(prob, MCLP)
@@ -105,25 +115,29 @@ class MCLPWindows(MCLPLagrangian):
 
         # a small reduced model goes to the exact MILP soon: it proves what windows only improve
         small = int(C.nnz) <= self.small_pairs
-        share = self.window_share if not small else 0.2
+        share = 0.2 if small else self._share(d, st, inc)
         w_end = time.perf_counter() + share * max(end - time.perf_counter(), 0.0)
         windows, improved, priced_s = 0, 0, 0.0
+
+        def windows_until(until: float, seed: int) -> WindowStats:
+            return search(ws, solve_window, until, done, seed=seed, target=self.window_target,
+                          max_size=self.window_max_size)
+
         if prob.budget is not None and prob.p is None and st.lam > 0:
             # priced phase: the budget row moves into the objective at the Lagrangian price, so
             # windows far apart trade budget through the price; the price is steered so the plan
             # costs the budget; then repaired to the budget and filled (a plan again)
             ws.price = st.lam
             p_end = time.perf_counter() + self.priced_share * (w_end - time.perf_counter())
-            stats = search(ws, solve_window, p_end, done, seed=ctx.options.seed)
+            stats = windows_until(p_end, ctx.options.seed)
             windows, improved, priced_s = stats.windows, stats.improved, stats.seconds
             ws.price = None
-            repair(ws)
-            fill(ws)
-            if ws.coverage() > inc:
-                open_, inc = ws.open.copy(), ws.coverage()
-            else:  # keep the better plan for the budgeted phase
-                ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
-        stats = search(ws, solve_window, w_end, done, seed=ctx.options.seed + 1)
+            ws.remember()  # the last priced plan too
+            if ws.best_open is not None and ws.best_coverage > inc:
+                open_, inc = ws.best_open.copy(), ws.best_coverage
+            # the budgeted phase goes on from the best plan within the budget
+            ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
+        stats = windows_until(w_end, ctx.options.seed + 1)
         stats.windows += windows
         stats.improved += improved
         stats.seconds += priced_s
@@ -171,6 +185,15 @@ class MCLPWindows(MCLPLagrangian):
 
             out = replace(out, termination=Termination.INTERRUPTED)
         return out
+
+    def _share(self, d: CoverData, st: LagrangeState, inc: float) -> float:
+        """The window search's share of the time: ``wide_share`` when fixing by the first
+        bound's reduced costs leaves too many pairs for the exact remainder."""
+        from ..scale.mclp_lagrange import fix_by_reduced_cost
+
+        close, _ = fix_by_reduced_cost(d, st, inc)
+        left = int(d.C[:, ~close].nnz) if close.any() else int(d.C.nnz)
+        return self.wide_share if left > self.milp_pairs_limit else self.window_share
 
 
 def _bound(d: CoverData, inc: float, seconds: float, mu0: np.ndarray,
