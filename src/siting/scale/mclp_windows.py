@@ -203,7 +203,7 @@ def _grain(w: np.ndarray) -> float:
 
 
 def search(ws: WindowSearch, solve: WindowSolve, deadline: float, stop: Callable[[], bool],
-           seed: int = 0, size: int = 80, cap: float = 3.0, max_size: int = 1500,
+           seed: int = 0, size: int = 80, cap: float = 3.0, max_size: int = 400,
            steer: float = 1.0, target: float = 1.0, marks: bool = True) -> WindowStats:
     """Windows until ``deadline`` (perf_counter) or ``stop()``; returns what happened.
 
