@@ -107,3 +107,21 @@ def test_priced_search_remembers_its_best_plan_within_the_budget() -> None:
     assert float(cost[ws.best_open].sum()) <= budget + 1e-9
     hit = (C @ ws.best_open.astype(float)) > 0
     assert ws.best_coverage == float(w[hit].sum())  # what it says the plan covers
+
+
+def test_restart_goes_on_from_a_new_plan_with_the_counts_of_that_plan() -> None:
+    C, w, cost = _city(5)
+    budget = float(np.round(7 * cost.mean()))
+    ws = WindowSearch(C, w, cost, np.ones(C.shape[1], bool), np.zeros(C.shape[1], bool),
+                      budget, None)
+    fill(ws)
+    ws.price = 1.0
+    ws.remember()
+    plan = np.zeros(C.shape[1], bool)
+    plan[:3] = True
+    ws.restart(plan)
+    assert ws.price is None and ws.best_open is None
+    assert np.array_equal(ws.open, plan) and ws.open is not plan
+    assert np.array_equal(ws.cnt, C @ plan.astype(float))
+    fresh = WindowSearch(C, w, cost, np.ones(C.shape[1], bool), plan, budget, None)
+    assert ws.coverage() == fresh.coverage()

@@ -136,7 +136,7 @@ class MCLPWindows(MCLPLagrangian):
             if ws.best_open is not None and ws.best_coverage > inc:
                 open_, inc = ws.best_open.copy(), ws.best_coverage
             # the budgeted phase goes on from the best plan within the budget
-            ws = WindowSearch(C, ri.weight, cost, ~req, open_, prob.budget, prob.p)
+            ws.restart(open_)
         stats = windows_until(w_end, ctx.options.seed + 1)
         stats.windows += windows
         stats.improved += improved
